@@ -1,0 +1,109 @@
+"""Wires the application: handlers, error handler, services in post_init, the Bot API URL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import texts
+from bot.config import AppConfig
+from bot.handlers.common import SERVICES_KEY, reply
+from bot.handlers.start import (
+    handle_bind,
+    handle_help,
+    handle_start,
+    handle_text,
+    handle_unknown_command,
+)
+from bot.handlers.upload import handle_document, handle_photo
+from bot.ingest import Services
+from bot.menus import set_all_menus
+
+log = logging.getLogger(__name__)
+
+
+def build_application(config: AppConfig, token: str, services: Services | None = None,
+                      rate_limit: bool = True) -> Application:
+    """The bot's application for ``config``; ``services`` may be given (tests share one)."""
+
+    async def post_init(app: Application) -> None:
+        if SERVICES_KEY not in app.bot_data:
+            app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
+        await set_all_menus(app.bot, config.admins, config.officials)
+
+    async def post_shutdown(app: Application) -> None:
+        svc = app.bot_data.pop(SERVICES_KEY, None)
+        if svc is not None and services is None:
+            svc.close()
+
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(config.bot_base_url)
+        .base_file_url(config.file_base_url)
+        .concurrent_updates(16)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    if services is not None:
+        app.bot_data[SERVICES_KEY] = services
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: Application) -> None:
+    """All handlers, grouped by feature."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", handle_start))
+    app.add_handler(CommandHandler("bind", handle_bind))
+    app.add_handler(CommandHandler("help", handle_help))
+    app.add_handler(MessageHandler(filters.Document.ALL, handle_document))
+    app.add_handler(MessageHandler(filters.PHOTO, handle_photo))
+    app.add_handler(MessageHandler(filters.COMMAND, handle_unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, handle_text))
+    app.add_error_handler(handle_error)
+
+
+async def handle_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every unhandled error with its traceback; tell the user in plain Chinese."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message is not None:
+        svc = context.application.bot_data.get(SERVICES_KEY)
+        contact = svc.config.contact if svc else "考核办"
+        try:
+            await reply(update, texts.internal_error(contact))
+        except Exception:  # the error may be that we cannot reach Telegram at all
+            log.warning("could not tell the user about the error", exc_info=True)
+
+
+async def start_polling(app: Application, poll_timeout: int = 1) -> None:
+    """Start ``app`` by hand the way ``run_polling`` does (console chat and tests)."""
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout)
+
+
+async def stop_polling(app: Application) -> None:
+    """Stop what ``start_polling`` started, running ``post_shutdown`` like ``run_polling``."""
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)

@@ -1,0 +1,319 @@
+"""Reads config.toml once into frozen dataclasses; every wrong or missing key is named."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from scoring.rules import AddOn, Indicator, IndicatorGroup, ScoringRules
+
+CLOUD_API_URL = "https://api.telegram.org"
+CATEGORIES_HINT = "如 县区、开发区、市直部门"
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; the message names the key and what is expected."""
+
+
+@dataclass(frozen=True)
+class UnitConfig:
+    id: str
+    name: str
+    category: str
+    invite_code: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    phase: str
+    name: str
+    due_utc: datetime
+    categories: tuple[str, ...] = ()
+
+    def applies_to(self, category: str) -> bool:
+        """Whether this deadline is the one for units of ``category``."""
+        return not self.categories or category in self.categories
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    path: Path
+    cycle_name: str
+    year: int
+    tz: ZoneInfo
+    api_url: str
+    max_file_bytes: int
+    storage_dir: Path
+    admins: frozenset[int]
+    officials: frozenset[int]
+    contact: str
+    units: tuple[UnitConfig, ...]
+    deadlines: tuple[Deadline, ...]
+    scoring: ScoringRules
+
+    @property
+    def bot_base_url(self) -> str:
+        """Base URL PTB appends the token to (``…/bot``)."""
+        return self.api_url.rstrip("/") + "/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        """Base URL for file downloads (``…/file/bot``)."""
+        return self.api_url.rstrip("/") + "/file/bot"
+
+    def deadline_for(self, category: str, name: str = "自查材料提交") -> Deadline | None:
+        """The deadline called ``name`` for a unit category; a category-specific one wins."""
+        matching = [d for d in self.deadlines if d.name == name and d.applies_to(category)]
+        specific = [d for d in matching if d.categories]
+        chosen = specific or matching
+        return chosen[0] if chosen else None
+
+
+class _Section:
+    """A TOML table with its dotted path, so errors can name the exact key."""
+
+    def __init__(self, data: Any, where: str, file: str):
+        if not isinstance(data, dict):
+            raise ConfigError(f"{file}: {where} 应为一个表（table），实际是 {type(data).__name__}")
+        self.data = data
+        self.where = where
+        self.file = file
+        self.used: set[str] = set()
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def error(self, key: str, expected: str, got: Any = None) -> ConfigError:
+        shown = "" if got is None else f"，实际是 {got!r}"
+        return ConfigError(f"{self.file}: 配置项 {self._name(key)} 有误：应为{expected}{shown}")
+
+    def get(self, key: str, kind: type | tuple, expected: str, default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                raise ConfigError(f"{self.file}: 缺少配置项 {self._name(key)}（应为{expected}）")
+            return default
+        value = self.data[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:
+            raise self.error(key, expected, value)
+        if not isinstance(value, kinds):
+            raise self.error(key, expected, value)
+        if isinstance(value, str) and not value.strip() and default is ...:
+            raise self.error(key, expected + "（不能为空）", value)
+        return value
+
+    def section(self, key: str, required: bool = True) -> _Section:
+        self.used.add(key)
+        if key not in self.data:
+            if required:
+                raise ConfigError(f"{self.file}: 缺少配置表 [{self._name(key)}]")
+            return _Section({}, self._name(key), self.file)
+        return _Section(self.data[key], self._name(key), self.file)
+
+    def array(self, key: str, required: bool = True) -> list[_Section]:
+        self.used.add(key)
+        items = self.data.get(key)
+        if items is None:
+            if required:
+                raise ConfigError(f"{self.file}: 缺少配置 [[{self._name(key)}]]（至少一项）")
+            return []
+        if not isinstance(items, list) or not items:
+            raise self.error(key, "一个或多个 [[表]]", items)
+        return [_Section(item, f"{self._name(key)}[{i + 1}]", self.file) for i, item in enumerate(items)]
+
+    def strings(self, key: str, expected: str, default: Any = ...) -> tuple[str, ...]:
+        value = self.get(key, list, expected, default)
+        if any(not isinstance(v, str) or not v.strip() for v in value):
+            raise self.error(key, expected, value)
+        return tuple(v.strip() for v in value)
+
+    def share(self, key: str, default: Any = ...) -> float:
+        value = float(self.get(key, (int, float), "0 到 1 之间的小数", default))
+        if not 0 <= value <= 1:
+            raise self.error(key, "0 到 1 之间的小数", value)
+        return value
+
+    def positive(self, key: str, kind: type = float, default: Any = ...) -> Any:
+        value = self.get(key, (int, float) if kind is float else int, "正数", default)
+        if value <= 0:
+            raise self.error(key, "正数", value)
+        return kind(value)
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            names = "、".join(self._name(k) for k in unknown)
+            raise ConfigError(f"{self.file}: 不认识的配置项 {names}（拼写错误？请对照 README 的配置说明）")
+
+
+def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppConfig:
+    """Read and check ``path``; ``TELEGRAM_API_URL`` in ``environ`` overrides the API URL."""
+    env = os.environ if environ is None else environ
+    path = Path(path).resolve()
+    file = path.name
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"找不到配置文件 {path}（可用 --config 指定）") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: TOML 格式错误：{exc}") from None
+    root = _Section(raw, "", file)
+
+    cycle = root.section("cycle")
+    cycle_name = cycle.get("name", str, "考核周期名称（字符串）")
+    year = cycle.get("year", int, "年份（整数，如 2026）")
+    tz_name = cycle.get("timezone", str, "IANA 时区名（如 \"Asia/Shanghai\"）", "Asia/Shanghai")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise cycle.error("timezone", "IANA 时区名（如 \"Asia/Shanghai\"）", tz_name) from None
+    cycle.finish()
+
+    telegram = root.section("telegram", required=False)
+    configured_url = telegram.get("api_url", str, "Bot API 地址（字符串）", "")
+    api_url = env.get("TELEGRAM_API_URL") or configured_url
+    api_url = (api_url or CLOUD_API_URL).rstrip("/")
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{file}: Bot API 地址 {api_url!r} 应以 http:// 或 https:// 开头（[telegram].api_url 或 TELEGRAM_API_URL）")
+    max_mb = telegram.positive("max_file_mb", float, 20)
+    telegram.finish()
+
+    storage = root.section("storage")
+    storage_dir = Path(storage.get("dir", str, "数据目录路径（字符串）"))
+    if not storage_dir.is_absolute():
+        storage_dir = path.parent / storage_dir
+    storage.finish()
+
+    office = root.section("office")
+    admins = _user_ids(office, "admins")
+    officials = _user_ids(office, "officials", required=False)
+    contact = office.get("contact", str, "考核办联系方式（字符串）", "考核办")
+    office.finish()
+
+    units = []
+    for unit in root.array("units"):
+        units.append(UnitConfig(
+            id=unit.get("id", str, "单位编号（字符串，如 \"sfj\"）"),
+            name=unit.get("name", str, "单位名称"),
+            category=unit.get("category", str, f"单位类别（{CATEGORIES_HINT}）"),
+            invite_code=unit.get("invite_code", str, "邀请码（字母数字）"),
+        ))
+        if not units[-1].invite_code.replace("-", "").replace("_", "").isalnum():
+            raise unit.error("invite_code", "只含字母、数字、- 或 _ 的邀请码", units[-1].invite_code)
+        unit.finish()
+    _unique(file, "units", [u.id for u in units], "id")
+    _unique(file, "units", [u.name for u in units], "name")
+    _unique(file, "units", [u.invite_code.upper() for u in units], "invite_code")
+
+    deadlines = []
+    for item in root.array("deadlines"):
+        due_text = item.get("due", str, "截止时间，如 \"2026-12-15 18:00\"（按 [cycle].timezone）")
+        try:
+            due_local = datetime.fromisoformat(due_text)
+        except ValueError:
+            raise item.error("due", "截止时间，如 \"2026-12-15 18:00\"", due_text) from None
+        if due_local.tzinfo is None:
+            due_local = due_local.replace(tzinfo=tz)
+        deadlines.append(Deadline(
+            phase=item.get("phase", str, "阶段名称，如 \"准备阶段\""),
+            name=item.get("name", str, "截止事项名称，如 \"自查材料提交\""),
+            due_utc=due_local.astimezone(timezone.utc),
+            categories=item.strings("categories", "单位类别列表", ()),
+        ))
+        item.finish()
+    if not any(d.name == "自查材料提交" for d in deadlines):
+        raise ConfigError(f"{file}: [[deadlines]] 中至少要有一项 name = \"自查材料提交\"（自查材料截止时间）")
+
+    scoring = _load_scoring(root)
+    root.finish()
+    return AppConfig(
+        path=path, cycle_name=cycle_name, year=year, tz=tz, api_url=api_url,
+        max_file_bytes=int(max_mb * 1024 * 1024), storage_dir=storage_dir,
+        admins=admins, officials=officials, contact=contact, units=tuple(units),
+        deadlines=tuple(deadlines), scoring=scoring,
+    )
+
+
+def _user_ids(section: _Section, key: str, required: bool = True) -> frozenset[int]:
+    value = section.get(key, list, "Telegram 用户 id 的列表（整数）", ... if required else [])
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise section.error(key, "Telegram 用户 id 的列表（整数）", value)
+    return frozenset(value)
+
+
+def _unique(file: str, where: str, values: list[str], key: str) -> None:
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise ConfigError(f"{file}: [[{where}]] 的 {key} 重复：{value!r}（每个单位必须不同）")
+        seen.add(value)
+
+
+def _load_scoring(root: _Section) -> ScoringRules:
+    scoring = root.section("scoring")
+    base_share = scoring.share("base_share")
+    evidence_needed = scoring.positive("evidence_needed", int, 2)
+    signals_needed = scoring.positive("signals_needed", int, 3)
+    match_threshold = scoring.positive("match_threshold", int, 2)
+
+    grades_section = scoring.section("grades")
+    grades = []
+    for name, lower in grades_section.data.items():
+        grades_section.get(name, (int, float), "0 到 100 之间的分数线（百分比）")
+        if not 0 <= lower <= 100:
+            raise grades_section.error(name, "0 到 100 之间的分数线（百分比）", lower)
+        grades.append((name, float(lower)))
+    if not grades:
+        raise ConfigError(f"{root.file}: [scoring.grades] 至少要有一个等次，如 优秀 = 90")
+    grades.sort(key=lambda g: -g[1])
+
+    addons = {}
+    for key in ("bonus", "deduction"):
+        sec = scoring.section(key)
+        addons[key] = AddOn(
+            name=sec.get("name", str, "附加指标名称"),
+            cap=float(sec.get("cap", (int, float), "分数上限（数字）")),
+            points_per_item=sec.positive("points_per_item", float),
+            keywords=sec.strings("keywords", "关键词列表（字符串）"),
+            veto_keywords=sec.strings("veto_keywords", "一票否决关键词列表（字符串）", ()),
+        )
+        sec.finish()
+    scoring.finish()
+
+    groups = []
+    ids: list[str] = []
+    for group in root.array("indicators"):
+        gid = group.get("id", str, "一级指标编号")
+        gname = group.get("name", str, "一级指标名称，如 \"职能履行\"")
+        children = []
+        for child in group.array("children"):
+            children.append(Indicator(
+                id=child.get("id", str, "二级指标编号"),
+                name=child.get("name", str, "二级指标名称"),
+                group_id=gid,
+                group_name=gname,
+                points=child.positive("points"),
+                base_share=child.share("base_share", base_share),
+                keywords=child.strings("keywords", "关键词列表（至少一个字符串）"),
+                core=child.get("core", bool, "true 或 false", False),
+                categories=child.strings("categories", "单位类别列表", ()),
+            ))
+            if not children[-1].keywords:
+                raise child.error("keywords", "关键词列表（至少一个字符串）", [])
+            child.finish()
+            ids.append(children[-1].id)
+        group.finish()
+        groups.append(IndicatorGroup(id=gid, name=gname, children=tuple(children)))
+        ids.append(gid)
+    _unique(root.file, "indicators", ids, "id")
+    return ScoringRules(
+        groups=tuple(groups), bonus=addons["bonus"], deduction=addons["deduction"],
+        grades=tuple(grades), evidence_needed=evidence_needed,
+        signals_needed=signals_needed, match_threshold=match_threshold,
+    )

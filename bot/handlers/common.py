@@ -1,0 +1,46 @@
+"""Small helpers the handlers share: the services, the clock, replying in chunks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.ingest import Services
+from bot.texts import split_message
+
+SERVICES_KEY = "services"
+CLOCK_KEY = "clock"
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The long-lived services created in ``post_init``."""
+    return context.application.bot_data[SERVICES_KEY]
+
+
+def now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+    """The current UTC time (tests may install a clock in ``bot_data``)."""
+    clock = context.application.bot_data.get(CLOCK_KEY)
+    return clock() if clock else datetime.now(timezone.utc)
+
+
+async def reply(update: Update, text: str) -> Message:
+    """Reply with HTML text, split over several messages if it is too long."""
+    message = None
+    for piece in split_message(text):
+        message = await update.effective_message.reply_text(
+            piece, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+        )
+    return message
+
+
+async def replace(progress: Message, text: str) -> None:
+    """Turn a progress message into the final text; overflow goes into new messages."""
+    first, *rest = split_message(text)
+    await progress.edit_text(first, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+    for piece in rest:
+        await progress.get_bot().send_message(
+            progress.chat_id, piece, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+        )

@@ -1,0 +1,82 @@
+"""/start, /bind and /help: who the user is, binding a liaison to a unit, what they can do."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import now, reply, services
+from bot.menus import set_commands_for
+
+
+async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/start`` alone greets by role; ``/start CODE`` (deep link) binds like ``/bind``."""
+    if context.args:
+        await _bind(update, context, context.args[0])
+        return
+    svc = services(context)
+    user_id = update.effective_user.id
+    role = await asyncio.to_thread(svc.role_of, user_id)
+    if role == "unknown":
+        await reply(update, texts.welcome_unknown(svc.config.contact))
+    elif role == "liaison":
+        person = await asyncio.to_thread(svc.store.person, user_id)
+        unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
+        files = len(await asyncio.to_thread(svc.store.submissions, unit["id"]))
+        await reply(update, texts.liaison_home(
+            unit, files, svc.deadline_for_unit(unit), now(context), svc.config.tz))
+    else:
+        await reply(update, texts.staff_home(role, svc.config.cycle_name))
+
+
+async def handle_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/bind CODE``: bind the sender to the unit whose invite code this is."""
+    if not context.args:
+        await reply(update, texts.missing_invite_code())
+        return
+    await _bind(update, context, context.args[0])
+
+
+async def _bind(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    svc = services(context)
+    unit = await asyncio.to_thread(svc.store.unit_by_invite_code, code)
+    if unit is None:
+        await reply(update, texts.bad_invite_code(code, svc.config.contact))
+        return
+    user = update.effective_user
+    was_unknown = await asyncio.to_thread(svc.role_of, user.id) == "unknown"
+    previous_id = await asyncio.to_thread(
+        svc.store.bind_liaison, user.id, user.full_name, user.username, unit["id"])
+    previous = await asyncio.to_thread(svc.store.unit, previous_id) if previous_id else None
+    await reply(update, texts.bind_success(
+        unit, svc.deadline_for_unit(unit), now(context), svc.config.tz,
+        svc.config.max_file_bytes / 1048576, previous["name"] if previous else None))
+    if was_unknown:
+        await set_commands_for(context.bot, update.effective_chat.id, "liaison")
+
+
+async def handle_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/help``: what the sender's role can do."""
+    svc = services(context)
+    role = await asyncio.to_thread(svc.role_of, update.effective_user.id)
+    await reply(update, texts.help_text(role, svc.config.max_file_bytes / 1048576))
+
+
+async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Plain text: tell unknown users how to bind, and liaisons what to send."""
+    svc = services(context)
+    role = await asyncio.to_thread(svc.role_of, update.effective_user.id)
+    if role == "unknown":
+        await reply(update, texts.welcome_unknown(svc.config.contact))
+    elif role == "liaison":
+        await reply(update, texts.text_from_liaison())
+    else:
+        await reply(update, texts.help_text(role, svc.config.max_file_bytes / 1048576))
+
+
+async def handle_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not know."""
+    await reply(update, "没有这个命令。发送 /help 查看可用命令。")

@@ -1,0 +1,63 @@
+"""Uploads: a liaison sends a file; the bot shows progress and replies with receipt and score."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.handlers.common import now, replace, reply, services
+from parsers import DocumentRejected
+
+log = logging.getLogger(__name__)
+DOWNLOAD_TIMEOUT = 120  # seconds; a 20 MB file over a slow office line
+
+
+async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Receive a document: check who and what, parse and score it off the event loop."""
+    svc = services(context)
+    message = update.effective_message
+    document = message.document
+    user_id = update.effective_user.id
+    file_name = document.file_name or "未命名文件"
+    person = await asyncio.to_thread(svc.store.person, user_id)
+    if person is None:
+        role = svc.role_of(user_id)
+        await reply(update, texts.staff_upload() if role in ("admin", "official")
+                    else texts.not_bound_upload(svc.config.contact))
+        return
+    if document.file_size and document.file_size > svc.config.max_file_bytes:
+        await reply(update, texts.too_large(file_name, document.file_size,
+                                            svc.config.max_file_bytes))
+        return
+
+    received_at = now(context)
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    progress = await message.reply_text(texts.progress(file_name, "正在下载……"),
+                                        parse_mode=ParseMode.HTML)
+    try:
+        telegram_file = await document.get_file()
+        data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+        await progress.edit_text(texts.progress(file_name, "正在解析并对照指标计算初步得分……"),
+                                 parse_mode=ParseMode.HTML)
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        outcome = await asyncio.to_thread(
+            svc.ingest, person["unit_id"], user_id, file_name, data, received_at)
+    except DocumentRejected as exc:
+        await replace(progress, texts.rejected(file_name, exc.reason))
+        return
+    except Exception:
+        log.exception("upload of %r by %s failed", file_name, user_id)
+        await replace(progress, texts.internal_error(svc.config.contact))
+        return
+    unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
+    await replace(progress, texts.upload_result(outcome, unit, now(context), svc.config.tz))
+
+
+async def handle_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos and scans are not accepted yet: say so and what to send instead."""
+    await reply(update, texts.photo_refused())

@@ -1,0 +1,282 @@
+"""Every Chinese reply the bot sends, built from plain values (HTML parse mode)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from scoring.engine import COVERAGE_LABELS, COVERED, MISSING, THIN, UnitScore, quote
+
+if TYPE_CHECKING:
+    from bot.ingest import IngestOutcome
+
+MESSAGE_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for entities
+FILE_TYPE_LABELS = {"docx": "Word 文档", "pdf": "PDF 文档", "txt": "纯文本"}
+COVERAGE_ICONS = {COVERED: "✅", THIN: "⚠️", MISSING: "❌"}
+ROLE_LABELS = {"admin": "考核办", "official": "领导/考核组成员", "liaison": "单位联络员",
+               "unknown": "未绑定用户"}
+
+# (command, description) per role; the first element of each pair is what Telegram shows.
+COMMANDS = {
+    "unknown": [("start", "开始使用 / 用邀请码绑定单位"), ("bind", "用邀请码绑定单位"),
+                ("help", "查看使用说明")],
+    "liaison": [("help", "查看使用说明"), ("bind", "更换绑定的单位"),
+                ("start", "查看本单位信息和截止时间")],
+    "official": [("help", "查看使用说明"), ("start", "查看身份")],
+    "admin": [("help", "查看使用说明"), ("start", "查看身份")],
+}
+
+
+def fmt_time(moment: datetime, tz: ZoneInfo) -> str:
+    """``2026年12月15日 18:00`` in the cycle's time zone."""
+    local = moment.astimezone(tz)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def fmt_points(value: float) -> str:
+    """Points with at most one decimal, no trailing ``.0``."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def time_left(deadline: datetime, now: datetime) -> str:
+    """``还有 3 天 4 小时`` or ``已过截止时间 2 天``."""
+    seconds = (deadline - now).total_seconds()
+    late = seconds < 0
+    seconds = abs(seconds)
+    days, rest = divmod(int(seconds), 86400)
+    hours = rest // 3600
+    minutes = (rest % 3600) // 60
+    if days:
+        span = f"{days} 天" + (f" {hours} 小时" if hours else "")
+    elif hours:
+        span = f"{hours} 小时" + (f" {minutes} 分钟" if minutes else "")
+    else:
+        span = f"{max(minutes, 1)} 分钟"
+    return f"已过截止时间 {span}" if late else f"还有 {span}"
+
+
+def deadline_line(deadline: datetime | None, now: datetime, tz: ZoneInfo) -> str:
+    if deadline is None:
+        return "截止时间：考核办尚未设定"
+    return f"截止时间：{fmt_time(deadline, tz)}（{time_left(deadline, now)}）"
+
+
+def welcome_unknown(contact: str) -> str:
+    return (
+        "您好，这里是<b>考核助手</b>：单位联络员在这里提交年度目标责任制考核自查材料，"
+        "并立即得到回执和初步得分。\n\n"
+        "您还没有绑定单位。请发送 <code>/bind 邀请码</code>（或 <code>/start 邀请码</code>）"
+        "完成绑定。邀请码由考核办发给各单位联络员"
+        f"（联系：{escape(contact)}）。"
+    )
+
+
+def bind_success(unit: dict, deadline: datetime | None, now: datetime, tz: ZoneInfo,
+                 max_mb: float, previous_unit: str | None) -> str:
+    moved = f"（已从原单位 {escape(previous_unit)} 改绑）" if previous_unit else ""
+    return (
+        f"✅ 绑定成功{moved}：您是<b>{escape(unit['name'])}</b>（{escape(unit['category'])}）"
+        "的联络员。\n\n"
+        "请直接在本对话中上传本单位的自查材料（.docx 或 .pdf，单个文件不超过 "
+        f"{fmt_points(max_mb)} MB）。可以分多份上传，初步得分按本单位全部材料计算。\n"
+        f"{deadline_line(deadline, now, tz)}\n\n发送 /help 查看全部用法。"
+    )
+
+
+def liaison_home(unit: dict, files: int, deadline: datetime | None, now: datetime,
+                 tz: ZoneInfo) -> str:
+    submitted = f"已提交 {files} 份材料" if files else "尚未提交材料"
+    return (
+        f"您是<b>{escape(unit['name'])}</b>（{escape(unit['category'])}）的联络员，{submitted}。\n"
+        f"{deadline_line(deadline, now, tz)}\n直接发送 .docx 或 .pdf 文件即可提交，/help 查看用法。"
+    )
+
+
+def bad_invite_code(code: str, contact: str) -> str:
+    return (
+        f"❌ 邀请码“{escape(code)}”无效。请核对后重新发送 <code>/bind 邀请码</code>"
+        f"（字母大小写不限）。如仍有问题请联系考核办：{escape(contact)}。"
+    )
+
+
+def missing_invite_code() -> str:
+    return "请在命令后附上邀请码，例如：<code>/bind SFJ2026</code>。"
+
+
+def staff_home(role: str, cycle: str) -> str:
+    return f"您的身份：<b>{ROLE_LABELS[role]}</b>（{escape(cycle)}）。发送 /help 查看可用功能。"
+
+
+def help_text(role: str, max_mb: float) -> str:
+    lines = [f"<b>考核助手 使用说明</b>（您的身份：{ROLE_LABELS[role]}）", ""]
+    if role == "unknown":
+        lines += [
+            "/bind 邀请码 — 绑定到您的单位（邀请码由考核办发放）",
+            "/start 邀请码 — 同上，也可以点击考核办发来的链接",
+            "/help — 查看本说明",
+        ]
+    elif role == "liaison":
+        lines += [
+            f"• 直接发送 .docx 或 .pdf 文件（不超过 {fmt_points(max_mb)} MB）提交自查材料，"
+            "立即得到回执、指标覆盖情况和初步得分",
+            "• 可以分多份提交；同一文件重复上传只计一次",
+            "• 旧版 .doc、加密文件、扫描件暂不支持，请另存为 .docx 或导出带文字的 PDF",
+            "/start — 查看本单位信息和截止时间",
+            "/bind 邀请码 — 更换绑定的单位",
+            "/help — 查看本说明",
+        ]
+    else:
+        lines += [
+            "/start — 查看身份",
+            "/help — 查看本说明",
+            "汇总查看、提醒、导出等功能将陆续开放。",
+        ]
+    lines += ["", "初步得分由系统依据所交材料自动计算，仅供参考，以考核办审核结果为准。"]
+    return "\n".join(lines)
+
+
+def not_bound_upload(contact: str) -> str:
+    return (
+        "您还没有绑定单位，材料未接收。请先发送 <code>/bind 邀请码</code> 绑定单位，"
+        f"再上传自查材料。邀请码由考核办发放（联系：{escape(contact)}）。"
+    )
+
+
+def staff_upload() -> str:
+    return "自查材料由各单位联络员提交。您的身份不是联络员，本文件未接收。"
+
+
+def too_large(file_name: str, size: int, max_bytes: int) -> str:
+    return (
+        f"❌ 文件《{escape(file_name)}》有 {size / 1048576:.1f} MB，超过 "
+        f"{max_bytes / 1048576:.0f} MB 的上限，未接收。请压缩图片或把材料拆成几个文件分别上传。"
+    )
+
+
+def photo_refused() -> str:
+    return (
+        "❌ 暂不支持照片或扫描图片，本次未接收。请上传自查材料的 Word 文档（.docx）"
+        "或带文字的 PDF；如只有纸质件，请联系考核办。"
+    )
+
+
+def progress(file_name: str, step: str) -> str:
+    return f"⏳ 已收到《{escape(file_name)}》，{step}"
+
+
+def rejected(file_name: str, reason: str) -> str:
+    return f"❌ 未能接收《{escape(file_name)}》：{escape(reason)}\n本次上传没有记录，请处理后重新上传。"
+
+
+def internal_error(contact: str) -> str:
+    return (
+        "⚠️ 抱歉，处理时出现内部错误，本次操作没有完成，也没有留下记录。请稍后重试；"
+        f"如多次出现请联系考核办：{escape(contact)}。"
+    )
+
+
+def text_from_liaison() -> str:
+    return "请直接发送自查材料文件（.docx 或 .pdf）。发送 /help 查看用法。"
+
+
+def upload_result(outcome: IngestOutcome, unit: dict, now: datetime, tz: ZoneInfo) -> str:
+    """The full reply to an upload: receipt, score, coverage with evidence, gaps."""
+    r = outcome.receipt
+    score = outcome.score
+    size = f"{r.pages} 页，" if r.pages else ""
+    lines = []
+    if r.duplicate_of:
+        first = datetime.fromisoformat(r.duplicate_of["received_at"])
+        lines += [
+            "ℹ️ <b>这份文件此前已提交过</b>，不重复计入。",
+            f"原文件：《{escape(r.duplicate_of['file_name'])}》，"
+            f"首次接收于 {fmt_time(first, tz)}",
+        ]
+    else:
+        lines += [
+            "✅ <b>已接收自查材料（回执）</b>",
+            f"单位：{escape(unit['name'])}",
+            f"文件：《{escape(r.file_name)}》（{FILE_TYPE_LABELS.get(r.file_type, r.file_type)}）",
+            f"内容：{size}{r.paragraphs} 段，{r.chars:,} 字",
+            f"校验码：{r.sha256[:12]}",
+            f"接收时间：{fmt_time(r.received_at, tz)}",
+        ]
+        if r.deadline_at:
+            status = "⚠️ <b>逾期提交</b>（已接收并标记）" if r.late else "按时提交"
+            lines.append(f"截止时间：{fmt_time(r.deadline_at, tz)}，{status}")
+    lines.append(f"本单位共提交 {outcome.files_counted} 份材料，得分按全部材料计算。")
+    lines += ["", *score_lines(score)]
+    return "\n".join(lines)
+
+
+def score_lines(score: UnitScore) -> list[str]:
+    """The preliminary score block: total, grade, per-indicator coverage and gaps."""
+    lines = [
+        f"📊 <b>初步得分：{fmt_points(score.total)} / {fmt_points(score.full_marks)}</b>"
+        f"（{score.percent:g}%），初步等次：<b>{score.grade}</b>",
+        f"基础分 {fmt_points(score.base_total)} + 效果分 {fmt_points(score.effect_total)}"
+        f" + 争优创新 {fmt_points(score.bonus)} − 违规失职 {fmt_points(score.deduction)}",
+    ]
+    if score.vetoed:
+        lines.append("⛔ 材料中出现一票否决情形，等次按不合格计（待考核办核实）")
+    lines += ["", "<b>指标覆盖情况</b>"]
+    group = None
+    for item in score.indicators:
+        ind = item.indicator
+        if ind.group_name != group:
+            group = ind.group_name
+            lines.append(f"【{escape(group)}】")
+        core = "（核心）" if ind.core else ""
+        lines.append(
+            f"{COVERAGE_ICONS[item.coverage]} {escape(ind.name)}{core} "
+            f"{fmt_points(item.total)}/{fmt_points(ind.points)} 分"
+            f"（基础 {fmt_points(item.base)} + 效果 {fmt_points(item.effect)}）"
+            f"· {COVERAGE_LABELS[item.coverage]}"
+        )
+        best = item.best
+        if best is not None:
+            lines.append(
+                f"    证据：《{escape(best.paragraph.file_name)}》{best.paragraph.location}"
+                f"：“{escape(best.snippet)}”"
+            )
+    gaps = [(item.indicator.name, gap) for item in score.indicators for gap in item.gaps]
+    if gaps:
+        lines += ["", "<b>还缺什么</b>"]
+        lines += [f"• {escape(name)}：{escape(gap)}" for name, gap in gaps]
+    for label, items, sign in (("争优创新", score.bonus_items, "+"),
+                               ("违规失职", score.deduction_items, "−")):
+        if items:
+            amount = score.bonus if sign == "+" else score.deduction
+            lines += ["", f"<b>{label}</b>（待考核办核实）：{len(items)} 项，{sign}{fmt_points(amount)} 分"]
+            lines += [
+                f"    · 《{escape(i.paragraph.file_name)}》{i.paragraph.location}："
+                f"“{escape(quote(i.sentence, i.keywords[0], 60))}”"
+                for i in items[:5]
+            ]
+    lines += ["", "说明：以上为系统依据所交材料自动生成的初步得分，仅供参考，以考核办审核结果为准。"]
+    return lines
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split at line breaks into pieces Telegram accepts (each at most ``limit`` chars)."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces

@@ -1,0 +1,87 @@
+"""The indicator system and scoring rules as frozen values (built from config.toml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A leaf indicator (二级指标) that earns points."""
+
+    id: str
+    name: str
+    group_id: str
+    group_name: str
+    points: float
+    base_share: float
+    keywords: tuple[str, ...]
+    core: bool = False
+    categories: tuple[str, ...] = ()  # empty: applies to every unit category
+
+    @property
+    def base_points(self) -> float:
+        """Points available for evidence that the work was done (基础分)."""
+        return round(self.points * self.base_share, 2)
+
+    @property
+    def effect_points(self) -> float:
+        """Points available for evidence of results (效果分)."""
+        return round(self.points - self.base_points, 2)
+
+    def applies_to(self, category: str) -> bool:
+        """Whether units of ``category`` are assessed on this indicator."""
+        return not self.categories or category in self.categories
+
+
+@dataclass(frozen=True)
+class IndicatorGroup:
+    """A main part of the "3+2" system (一级指标), e.g. 职能履行."""
+
+    id: str
+    name: str
+    children: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class AddOn:
+    """An add-on part: 争优创新 (bonus) or 违规失职 (deduction, with veto words)."""
+
+    name: str
+    cap: float
+    points_per_item: float
+    keywords: tuple[str, ...]
+    veto_keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    """Everything the scorer needs: the tree, thresholds, add-ons and grades."""
+
+    groups: tuple[IndicatorGroup, ...]
+    bonus: AddOn
+    deduction: AddOn
+    grades: tuple[tuple[str, float], ...]  # (grade, lower bound in %), best first
+    evidence_needed: int = 2
+    signals_needed: int = 3
+    match_threshold: int = 2
+    failing_grade: str = "不合格"
+
+    def indicators_for(self, category: str) -> tuple[Indicator, ...]:
+        """The leaf indicators a unit of ``category`` is assessed on, in tree order."""
+        return tuple(
+            ind for g in self.groups for ind in g.children if ind.applies_to(category)
+        )
+
+    def all_indicators(self) -> tuple[Indicator, ...]:
+        """Every leaf indicator in tree order."""
+        return tuple(ind for g in self.groups for ind in g.children)
+
+    def grade_for(self, percent: float, vetoed: bool = False) -> str:
+        """The grade (考核等次) a total of ``percent`` of the full score earns."""
+        if vetoed:
+            return self.failing_grade
+        for name, lower in self.grades:
+            if percent >= lower:
+                return name
+        return self.failing_grade

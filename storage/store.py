@@ -1,0 +1,300 @@
+"""The database: units, people, submissions, paragraphs, scores, evidence and the audit log.
+
+The only module that talks to SQLite. One ``Store`` per process; its methods are safe to
+call from worker threads (one connection, one lock). Times are stored as UTC ISO strings.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.files import FileStore
+from storage.migrations import migrations
+
+DB_NAME = "kaohe.db"
+
+
+def utc_iso(moment: datetime | None = None) -> str:
+    """``moment`` (default now) as a UTC ISO-8601 string, to the second."""
+    moment = moment or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_utc(text: str) -> datetime:
+    """Inverse of ``utc_iso``."""
+    return datetime.fromisoformat(text)
+
+
+@dataclass
+class NewParagraph:
+    seq: int
+    kind: str
+    page: int | None
+    idx: int
+    location: str
+    text: str
+
+
+@dataclass
+class ScoreRecord:
+    """A unit's computed score as rows; evidence rows name paragraphs by id or ``("new", seq)``."""
+
+    unit: dict[str, Any]
+    indicators: list[dict[str, Any]]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class NewSubmission:
+    unit_id: str
+    telegram_id: int
+    file_name: str
+    file_type: str
+    data: bytes
+    pages: int | None
+    received_at: datetime
+    deadline_at: datetime | None
+    paragraphs: list[NewParagraph]
+
+    @property
+    def late(self) -> bool:
+        return self.deadline_at is not None and self.received_at > self.deadline_at
+
+
+class Store:
+    """The project's SQLite database plus its file store."""
+
+    def __init__(self, directory: Path | str):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.directory / DB_NAME, check_same_thread=False)
+        self.db = Database(conn)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.enable_wal()
+        self.files = FileStore(self.directory / "files")
+        self._lock = threading.RLock()
+        with self._lock:
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """Hold the lock and run the block in one transaction (all or nothing)."""
+        with self._lock, self.db.atomic():
+            yield self.db
+
+    def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db.query(sql, list(params)))
+
+    def _row(self, sql: str, params: Iterable[Any] = ()) -> dict[str, Any] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    # ---- audit ---------------------------------------------------------------------
+
+    def _audit(self, db: Database, actor: object, action: str, unit_id: str | None,
+               detail: dict[str, Any]) -> None:
+        db["audit_log"].insert({
+            "at": utc_iso(), "actor": str(actor), "action": action, "unit_id": unit_id,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        })
+
+    def audit(self, actor: object, action: str, unit_id: str | None = None, **detail: Any) -> None:
+        """Append one entry to the audit log."""
+        with self.transaction() as db:
+            self._audit(db, actor, action, unit_id, detail)
+
+    def audit_entries(self, unit_id: str | None = None) -> list[dict[str, Any]]:
+        """The audit log, oldest first, optionally for one unit."""
+        if unit_id is None:
+            return self._rows("select * from audit_log order by id")
+        return self._rows("select * from audit_log where unit_id = ? order by id", [unit_id])
+
+    # ---- units and people ------------------------------------------------------------
+
+    def sync_units(self, units: Iterable[dict[str, Any]]) -> list[str]:
+        """Make the units table match config (new, renamed, re-coded); return what changed."""
+        changes = []
+        wanted = {u["id"]: u for u in units}
+        with self.transaction() as db:
+            existing = {row["id"]: row for row in db["units"].rows}
+            # Free invite codes first so two units can swap codes without a conflict.
+            for unit_id, row in existing.items():
+                new = wanted.get(unit_id)
+                if new is None or new["invite_code"] != row["invite_code"]:
+                    db.execute("update units set invite_code = ? where id = ?",
+                               [f"~{unit_id}", unit_id])
+            for unit_id, unit in wanted.items():
+                record = {**unit, "active": 1}
+                old = existing.get(unit_id)
+                if old is None:
+                    changes.append(f"新增单位 {unit['name']}")
+                elif any(old[k] != record[k] for k in ("name", "category", "invite_code", "active")):
+                    changes.append(f"更新单位 {unit['name']}")
+                db["units"].upsert(record, pk="id")
+            for unit_id, row in existing.items():
+                if unit_id not in wanted and row["active"]:
+                    db["units"].update(unit_id, {"active": 0})
+                    changes.append(f"停用单位 {row['name']}")
+            if changes:
+                self._audit(db, "config", "sync_units", None, {"changes": changes})
+        return changes
+
+    def unit(self, unit_id: str) -> dict[str, Any] | None:
+        """One unit by id."""
+        return self._row("select * from units where id = ?", [unit_id])
+
+    def unit_by_invite_code(self, code: str) -> dict[str, Any] | None:
+        """The active unit whose invite code is ``code`` (case-insensitive)."""
+        return self._row(
+            "select * from units where upper(invite_code) = upper(?) and active = 1", [code.strip()]
+        )
+
+    def person(self, telegram_id: int) -> dict[str, Any] | None:
+        """A bound liaison by Telegram user id."""
+        return self._row("select * from people where telegram_id = ?", [telegram_id])
+
+    def bind_liaison(self, telegram_id: int, name: str, username: str | None,
+                     unit_id: str) -> str | None:
+        """Bind a Telegram user to a unit as its liaison; return the unit they left, if any."""
+        with self.transaction() as db:
+            old = list(db.query("select unit_id from people where telegram_id = ?", [telegram_id]))
+            previous = old[0]["unit_id"] if old else None
+            db["people"].upsert({
+                "telegram_id": telegram_id, "name": name, "username": username,
+                "unit_id": unit_id, "role": "liaison", "bound_at": utc_iso(),
+            }, pk="telegram_id")
+            self._audit(db, telegram_id, "bind", unit_id,
+                        {"name": name, "previous_unit": previous})
+        return previous if previous != unit_id else None
+
+    def liaisons(self, unit_id: str) -> list[dict[str, Any]]:
+        """The people bound to a unit."""
+        return self._rows("select * from people where unit_id = ? order by bound_at", [unit_id])
+
+    # ---- submissions -----------------------------------------------------------------
+
+    def submission_by_hash(self, unit_id: str, sha256: str) -> dict[str, Any] | None:
+        """The unit's earlier submission of exactly these bytes, if any."""
+        return self._row(
+            "select * from submissions where unit_id = ? and sha256 = ?", [unit_id, sha256]
+        )
+
+    def submissions(self, unit_id: str) -> list[dict[str, Any]]:
+        """A unit's submissions, oldest first."""
+        return self._rows("select * from submissions where unit_id = ? order by id", [unit_id])
+
+    def unit_paragraphs(self, unit_id: str) -> list[dict[str, Any]]:
+        """Every stored paragraph of a unit's materials, file by file in reading order."""
+        return self._rows(
+            """select p.id, p.kind, p.location, p.text, s.file_name, s.id as submission_id
+               from paragraphs p join submissions s on s.id = p.submission_id
+               where s.unit_id = ? order by s.id, p.seq""",
+            [unit_id],
+        )
+
+    def record_submission(self, sub: NewSubmission, score: ScoreRecord) -> int:
+        """Store the file, the submission, its paragraphs and the unit's new score at once.
+
+        Either everything is written or nothing is (a file written for a failed record is
+        removed again). Returns the new submission id.
+        """
+        sha, new_file = self.files.put(sub.data)
+        try:
+            with self.transaction() as db:
+                now = utc_iso()
+                if not db["files"].count_where("sha256 = ?", [sha]):
+                    db["files"].insert({"sha256": sha, "size": len(sub.data),
+                                        "file_type": sub.file_type, "stored_at": now})
+                submission_id = db["submissions"].insert({
+                    "unit_id": sub.unit_id, "telegram_id": sub.telegram_id, "sha256": sha,
+                    "file_name": sub.file_name, "file_type": sub.file_type, "pages": sub.pages,
+                    "paragraph_count": len(sub.paragraphs),
+                    "chars": sum(len(p.text) for p in sub.paragraphs),
+                    "received_at": utc_iso(sub.received_at),
+                    "deadline_at": utc_iso(sub.deadline_at) if sub.deadline_at else None,
+                    "late": int(sub.late),
+                }).last_pk
+                new_ids: dict[int, int] = {}
+                table = db["paragraphs"]
+                for para in sub.paragraphs:
+                    new_ids[para.seq] = table.insert({
+                        "submission_id": submission_id, "seq": para.seq, "kind": para.kind,
+                        "page": para.page, "idx": para.idx, "location": para.location,
+                        "text": para.text,
+                    }).last_pk
+                self._write_score(db, sub.unit_id, score, new_ids)
+                self._audit(db, sub.telegram_id, "submit", sub.unit_id, {
+                    "submission_id": submission_id, "file_name": sub.file_name,
+                    "sha256": sha, "late": sub.late, "total": score.unit.get("total"),
+                    "grade": score.unit.get("grade"),
+                })
+        except BaseException:
+            if new_file:
+                self.files.remove(sha)
+            raise
+        return submission_id
+
+    def _write_score(self, db: Database, unit_id: str, score: ScoreRecord,
+                     new_ids: dict[int, int]) -> None:
+        db.execute("delete from evidence where unit_id = ?", [unit_id])
+        db.execute("delete from indicator_scores where unit_id = ?", [unit_id])
+        db["unit_scores"].upsert({**score.unit, "unit_id": unit_id, "computed_at": utc_iso()},
+                                 pk="unit_id")
+        db["indicator_scores"].insert_all(
+            [{**row, "unit_id": unit_id} for row in score.indicators],
+            pk=("unit_id", "indicator_id"),
+        )
+        rows = []
+        for row in score.evidence:
+            ref = row["paragraph_ref"]
+            paragraph_id = new_ids[ref[1]] if isinstance(ref, tuple) else ref
+            rows.append({k: v for k, v in row.items() if k != "paragraph_ref"}
+                        | {"unit_id": unit_id, "paragraph_id": paragraph_id})
+        if rows:
+            db["evidence"].insert_all(rows)
+
+    # ---- scores ------------------------------------------------------------------------
+
+    def unit_score(self, unit_id: str) -> dict[str, Any] | None:
+        """A unit's stored total score row."""
+        return self._row("select * from unit_scores where unit_id = ?", [unit_id])
+
+    def indicator_scores(self, unit_id: str) -> list[dict[str, Any]]:
+        """A unit's stored per-indicator rows."""
+        return self._rows("select * from indicator_scores where unit_id = ? order by rowid",
+                          [unit_id])
+
+    def evidence(self, unit_id: str, indicator_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored evidence rows with the file name and location of each paragraph."""
+        sql = """select e.*, p.location, p.text, s.file_name from evidence e
+                 join paragraphs p on p.id = e.paragraph_id
+                 join submissions s on s.id = p.submission_id
+                 where e.unit_id = ?"""
+        params: list[Any] = [unit_id]
+        if indicator_id is not None:
+            sql += " and e.indicator_id = ?"
+            params.append(indicator_id)
+        return self._rows(sql + " order by e.indicator_id, e.rank", params)
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables (for tests, health checks and the office)."""
+        with self._lock:
+            return {name: self.db[name].count for name in
+                    ("units", "people", "files", "submissions", "paragraphs", "evidence",
+                     "audit_log")}

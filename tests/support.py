@@ -1,0 +1,96 @@
+"""Test helpers: an offline Bot API request class and small update factories."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from telegram import Chat, Document, Message, PhotoSize, Update, User
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 999000, "is_bot": True, "first_name": "考核助手", "username": "kaohe_test_bot"}
+_ids = itertools.count(1)
+
+
+class OfflineRequest(BaseRequest):
+    """Answers the Bot API calls PTB makes, records them, and serves uploaded file bytes."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.files: dict[str, bytes] = {}
+        self._message_ids = itertools.count(1000)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def sent(self, method: str) -> list[dict[str, Any]]:
+        """Parameters of every call of ``method`` so far."""
+        return [params for name, params in self.calls if name == method]
+
+    def texts(self) -> list[str]:
+        """Every text the bot sent or edited, in order."""
+        return [p["text"] for name, p in self.calls if name in ("sendMessage", "editMessageText")]
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout=None, write_timeout=None, connect_timeout=None,
+                         pool_timeout=None) -> tuple[int, bytes]:
+        if "/file/bot" in url:
+            return 200, self.files[url.rsplit("/", 1)[-1]]
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        self.calls.append((name, params))
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name in ("sendMessage", "editMessageText"):
+            chat_id = int(params["chat_id"])
+            message_id = params.get("message_id") or next(self._message_ids)
+            return {"message_id": int(message_id), "date": 0, "text": params["text"],
+                    "chat": {"id": chat_id, "type": "private"}, "from": BOT_USER}
+        if name == "getFile":
+            file_id = params["file_id"]
+            return {"file_id": file_id, "file_unique_id": file_id,
+                    "file_size": len(self.files[file_id]), "file_path": file_id}
+        return True
+
+
+def user(user_id: int, name: str = "联络员") -> User:
+    return User(user_id, name, is_bot=False)
+
+
+def message_update(bot, user_id: int, text: str | None = None, *, document: tuple[str, bytes] | None = None,
+                   request: OfflineRequest | None = None, photo: bool = False) -> Update:
+    """An Update carrying a private message: text (commands get their entity), a file or a photo."""
+    from telegram import MessageEntity
+
+    sender = user(user_id)
+    kwargs: dict[str, Any] = {}
+    if text is not None:
+        kwargs["text"] = text
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            kwargs["entities"] = [MessageEntity(MessageEntity.BOT_COMMAND, 0, length)]
+    if document is not None:
+        file_name, data = document
+        file_id = f"file{next(_ids)}"
+        request.files[file_id] = data
+        kwargs["document"] = Document(file_id, file_id, file_name=file_name, file_size=len(data))
+    if photo:
+        kwargs["photo"] = [PhotoSize("p1", "p1", 10, 10)]
+    message = Message(next(_ids), datetime.now(timezone.utc), Chat(user_id, "private"),
+                      from_user=sender, **kwargs)
+    message.set_bot(bot)
+    update = Update(next(_ids), message=message)
+    update.set_bot(bot)
+    return update
