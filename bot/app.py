@@ -14,6 +14,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from bot import texts
 from bot.config import AppConfig
@@ -33,8 +34,11 @@ log = logging.getLogger(__name__)
 
 
 def build_application(config: AppConfig, token: str, services: Services | None = None,
-                      rate_limit: bool = True) -> Application:
-    """The bot's application for ``config``; ``services`` may be given (tests share one)."""
+                      rate_limit: bool = True, request: BaseRequest | None = None) -> Application:
+    """The bot's application for ``config``.
+
+    ``services`` and ``request`` may be given by tests (shared services, an offline request).
+    """
 
     async def post_init(app: Application) -> None:
         if SERVICES_KEY not in app.bot_data:
@@ -55,6 +59,8 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()

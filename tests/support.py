@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from telegram import Chat, Document, Message, PhotoSize, Update, User
+from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "考核助手", "username": "kaohe_test_bot"}
@@ -65,32 +65,26 @@ class OfflineRequest(BaseRequest):
         return True
 
 
-def user(user_id: int, name: str = "联络员") -> User:
-    return User(user_id, name, is_bot=False)
-
-
-def message_update(bot, user_id: int, text: str | None = None, *, document: tuple[str, bytes] | None = None,
+def message_update(bot, user_id: int, text: str | None = None, *,
+                   document: tuple[str, bytes] | None = None,
                    request: OfflineRequest | None = None, photo: bool = False) -> Update:
     """An Update carrying a private message: text (commands get their entity), a file or a photo."""
-    from telegram import MessageEntity
-
-    sender = user(user_id)
-    kwargs: dict[str, Any] = {}
+    message: dict[str, Any] = {
+        "message_id": next(_ids), "date": int(datetime.now(timezone.utc).timestamp()),
+        "chat": {"id": user_id, "type": "private"},
+        "from": {"id": user_id, "is_bot": False, "first_name": "联络员"},
+    }
     if text is not None:
-        kwargs["text"] = text
+        message["text"] = text
         if text.startswith("/"):
-            length = len(text.split()[0])
-            kwargs["entities"] = [MessageEntity(MessageEntity.BOT_COMMAND, 0, length)]
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(text.split()[0])}]
     if document is not None:
         file_name, data = document
         file_id = f"file{next(_ids)}"
         request.files[file_id] = data
-        kwargs["document"] = Document(file_id, file_id, file_name=file_name, file_size=len(data))
+        message["document"] = {"file_id": file_id, "file_unique_id": file_id,
+                               "file_name": file_name, "file_size": len(data)}
     if photo:
-        kwargs["photo"] = [PhotoSize("p1", "p1", 10, 10)]
-    message = Message(next(_ids), datetime.now(timezone.utc), Chat(user_id, "private"),
-                      from_user=sender, **kwargs)
-    message.set_bot(bot)
-    update = Update(next(_ids), message=message)
-    update.set_bot(bot)
-    return update
+        message["photo"] = [{"file_id": "p1", "file_unique_id": "p1", "width": 10, "height": 10}]
+    return Update.de_json({"update_id": next(_ids), "message": message}, bot)

@@ -1,0 +1,1962 @@
+"""A small, faithful local fake of the Telegram Bot API server (stdlib only).
+
+Telegram's servers cannot be reached from the development/test environment, so the
+bot is exercised through python-telegram-bot's *real* network stack
+(``Application`` + ``Updater.start_polling`` + ``HTTPXRequest``) pointed at this
+server on 127.0.0.1.  The "console chat" (used when no bot token is configured)
+runs the real bot against it as well while a human types into a terminal.
+
+How it works
+------------
+* :class:`LocalBotApi` runs a :class:`http.server.ThreadingHTTPServer` in a daemon
+  thread.  Every connection is served by its own thread, so a long-polling
+  ``getUpdates`` never blocks other requests.
+* Bot API calls arrive at ``/bot<token>/<method>`` (method names are
+  case-insensitive, like the real API) as GET query strings,
+  ``application/x-www-form-urlencoded``, ``application/json`` or
+  ``multipart/form-data`` bodies (parsed by a small built-in parser, no ``cgi``).
+  Non-string values arrive JSON-encoded (``reply_markup``, ``entities``, ...) and
+  are decoded; ``chat_id="123"`` becomes ``123``.
+* Files are downloaded from ``/file/bot<token>/<file_path>``.
+* The "user side" is driven with :meth:`LocalBotApi.send_text`,
+  :meth:`LocalBotApi.send_document` and :meth:`LocalBotApi.press_button`, which
+  enqueue updates that the bot receives through ``getUpdates``.
+* Everything the bot does is recorded in :attr:`LocalBotApi.sent` (one dict per
+  action) and can be awaited with :meth:`LocalBotApi.wait_for` /
+  :meth:`LocalBotApi.wait_for_async`.  :meth:`LocalBotApi.messages` gives the
+  current state of the bot's messages in a chat (after edits and deletions).
+* Errors mimic the real server: ``{"ok": false, "error_code": ..., "description":
+  ...}`` with the real descriptions for the common failures (message too long,
+  empty text, "message is not modified", BUTTON_DATA_INVALID, can't parse
+  entities, file is too big, ...).  :meth:`LocalBotApi.fail_next` injects
+  arbitrary failures (429 with ``retry_after``, 403 blocked by the user, ...).
+* ``parse_mode`` HTML, MarkdownV2 and (legacy) Markdown are parsed like Telegram
+  does: the stored/returned Message text is the *rendered* plain text plus
+  ``entities`` (surrounding whitespace trimmed), and malformed markup is rejected
+  with "can't parse entities".  In :attr:`LocalBotApi.sent`, ``action["text"]`` is
+  the text exactly as the bot sent it (e.g. with HTML tags) and
+  ``action["rendered_text"]`` is what the user would see.
+
+All state is guarded by one lock; the bot's actions are reported to the optional
+:attr:`LocalBotApi.on_action` callback from the server thread (outside the lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import mimetypes
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+__all__ = ["LocalBotApi"]
+
+_LOG = logging.getLogger(__name__)
+
+Action = dict[str, Any]
+
+MAX_MESSAGE_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+_UNSUPPORTED = "Not Found: method not supported by the local Bot API fake"
+_CHAT_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
+_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+_USER_COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
+# Parameters whose string values must never be JSON-decoded.
+_STRING_KEYS = {
+    "text",
+    "caption",
+    "parse_mode",
+    "callback_query_id",
+    "inline_message_id",
+    "description",
+    "short_description",
+    "name",
+    "title",
+    "url",
+    "action",
+    "language_code",
+    "file_id",
+    "document",
+    "photo",
+    "thumbnail",
+    "secret_token",
+    "emoji",
+    "business_connection_id",
+    "query",
+}
+
+
+class _ApiError(Exception):
+    """An error answered to the client as ``{"ok": false, ...}``."""
+
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+def _bad(description: str) -> _ApiError:
+    return _ApiError(400, f"Bad Request: {description}")
+
+
+@dataclass
+class _Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class _StoredFile:
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    data: bytes
+    file_name: str | None
+    mime_type: str | None
+
+
+@dataclass
+class _Failure:
+    error_code: int
+    description: str
+    retry_after: int | None
+    times: int
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _u16(text: str) -> int:
+    """Length of ``text`` in UTF-16 code units (Telegram's entity unit)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _byte_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+def _parse_header_params(value: str) -> dict[str, str]:
+    """Parse ``form-data; name="x"; filename="y"`` style header parameters."""
+    params: dict[str, str] = {}
+    i, n = 0, len(value)
+    # skip the main value
+    while i < n and value[i] != ";":
+        i += 1
+    while i < n:
+        i += 1  # skip ';'
+        while i < n and value[i] in " \t":
+            i += 1
+        start = i
+        while i < n and value[i] not in "=;":
+            i += 1
+        key = value[start:i].strip().lower()
+        val = ""
+        if i < n and value[i] == "=":
+            i += 1
+            while i < n and value[i] in " \t":
+                i += 1
+            if i < n and value[i] == '"':
+                i += 1
+                chars: list[str] = []
+                while i < n and value[i] != '"':
+                    if value[i] == "\\" and i + 1 < n:
+                        i += 1
+                    chars.append(value[i])
+                    i += 1
+                i += 1  # closing quote
+                val = "".join(chars)
+                # httpx/browsers percent-encode '"' and control characters.
+                val = re.sub(r"%(22|[01][0-9A-Fa-f])", lambda m: chr(int(m.group(1), 16)), val)
+            else:
+                start = i
+                while i < n and value[i] != ";":
+                    i += 1
+                val = value[start:i].strip()
+        while i < n and value[i] != ";":
+            i += 1
+        if key:
+            params[key] = val
+    if "filename*" in params:
+        charset, _, rest = params["filename*"].partition("'")
+        _, _, encoded = rest.partition("'")
+        try:
+            params["filename"] = unquote(encoded, encoding=charset or "utf-8", errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return params
+
+
+def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, _Upload]]:
+    """Parse a ``multipart/form-data`` body into text fields and uploaded files."""
+    boundary = _parse_header_params(content_type).get("boundary")
+    if not boundary:
+        raise _bad("multipart boundary is missing")
+    delimiter = b"\r\n--" + boundary.encode("latin-1")
+    fields: dict[str, str] = {}
+    files: dict[str, _Upload] = {}
+    parts = (b"\r\n" + body).split(delimiter)
+    for part in parts[1:]:
+        if part.startswith(b"--"):
+            break
+        line_end = part.find(b"\r\n")
+        if line_end < 0:
+            continue
+        part = part[line_end + 2 :]
+        head, sep, content = part.partition(b"\r\n\r\n")
+        if not sep:
+            if head.endswith(b"\r\n"):  # part with headers and an empty body
+                head, content = head[:-2], b""
+            else:
+                continue
+        headers: dict[str, str] = {}
+        for line in head.split(b"\r\n"):
+            key, _, val = line.decode("utf-8", "replace").partition(":")
+            headers[key.strip().lower()] = val.strip()
+        disposition = _parse_header_params(headers.get("content-disposition", ""))
+        name = disposition.get("name")
+        if name is None:
+            continue
+        if "filename" in disposition:
+            files[name] = _Upload(
+                filename=disposition["filename"],
+                content_type=headers.get("content-type", "application/octet-stream"),
+                data=content,
+            )
+        else:
+            fields[name] = content.decode("utf-8", "replace")
+    return fields, files
+
+
+def _decode_value(key: str, value: Any) -> Any:
+    """Decode a form value the way the Bot API does (non-strings are JSON encoded)."""
+    if not isinstance(value, str):
+        if key == "chat_id" and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+    if key in _STRING_KEYS:
+        return value
+    stripped = value.strip()
+    if (
+        stripped[:1] in ("{", "[", '"', "-")
+        or stripped[:1].isdigit()
+        or stripped
+        in (
+            "true",
+            "false",
+            "null",
+        )
+    ):
+        try:
+            return json.loads(stripped)
+        except ValueError:
+            return value
+    return value
+
+
+def _png_or_gif_size(data: bytes) -> tuple[int, int]:
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    return 0, 0
+
+
+# ------------------------------------------------------------------ formatted text
+
+
+class _Builder:
+    """Accumulates rendered text and tracks the UTF-16 offset."""
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.u16 = 0
+        self.entities: list[dict[str, Any]] = []
+
+    def add(self, text: str) -> None:
+        self.chars.append(text)
+        self.u16 += _u16(text)
+
+    def entity(self, kind: str, start: int, **extra: Any) -> None:
+        if self.u16 > start:
+            self.entities.append({"type": kind, "offset": start, "length": self.u16 - start, **extra})
+
+    def text(self) -> str:
+        return "".join(self.chars)
+
+
+def _entity_error(description: str) -> _ApiError:
+    return _bad(f"can't parse entities: {description}")
+
+
+_HTML_TAGS = {
+    "a",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "s",
+    "strike",
+    "del",
+    "u",
+    "ins",
+    "tg-spoiler",
+    "tg-emoji",
+    "span",
+    "pre",
+    "code",
+    "blockquote",
+}
+_HTML_TAG_TYPES = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "u": "underline",
+    "ins": "underline",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "code": "code",
+    "pre": "pre",
+}
+_HTML_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
+_HTML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def _html_unescape(match: re.Match[str]) -> str | None:
+    if match.group(1):
+        return _HTML_NAMED[match.group(1)]
+    code = int(match.group(2)) if match.group(2) else int(match.group(3), 16)
+    if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+        return chr(code)
+    return None
+
+
+def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Parse Telegram-flavoured HTML like tdlib does (strict tags, few entities)."""
+    out = _Builder()
+    stack: list[dict[str, Any]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "&":
+            m = _HTML_ENTITY_RE.match(text, i)
+            decoded = _html_unescape(m) if m else None
+            if m and decoded is not None:
+                out.add(decoded)
+                i = m.end()
+            else:
+                out.add("&")
+                i += 1
+            continue
+        if c != "<":
+            out.add(c)
+            i += 1
+            continue
+        begin = i
+        if i + 1 < n and text[i + 1] == "/":
+            end = text.find(">", i)
+            if end < 0:
+                raise _entity_error(f"Unclosed end tag at byte offset {_byte_offset(text, begin)}")
+            name = text[i + 2 : end].strip().lower()
+            if not stack:
+                raise _entity_error(f"Unexpected end tag at byte offset {_byte_offset(text, begin)}")
+            top = stack.pop()
+            if name != top["tag"]:
+                raise _entity_error(
+                    f"Unmatched end tag at byte offset {_byte_offset(text, begin)}, "
+                    f'expected "</{top["tag"]}>", found "</{name}>"'
+                )
+            _close_html_tag(out, top, stack)
+            i = end + 1
+            continue
+        i += 1
+        j = i
+        while j < n and not text[j].isspace() and text[j] != ">":
+            j += 1
+        if j >= n:
+            raise _entity_error(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
+        tag = text[i:j].lower()
+        if tag not in _HTML_TAGS:
+            raise _entity_error(f'Unsupported start tag "{tag}" at byte offset {_byte_offset(text, begin)}')
+        attrs: dict[str, str] = {}
+        k = j
+        while True:
+            while k < n and text[k].isspace():
+                k += 1
+            if k >= n:
+                raise _entity_error(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
+            if text[k] == ">":
+                k += 1
+                break
+            a_start = k
+            while k < n and not text[k].isspace() and text[k] not in "=>":
+                k += 1
+            attr = text[a_start:k].lower()
+            while k < n and text[k].isspace():
+                k += 1
+            value = ""
+            if k < n and text[k] == "=":
+                k += 1
+                while k < n and text[k].isspace():
+                    k += 1
+                if k < n and text[k] in "'\"":
+                    quote = text[k]
+                    close = text.find(quote, k + 1)
+                    if close < 0:
+                        raise _entity_error(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
+                    value = text[k + 1 : close]
+                    k = close + 1
+                else:
+                    v_start = k
+                    while k < n and not text[k].isspace() and text[k] != ">":
+                        k += 1
+                    value = text[v_start:k]
+                value = _HTML_ENTITY_RE.sub(lambda m: _html_unescape(m) or m.group(0), value)
+            attrs[attr] = value
+        if tag == "span" and attrs.get("class") != "tg-spoiler":
+            raise _entity_error(
+                f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(text, begin)}'
+            )
+        stack.append({"tag": tag, "attrs": attrs, "start": out.u16, "language": None})
+        i = k
+    if stack:
+        raise _entity_error(f'Can\'t find end tag corresponding to start tag "{stack[-1]["tag"]}"')
+    return out.text(), out.entities
+
+
+def _close_html_tag(out: _Builder, top: dict[str, Any], stack: list[dict[str, Any]]) -> None:
+    tag, attrs, start = top["tag"], top["attrs"], top["start"]
+    if tag == "a":
+        href = attrs.get("href", "")
+        user = re.fullmatch(r"tg://user\?id=(\d+)", href)
+        if user:
+            out.entity(
+                "text_mention",
+                start,
+                user={"id": int(user.group(1)), "is_bot": False, "first_name": ""},
+            )
+        elif href:
+            out.entity("text_link", start, url=href)
+    elif tag == "tg-emoji":
+        if attrs.get("emoji-id"):
+            out.entity("custom_emoji", start, custom_emoji_id=attrs["emoji-id"])
+    elif tag == "blockquote":
+        kind = "expandable_blockquote" if "expandable" in attrs else "blockquote"
+        out.entity(kind, start)
+    elif tag == "code" and stack and stack[-1]["tag"] == "pre" and stack[-1]["start"] == start:
+        language = attrs.get("class", "")
+        if language.startswith("language-"):
+            stack[-1]["language"] = language[len("language-") :]
+        else:
+            out.entity("code", start)
+    elif tag == "pre":
+        if top["language"]:
+            out.entity("pre", start, language=top["language"])
+        else:
+            out.entity("pre", start)
+    else:
+        out.entity(_HTML_TAG_TYPES[tag], start)
+
+
+_MDV2_RESERVED = "_*[]()~`>#+-=|{}.!"
+_MDV2_NAMES = {
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
+}
+
+
+def _reserved_error(c: str) -> _ApiError:
+    return _entity_error(f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
+
+
+def _parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Parse MarkdownV2 following tdlib's rules (reserved characters must be escaped)."""
+    out = _Builder()
+    stack: list[dict[str, Any]] = []
+    quote_start: int | None = None
+    i, n = 0, len(text)
+
+    def ch(k: int) -> str:
+        return text[k] if k < n else ""
+
+    while i < n:
+        c = text[i]
+        in_code = bool(stack) and stack[-1]["type"] in ("code", "pre")
+        if c == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
+            out.add(text[i + 1])
+            i += 2
+            continue
+        if c == ">" and not stack and (i == 0 or text[i - 1] == "\n"):
+            if quote_start is None:
+                quote_start = out.u16
+            i += 1
+            continue
+        reserved = "`" if in_code else _MDV2_RESERVED
+        if c not in reserved:
+            out.add(c)
+            i += 1
+            if c == "\n" and quote_start is not None and not stack and ch(i) != ">":
+                out.u16 -= 1
+                out.entity("blockquote", quote_start)
+                out.u16 += 1
+                quote_start = None
+            continue
+        kind = stack[-1]["type"] if stack else None
+        is_end = (
+            (kind == "bold" and c == "*")
+            or (kind == "italic" and c == "_" and ch(i + 1) != "_")
+            or (kind == "code" and c == "`")
+            or (kind == "pre" and c == "`" and ch(i + 1) == "`" and ch(i + 2) == "`")
+            or (kind in ("text_link", "custom_emoji") and c == "]")
+            or (kind == "underline" and c == "_" and ch(i + 1) == "_")
+            or (kind == "strikethrough" and c == "~")
+            or (kind == "spoiler" and c == "|" and ch(i + 1) == "|")
+        )
+        if not is_end:
+            begin = i
+            language = None
+            if c == "_":
+                if ch(i + 1) == "_":
+                    kind = "underline"
+                    i += 1
+                else:
+                    kind = "italic"
+            elif c == "*":
+                kind = "bold"
+            elif c == "~":
+                kind = "strikethrough"
+            elif c == "|":
+                if ch(i + 1) != "|":
+                    raise _reserved_error(c)
+                kind = "spoiler"
+                i += 1
+            elif c == "[":
+                kind = "text_link"
+            elif c == "`":
+                if ch(i + 1) == "`" and ch(i + 2) == "`":
+                    kind = "pre"
+                    i += 3
+                    lang_end = i
+                    while lang_end < n and not text[lang_end].isspace() and text[lang_end] != "`":
+                        lang_end += 1
+                    if i != lang_end and lang_end < n and text[lang_end] != "`":
+                        language = text[i:lang_end]
+                        i = lang_end
+                    if ch(i) in ("\n", "\r"):
+                        if ch(i + 1) in ("\n", "\r") and ch(i) != ch(i + 1):
+                            i += 2
+                        else:
+                            i += 1
+                    i -= 1
+                else:
+                    kind = "code"
+            elif c == "!" and ch(i + 1) == "[":
+                kind = "custom_emoji"
+                i += 1
+            else:
+                raise _reserved_error(c)
+            stack.append(
+                {
+                    "type": kind,
+                    "start": out.u16,
+                    "begin": begin,
+                    "language": language,
+                    "chars": len(out.chars),
+                }
+            )
+            i += 1
+            continue
+        top = stack.pop()
+        extra: dict[str, Any] = {}
+        if kind in ("underline", "spoiler"):
+            i += 1
+        elif kind == "pre":
+            i += 2
+            if top["language"]:
+                extra["language"] = top["language"]
+        elif kind in ("text_link", "custom_emoji"):
+            if ch(i + 1) == "(":
+                i += 2
+                url_begin = i
+                url: list[str] = []
+                while i < n and text[i] != ")":
+                    if text[i] == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
+                        url.append(text[i + 1])
+                        i += 2
+                        continue
+                    url.append(text[i])
+                    i += 1
+                if i >= n:
+                    raise _entity_error(
+                        f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}"
+                    )
+                target = "".join(url)
+            else:
+                target = "".join(out.chars[top["chars"] :])
+            if kind == "custom_emoji":
+                emoji_id = re.fullmatch(r"tg://emoji\?id=(\d+)", target)
+                if emoji_id:
+                    extra["custom_emoji_id"] = emoji_id.group(1)
+                else:
+                    kind = ""
+            else:
+                extra["url"] = target
+        if kind:
+            out.entity(kind, top["start"], **extra)
+        i += 1
+    if stack:
+        top = stack[-1]
+        raise _entity_error(
+            f"Can't find end of {_MDV2_NAMES[top['type']]} entity at byte offset "
+            f"{_byte_offset(text, top['begin'])}"
+        )
+    if quote_start is not None:
+        out.entity("blockquote", quote_start)
+    return out.text(), out.entities
+
+
+def _parse_markdown(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Parse legacy Markdown (no nesting; ``*bold* _italic_ `code` ```pre``` [t](url)``)."""
+    out = _Builder()
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n and text[i + 1] in "_*`[":
+            out.add(text[i + 1])
+            i += 2
+            continue
+        if c not in "_*`[":
+            out.add(c)
+            i += 1
+            continue
+        begin = i
+        end_char = "]" if c == "[" else c
+        is_pre = False
+        language = None
+        i += 1
+        if c == "`" and text[i : i + 2] == "``":
+            i += 2
+            is_pre = True
+            lang_end = i
+            while lang_end < n and not text[lang_end].isspace() and text[lang_end] != "`":
+                lang_end += 1
+            if i != lang_end and lang_end < n and text[lang_end] != "`":
+                language = text[i:lang_end]
+                i = lang_end
+            if i < n and text[i] in "\r\n":
+                i += 1
+        start = out.u16
+        while i < n and not (text[i] == end_char and (not is_pre or text[i : i + 3] == "```")):
+            out.add(text[i])
+            i += 1
+        if i >= n:
+            raise _entity_error(
+                f"Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}"
+            )
+        if c == "_":
+            out.entity("italic", start)
+        elif c == "*":
+            out.entity("bold", start)
+        elif c == "`":
+            if is_pre:
+                out.entity("pre", start, **({"language": language} if language else {}))
+            else:
+                out.entity("code", start)
+        else:
+            url = ""
+            if i + 1 < n and text[i + 1] == "(":
+                close = text.find(")", i + 2)
+                if close >= 0:
+                    url = text[i + 2 : close]
+                    i = close
+            if url:
+                out.entity("text_link", start, url=url)
+        i += 3 if is_pre else 1
+    return out.text(), out.entities
+
+
+def _strip_formatted(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Trim surrounding whitespace like Telegram does and shift the entities accordingly."""
+    left = text.lstrip()
+    lead = _u16(text[: len(text) - len(left)])
+    result = left.rstrip()
+    total = _u16(result)
+    fixed = []
+    for entity in entities:
+        start = max(entity["offset"] - lead, 0)
+        end = min(entity["offset"] + entity["length"] - lead, total)
+        if end > start:
+            fixed.append({**entity, "offset": start, "length": end - start})
+    fixed.sort(key=lambda e: (e["offset"], -e["length"]))
+    return result, fixed
+
+
+def _format_text(raw: Any, parse_mode: Any, entities: Any) -> tuple[str, list[dict[str, Any]]]:
+    """Render ``raw`` with ``parse_mode`` / explicit ``entities`` into (text, entities)."""
+    text = "" if raw is None else str(raw)
+    mode = (parse_mode or "").strip().lower() if isinstance(parse_mode, str) else ""
+    if mode == "html":
+        rendered, found = _parse_html(text)
+    elif mode == "markdownv2":
+        rendered, found = _parse_markdown_v2(text)
+    elif mode == "markdown":
+        rendered, found = _parse_markdown(text)
+    elif mode:
+        raise _bad(f"unsupported parse_mode {parse_mode!r}")
+    else:
+        rendered = text
+        found = [dict(e) for e in entities] if isinstance(entities, list) else []
+    return _strip_formatted(rendered, found)
+
+
+# ---------------------------------------------------------------------- the server
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], api: LocalBotApi) -> None:
+        self.api = api
+        self.connections: set[socket.socket] = set()
+        self.threads: list[threading.Thread] = []
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name="LocalBotApi-connection",
+            daemon=True,
+        )
+        with self.connections_lock:
+            self.threads = [t for t in self.threads if t.is_alive()]
+            self.threads.append(thread)
+            self.connections.add(request)
+        thread.start()
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        _LOG.debug("LocalBotApi: error while serving %s", client_address, exc_info=True)
+
+    def close_connections(self, timeout: float) -> None:
+        """Shut down open connections (after serving stopped) and join their threads."""
+        with self.connections_lock:
+            sockets = list(self.connections)
+            threads = list(self.threads)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "LocalBotApi/1.0"
+    timeout = 300
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        _LOG.debug("LocalBotApi %s - " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        api = self.server.api
+        try:
+            body = self._read_body()
+        except (OSError, ValueError):
+            self.close_connection = True
+            return
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        if path.startswith("/file/bot"):
+            token, _, file_path = path[len("/file/bot") :].partition("/")
+            status, payload, ctype = api._download(token, file_path)
+            self._send(status, payload, ctype)
+            return
+        if not path.startswith("/bot"):
+            self._send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        token, _, method = path[len("/bot") :].partition("/")
+        method = method.strip("/")
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        status, response = api._handle(token, method, query, body, self.headers.get("Content-Type", ""))
+        self._send_json(status, response)
+
+    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json")
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            if self.server.api._stopping:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+
+class LocalBotApi:
+    """In-process fake of the Telegram Bot API server for tests and the console chat."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        bot_username: str = "kaohe_local_bot",
+        token: str = "123456:LOCAL",
+        *,
+        bot_first_name: str = "考核助手",
+        max_download_bytes: int = 20 * 1024 * 1024,
+        max_upload_bytes: int = 50 * 1024 * 1024,
+    ) -> None:
+        """Configure the fake; nothing listens until :meth:`start` is called."""
+        self.host = host
+        self.port = port
+        self.bot_username = bot_username
+        self.token: str = token
+        self.max_download_bytes = max_download_bytes
+        self.max_upload_bytes = max_upload_bytes
+        bot_id = token.split(":", 1)[0]
+        self.bot_user: dict[str, Any] = {
+            "id": int(bot_id) if bot_id.isdigit() else 123456,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+        self.sent: list[Action] = []
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.on_action: Callable[[Action], None] | None = None
+        self.webhook_url = ""
+
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._message_ids: dict[int, int] = {}
+        self._stored: dict[tuple[int, int], dict[str, Any]] = {}
+        self._bot_messages: dict[int, list[int]] = {}
+        self._deleted: set[tuple[int, int]] = set()
+        self._files: dict[str, _StoredFile] = {}
+        self._files_by_path: dict[str, _StoredFile] = {}
+        self._file_counter = 0
+        self._callback_queries: set[str] = set()
+        self._failures: dict[str, list[_Failure]] = {}
+        self._poll_generation = 0
+        self._stopping = False
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, tuple[str, Callable[..., Any]]] = {
+            name.lower(): (name, handler)
+            for name, handler in {
+                "getMe": self._m_get_me,
+                "logOut": self._m_ok,
+                "close": self._m_ok,
+                "setWebhook": self._m_set_webhook,
+                "deleteWebhook": self._m_delete_webhook,
+                "getWebhookInfo": self._m_get_webhook_info,
+                "getUpdates": self._m_get_updates,
+                "getChat": self._m_get_chat,
+                "sendMessage": self._m_send_message,
+                "editMessageText": self._m_edit_message_text,
+                "editMessageCaption": self._m_edit_message_caption,
+                "editMessageReplyMarkup": self._m_edit_message_reply_markup,
+                "deleteMessage": self._m_delete_message,
+                "sendChatAction": self._m_send_chat_action,
+                "setMyCommands": self._m_set_my_commands,
+                "getMyCommands": self._m_get_my_commands,
+                "deleteMyCommands": self._m_delete_my_commands,
+                "answerCallbackQuery": self._m_answer_callback_query,
+                "sendDocument": self._m_send_document,
+                "sendPhoto": self._m_send_photo,
+                "getFile": self._m_get_file,
+            }.items()
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Bind and serve in a daemon thread (``port=0`` picks a free port)."""
+        if self._server is not None:
+            raise RuntimeError("LocalBotApi is already running")
+        self._stopping = False
+        self._server = _Server((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="LocalBotApi",
+            daemon=True,
+        )
+        self._thread.start()
+        _LOG.info("Local Bot API fake listening on %s", self.api_url)
+
+    def stop(self) -> None:
+        """Stop serving, wake long polls, close connections and join all threads."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        server.shutdown()
+        server.close_connections(timeout=5.0)
+        server.server_close()
+        if thread is not None:
+            thread.join(5.0)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> LocalBotApi:
+        """Start the server (context-manager form)."""
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop the server."""
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """Root URL of the running server, e.g. ``http://127.0.0.1:PORT``."""
+        if self._server is None and self.port == 0:
+            raise RuntimeError("LocalBotApi.start() must be called before the URL is known")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """PTB ``base_url`` (PTB appends the token): ``http://127.0.0.1:PORT/bot``."""
+        return f"{self.api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """PTB ``base_file_url`` (PTB appends the token): ``http://127.0.0.1:PORT/file/bot``."""
+        return f"{self.api_url}/file/bot"
+
+    # ------------------------------------------------------------ user-side drivers
+
+    def send_text(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        first_name: str = "测试用户",
+        username: str | None = None,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """Enqueue a text message from a user; returns its message_id."""
+        if not text:
+            raise ValueError("Telegram clients cannot send an empty message")
+        if len(text) > MAX_MESSAGE_LENGTH:
+            raise ValueError("Telegram clients cannot send more than 4096 characters at once")
+        content: dict[str, Any] = {"text": text}
+        command = _USER_COMMAND_RE.match(text)
+        if command:
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command.group(0))}]
+        return self._user_message(user_id, first_name, username, chat_id, reply_to, content)
+
+    def send_document(
+        self,
+        user_id: int,
+        data: bytes,
+        file_name: str,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        chat_id: int | None = None,
+        first_name: str = "测试用户",
+        username: str | None = None,
+        reply_to: int | None = None,
+    ) -> int:
+        """Store ``data`` as a new file and enqueue a user message with a document."""
+        mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        with self._lock:
+            stored = self._store_file(bytes(data), file_name, mime, "documents")
+        content: dict[str, Any] = {
+            "document": {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_name": file_name,
+                "mime_type": mime,
+                "file_size": len(stored.data),
+            }
+        }
+        if caption:
+            content["caption"] = caption
+        return self._user_message(user_id, first_name, username, chat_id, reply_to, content)
+
+    def press_button(
+        self,
+        user_id: int,
+        message_id: int,
+        callback_data: str,
+        *,
+        chat_id: int | None = None,
+        first_name: str = "测试用户",
+        username: str | None = None,
+    ) -> str:
+        """Enqueue a callback_query for an inline button of a bot message; returns its id."""
+        chat = user_id if chat_id is None else chat_id
+        with self._cond:
+            message = self._stored.get((chat, message_id))
+            if message is None or (chat, message_id) in self._deleted:
+                raise ValueError(f"no message {message_id} in chat {chat}")
+            if not message["from"].get("is_bot"):
+                raise ValueError(f"message {message_id} in chat {chat} was not sent by the bot")
+            keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+            datas = [b.get("callback_data") for row in keyboard for b in row]
+            if callback_data not in datas:
+                raise ValueError(
+                    f"message {message_id} has no button with callback_data {callback_data!r}; "
+                    f"buttons: {datas!r}"
+                )
+            query_id = str(secrets.randbits(63))
+            self._callback_queries.add(query_id)
+            self._enqueue(
+                {
+                    "callback_query": {
+                        "id": query_id,
+                        "from": self._user(user_id, first_name, username),
+                        "message": copy.deepcopy(message),
+                        "chat_instance": str(abs(hash((chat, self.bot_user["id"])))),
+                        "data": callback_data,
+                    }
+                }
+            )
+        return query_id
+
+    # ------------------------------------------------------------------ observers
+
+    def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """Current state of the bot's (non-deleted) messages in ``chat_id``, in order."""
+        with self._lock:
+            return [
+                copy.deepcopy(self._stored[(chat_id, mid)])
+                for mid in self._bot_messages.get(chat_id, [])
+                if (chat_id, mid) not in self._deleted
+            ]
+
+    def wait_for(
+        self, predicate: Callable[[Action], Any], timeout: float = 10.0, *, since: int = 0
+    ) -> Action:
+        """Block until a recorded action (index >= ``since``) satisfies ``predicate``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = self._find_action(predicate, since)
+                if found is not None:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(self._timeout_message(timeout))
+                self._cond.wait(remaining)
+
+    async def wait_for_async(
+        self, predicate: Callable[[Action], Any], timeout: float = 10.0, *, since: int = 0
+    ) -> Action:
+        """Like :meth:`wait_for` but polls with ``asyncio.sleep`` (event loop keeps running)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                found = self._find_action(predicate, since)
+                if found is not None:
+                    return found
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(self._timeout_message(timeout))
+            await asyncio.sleep(0.01)
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error_code: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail with the given error."""
+        with self._lock:
+            self._failures.setdefault(method.lower(), []).append(
+                _Failure(error_code, description, retry_after, times)
+            )
+
+    # ---------------------------------------------------------------- internals
+
+    def _find_action(self, predicate: Callable[[Action], Any], since: int) -> Action | None:
+        for action in self.sent[since:]:
+            try:
+                if predicate(action):
+                    return action
+            except (KeyError, TypeError, IndexError, AttributeError):
+                continue
+        return None
+
+    def _timeout_message(self, timeout: float) -> str:
+        lines = [f"no matching bot action within {timeout}s; recorded actions:"]
+        for action in self.sent:
+            text = action.get("text") or action.get("caption") or action.get("file_name") or ""
+            if len(text) > 80:
+                text = text[:77] + "..."
+            lines.append(
+                f"  - {action['method']} chat={action.get('chat_id')} msg={action.get('message_id')} {text!r}"
+            )
+        if not self.sent:
+            lines.append("  (none)")
+        if self.errors:
+            lines.append("errors answered:")
+            lines.extend(f"  - {e['method']}: {e['description']}" for e in self.errors)
+        return "\n".join(lines)
+
+    def _user(self, user_id: int, first_name: str, username: str | None) -> dict[str, Any]:
+        user: dict[str, Any] = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": "zh-hans",
+        }
+        if username:
+            user["username"] = username
+        return user
+
+    def _chat_for_user(self, chat_id: int, user: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chats.get(chat_id)
+        if chat is None or (chat.get("type") == "private" and chat_id == user["id"]):
+            if chat_id < 0:
+                chat_type = "supergroup" if str(chat_id).startswith("-100") else "group"
+                chat = {"id": chat_id, "type": chat_type, "title": "本地测试群"}
+            else:
+                chat = {"id": chat_id, "type": "private", "first_name": user["first_name"]}
+                if user.get("username"):
+                    chat["username"] = user["username"]
+            self._chats[chat_id] = chat
+        return chat
+
+    def _chat_for_bot(self, chat_id: Any) -> dict[str, Any]:
+        if isinstance(chat_id, bool) or chat_id in (None, ""):
+            raise _bad("chat_id is empty")
+        if not isinstance(chat_id, int):
+            raise _bad("chat not found")
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if chat_id < 0:
+                chat_type = "supergroup" if str(chat_id).startswith("-100") else "group"
+                chat = {"id": chat_id, "type": chat_type, "title": "本地测试群"}
+            else:
+                chat = {"id": chat_id, "type": "private", "first_name": "用户"}
+            self._chats[chat_id] = chat
+        return chat
+
+    def _new_message(
+        self, chat: dict[str, Any], sender: dict[str, Any], content: dict[str, Any]
+    ) -> dict[str, Any]:
+        chat_id = chat["id"]
+        message_id = self._message_ids.get(chat_id, 0) + 1
+        self._message_ids[chat_id] = message_id
+        message = {
+            "message_id": message_id,
+            "from": sender,
+            "chat": dict(chat),
+            "date": int(time.time()),
+            **content,
+        }
+        self._stored[(chat_id, message_id)] = message
+        return message
+
+    def _user_message(
+        self,
+        user_id: int,
+        first_name: str,
+        username: str | None,
+        chat_id: int | None,
+        reply_to: int | None,
+        content: dict[str, Any],
+    ) -> int:
+        user = self._user(user_id, first_name, username)
+        with self._cond:
+            chat = self._chat_for_user(user_id if chat_id is None else chat_id, user)
+            if reply_to is not None:
+                replied = self._stored.get((chat["id"], reply_to))
+                if replied is None:
+                    raise ValueError(f"no message {reply_to} in chat {chat['id']} to reply to")
+                content = {**content, "reply_to_message": self._reply_copy(replied)}
+            message = self._new_message(chat, user, content)
+            self._enqueue({"message": copy.deepcopy(message)})
+            return message["message_id"]
+
+    @staticmethod
+    def _reply_copy(message: dict[str, Any]) -> dict[str, Any]:
+        return {k: copy.deepcopy(v) for k, v in message.items() if k != "reply_to_message"}
+
+    def _enqueue(self, update: dict[str, Any]) -> None:
+        update = {"update_id": self._next_update_id, **update}
+        self._next_update_id += 1
+        self._updates.append(update)
+        self._cond.notify_all()
+
+    def _store_file(
+        self, data: bytes, file_name: str | None, mime_type: str | None, folder: str
+    ) -> _StoredFile:
+        self._file_counter += 1
+        suffix = ""
+        if file_name and "." in file_name:
+            suffix = "." + re.sub(r"[^A-Za-z0-9]", "", file_name.rsplit(".", 1)[1])[:10]
+        unique = secrets.token_hex(4)
+        stored = _StoredFile(
+            file_id=f"BQACAgUAAxkBAAI{self._file_counter:05d}{secrets.token_urlsafe(12)}",
+            file_unique_id=f"AgAD{self._file_counter:04d}{unique}",
+            file_path=f"{folder}/file_{self._file_counter}_{unique}{suffix}",
+            data=data,
+            file_name=file_name,
+            mime_type=mime_type,
+        )
+        self._files[stored.file_id] = stored
+        self._files_by_path[stored.file_path] = stored
+        return stored
+
+    def _action(self, method: str, params: dict[str, Any], **fields: Any) -> Action:
+        action: Action = {
+            "method": method,
+            "chat_id": params.get("chat_id"),
+            "message_id": None,
+            "text": None,
+            "reply_markup": params.get("reply_markup"),
+            **fields,
+        }
+        action["params"] = params
+        action["time"] = time.time()
+        return action
+
+    # --------------------------------------------------------------- dispatching
+
+    def _handle(
+        self, token: str, method: str, query: dict[str, str], body: bytes, content_type: str
+    ) -> tuple[int, dict[str, Any]]:
+        actions: list[Action] = []
+        canonical = method
+        params: dict[str, Any] = {}
+        try:
+            if token != self.token:
+                raise _ApiError(401, "Unauthorized")
+            entry = self._methods.get(method.lower())
+            canonical = entry[0] if entry else method
+            raw, files = self._parse_body(query, body, content_type)
+            params = {key: _decode_value(key, value) for key, value in raw.items()}
+            # attach://name references to uploaded parts
+            for key, value in list(params.items()):
+                if isinstance(value, str) and value.startswith("attach://"):
+                    upload = files.pop(value[len("attach://") :], None)
+                    if upload is not None:
+                        files[key] = upload
+            logged = dict(params)
+            for key, upload in files.items():
+                logged[key] = {
+                    "file_name": upload.filename,
+                    "mime_type": upload.content_type,
+                    "size": len(upload.data),
+                }
+            with self._cond:
+                self.requests.append((canonical, logged))
+                failure = self._pop_failure(method.lower())
+            if failure is not None:
+                parameters = {"retry_after": failure.retry_after} if failure.retry_after is not None else None
+                raise _ApiError(failure.error_code, failure.description, parameters)
+            if entry is None:
+                _LOG.warning("Local Bot API fake: unsupported method %r called", method)
+                raise _ApiError(404, _UNSUPPORTED)
+            handler = entry[1]
+            if canonical == "getUpdates":
+                result = self._m_get_updates(params)
+            else:
+                with self._cond:
+                    result = handler(params, files, actions, logged)
+                    for action in actions:
+                        self.sent.append(action)
+                    if actions:
+                        self._cond.notify_all()
+                    result = copy.deepcopy(result)
+            response: dict[str, Any] = {"ok": True, "result": result}
+            status = 200
+        except _ApiError as err:
+            status = err.code
+            response = {"ok": False, "error_code": err.code, "description": err.description}
+            if err.parameters:
+                response["parameters"] = err.parameters
+            with self._cond:
+                self.errors.append(
+                    {
+                        "method": canonical,
+                        "error_code": err.code,
+                        "description": err.description,
+                        "params": params,
+                    }
+                )
+                self._cond.notify_all()
+        for action in actions:
+            callback = self.on_action
+            if callback is not None:
+                try:
+                    callback(action)
+                except Exception:  # the callback must never break the server
+                    _LOG.exception("LocalBotApi.on_action callback failed")
+        return status, response
+
+    @staticmethod
+    def _parse_body(
+        query: dict[str, str], body: bytes, content_type: str
+    ) -> tuple[dict[str, Any], dict[str, _Upload]]:
+        raw: dict[str, Any] = dict(query)
+        files: dict[str, _Upload] = {}
+        kind = content_type.split(";", 1)[0].strip().lower()
+        if not body:
+            return raw, files
+        if kind == "application/json":
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except ValueError as err:
+                raise _bad(f"can't parse JSON: {err}") from None
+            if not isinstance(data, dict):
+                raise _bad("JSON object expected")
+            raw.update(data)
+        elif kind == "multipart/form-data":
+            fields, files = _parse_multipart(body, content_type)
+            raw.update(fields)
+        else:  # form-encoded (also the default for unknown content types)
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _bad("request body is not valid UTF-8") from None
+            raw.update(dict(parse_qsl(text, keep_blank_values=True)))
+        return raw, files
+
+    def _pop_failure(self, method: str) -> _Failure | None:
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            queue.pop(0)
+        return failure
+
+    def _download(self, token: str, file_path: str) -> tuple[int, bytes, str]:
+        not_found = (
+            404,
+            json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode(),
+            "application/json",
+        )
+        if token != self.token:
+            return not_found
+        with self._lock:
+            stored = self._files_by_path.get(file_path)
+        if stored is None:
+            return not_found
+        return 200, stored.data, stored.mime_type or "application/octet-stream"
+
+    # ---------------------------------------------------------- validation helpers
+
+    @staticmethod
+    def _validate_markup(markup: Any) -> dict[str, Any] | None:
+        """Validate reply_markup; return the inline keyboard to store on the message."""
+        if markup in (None, ""):
+            return None
+        if not isinstance(markup, dict):
+            raise _bad("can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" not in markup:
+            return None
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
+        actions = {
+            "url",
+            "callback_data",
+            "web_app",
+            "login_url",
+            "switch_inline_query",
+            "switch_inline_query_current_chat",
+            "switch_inline_query_chosen_chat",
+            "copy_text",
+            "callback_game",
+            "pay",
+        }
+        for row in rows:
+            for button in row:
+                if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+                    raise _bad("can't parse inline keyboard button: Text must be a String")
+                if not actions & button.keys():
+                    raise _bad(
+                        "can't parse inline keyboard button: "
+                        "Text buttons are unallowed in the inline keyboard"
+                    )
+                if "callback_data" in button:
+                    data = button["callback_data"]
+                    if not isinstance(data, str):
+                        raise _bad("BUTTON_DATA_INVALID")
+                    size = len(data.encode("utf-8"))
+                    if size < 1 or size > MAX_CALLBACK_DATA_BYTES:
+                        raise _bad("BUTTON_DATA_INVALID")
+        if not any(rows):
+            return None
+        return copy.deepcopy(markup)
+
+    def _message_text(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        text, entities = _format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+        if not text:
+            raise _bad("message text is empty")
+        if len(text) > MAX_MESSAGE_LENGTH:
+            raise _bad("message is too long")
+        return text, entities
+
+    def _caption(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        caption, entities = _format_text(
+            params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
+        )
+        if len(caption) > MAX_CAPTION_LENGTH:
+            raise _bad("message caption is too long")
+        return caption, entities
+
+    def _reply_to(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
+        reply = params.get("reply_parameters")
+        message_id = params.get("reply_to_message_id")
+        allow_missing = bool(params.get("allow_sending_without_reply"))
+        if isinstance(reply, dict):
+            message_id = reply.get("message_id")
+            allow_missing = bool(reply.get("allow_sending_without_reply", allow_missing))
+        if message_id in (None, 0):
+            return None
+        key = (chat_id, message_id) if isinstance(message_id, int) else None
+        if key is None or key not in self._stored or key in self._deleted:
+            if allow_missing:
+                return None
+            raise _bad("message to be replied not found")
+        return self._reply_copy(self._stored[key])
+
+    def _editable(self, params: dict[str, Any], verb: str = "edit") -> dict[str, Any]:
+        if params.get("inline_message_id"):
+            raise _bad(f"message to {verb} not found")
+        chat = self._chat_for_bot(params.get("chat_id"))
+        message_id = params.get("message_id")
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            raise _bad("message identifier is not specified")
+        key = (chat["id"], message_id)
+        message = self._stored.get(key)
+        if message is None or key in self._deleted:
+            raise _bad(f"message to {verb} not found")
+        if verb == "edit" and not message["from"].get("is_bot"):
+            raise _bad("message can't be edited")
+        return message
+
+    def _bot_send(
+        self, chat: dict[str, Any], content: dict[str, Any], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        replied = self._reply_to(chat["id"], params)
+        if replied is not None:
+            content["reply_to_message"] = replied
+        message = self._new_message(chat, dict(self.bot_user), content)
+        self._bot_messages.setdefault(chat["id"], []).append(message["message_id"])
+        return message
+
+    # ------------------------------------------------------------- method handlers
+    # Every handler runs under the lock: (params, files, actions, logged) -> result.
+
+    def _m_ok(self, *_: Any) -> bool:
+        return True
+
+    def _m_get_me(self, *_: Any) -> dict[str, Any]:
+        return self.bot_user
+
+    def _m_set_webhook(self, params: dict[str, Any], *_: Any) -> bool:
+        self.webhook_url = str(params.get("url") or "")
+        return True
+
+    def _m_delete_webhook(self, params: dict[str, Any], *_: Any) -> bool:
+        self.webhook_url = ""
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    def _m_get_webhook_info(self, *_: Any) -> dict[str, Any]:
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    def _m_get_chat(self, params: dict[str, Any], *_: Any) -> dict[str, Any]:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int) or chat_id not in self._chats:
+            raise _bad("chat not found")
+        return {**self._chats[chat_id], "accent_color_id": 0, "max_reaction_count": 11}
+
+    def _m_get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Long poll: runs outside the dispatcher's lock and waits on the condition."""
+        offset = params.get("offset")
+        limit = params.get("limit")
+        timeout = params.get("timeout")
+        allowed = params.get("allowed_updates")
+        limit = max(1, min(100, int(limit))) if isinstance(limit, (int, float)) and limit else 100
+        wait = float(timeout) if isinstance(timeout, (int, float)) else 0.0
+        wait = max(0.0, min(wait, 50.0))
+        deadline = time.monotonic() + wait
+        with self._cond:
+            if self.webhook_url:
+                raise _ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; "
+                    "use deleteWebhook to delete the webhook first",
+                )
+            if isinstance(offset, int) and not isinstance(offset, bool):
+                if offset < 0:
+                    del self._updates[: max(0, len(self._updates) + offset)]
+                else:
+                    self._updates[:] = [u for u in self._updates if u["update_id"] >= offset]
+            self._poll_generation += 1
+            generation = self._poll_generation
+            self._cond.notify_all()
+            while True:
+                if isinstance(allowed, list) and allowed:
+                    ready = [u for u in self._updates if any(k in u for k in allowed)]
+                else:
+                    ready = list(self._updates)
+                if ready or self._stopping:
+                    return copy.deepcopy(ready[:limit])
+                if generation != self._poll_generation:
+                    raise _ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; "
+                        "make sure that only one bot instance is running",
+                    )
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._cond.wait(remaining)
+
+    def _m_send_message(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> dict[str, Any]:
+        chat = self._chat_for_bot(params.get("chat_id"))
+        text, entities = self._message_text(params)
+        markup = self._validate_markup(params.get("reply_markup"))
+        content: dict[str, Any] = {"text": text}
+        if entities:
+            content["entities"] = entities
+        if markup:
+            content["reply_markup"] = markup
+        message = self._bot_send(chat, content, params)
+        actions.append(
+            self._action(
+                "sendMessage",
+                params,
+                chat_id=chat["id"],
+                message_id=message["message_id"],
+                text=params.get("text"),
+                rendered_text=text,
+                parse_mode=params.get("parse_mode"),
+                entities=entities,
+            )
+        )
+        return message
+
+    def _m_edit_message_text(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> dict[str, Any]:
+        message = self._editable(params)
+        text, entities = self._message_text(params)
+        markup = self._validate_markup(params.get("reply_markup"))
+        if "text" not in message:
+            raise _bad("there is no text in the message to edit")
+        if (
+            message.get("text") == text
+            and message.get("entities", []) == entities
+            and message.get("reply_markup") == markup
+        ):
+            raise _bad(_NOT_MODIFIED)
+        message["text"] = text
+        self._set_optional(message, "entities", entities)
+        self._set_optional(message, "reply_markup", markup)
+        message["edit_date"] = int(time.time())
+        actions.append(
+            self._action(
+                "editMessageText",
+                params,
+                chat_id=message["chat"]["id"],
+                message_id=message["message_id"],
+                text=params.get("text"),
+                rendered_text=text,
+                parse_mode=params.get("parse_mode"),
+                entities=entities,
+            )
+        )
+        return message
+
+    def _m_edit_message_caption(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> dict[str, Any]:
+        message = self._editable(params)
+        caption, entities = self._caption(params)
+        markup = self._validate_markup(params.get("reply_markup"))
+        if "text" in message:
+            raise _bad("there is no caption in the message to edit")
+        if (
+            message.get("caption", "") == caption
+            and message.get("caption_entities", []) == entities
+            and message.get("reply_markup") == markup
+        ):
+            raise _bad(_NOT_MODIFIED)
+        self._set_optional(message, "caption", caption)
+        self._set_optional(message, "caption_entities", entities)
+        self._set_optional(message, "reply_markup", markup)
+        message["edit_date"] = int(time.time())
+        actions.append(
+            self._action(
+                "editMessageCaption",
+                params,
+                chat_id=message["chat"]["id"],
+                message_id=message["message_id"],
+                caption=params.get("caption"),
+                rendered_caption=caption,
+            )
+        )
+        return message
+
+    def _m_edit_message_reply_markup(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> dict[str, Any]:
+        message = self._editable(params)
+        markup = self._validate_markup(params.get("reply_markup"))
+        if message.get("reply_markup") == markup:
+            raise _bad(_NOT_MODIFIED)
+        self._set_optional(message, "reply_markup", markup)
+        message["edit_date"] = int(time.time())
+        actions.append(
+            self._action(
+                "editMessageReplyMarkup",
+                params,
+                chat_id=message["chat"]["id"],
+                message_id=message["message_id"],
+            )
+        )
+        return message
+
+    @staticmethod
+    def _set_optional(message: dict[str, Any], key: str, value: Any) -> None:
+        if value:
+            message[key] = value
+        else:
+            message.pop(key, None)
+
+    def _m_delete_message(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> bool:
+        message = self._editable(params, verb="delete")
+        key = (message["chat"]["id"], message["message_id"])
+        self._deleted.add(key)
+        actions.append(self._action("deleteMessage", params, chat_id=key[0], message_id=key[1]))
+        return True
+
+    def _m_send_chat_action(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> bool:
+        chat = self._chat_for_bot(params.get("chat_id"))
+        action = params.get("action")
+        if action not in _CHAT_ACTIONS:
+            raise _bad("wrong parameter action in request")
+        actions.append(self._action("sendChatAction", params, chat_id=chat["id"], action=action))
+        return True
+
+    @staticmethod
+    def _scope_key(params: dict[str, Any]) -> str:
+        scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or "type" not in scope:
+            raise _bad("can't parse BotCommandScope JSON object")
+        kind = scope["type"]
+        if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
+            key = kind
+        elif kind in ("chat", "chat_administrators"):
+            if not isinstance(scope.get("chat_id"), int):
+                raise _bad("chat not found")
+            key = f"{kind}:{scope['chat_id']}"
+        elif kind == "chat_member":
+            key = f"chat_member:{scope.get('chat_id')}:{scope.get('user_id')}"
+        else:
+            raise _bad("wrong BotCommandScope type specified")
+        language = params.get("language_code")
+        return f"{key}|{language}" if language else key
+
+    def _m_set_my_commands(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> bool:
+        commands = params.get("commands")
+        if not isinstance(commands, list):
+            raise _bad("can't parse commands JSON object")
+        if len(commands) > 100:
+            raise _bad("too many commands")
+        cleaned = []
+        for item in commands:
+            if not isinstance(item, dict):
+                raise _bad("can't parse BotCommand JSON object")
+            command = str(item.get("command", "")).lstrip("/")
+            description = str(item.get("description", ""))
+            if not _COMMAND_RE.match(command):
+                raise _bad("BOT_COMMAND_INVALID")
+            if not 1 <= len(description) <= 256:
+                raise _bad("command description must be non-empty")
+            cleaned.append({"command": command, "description": description})
+        key = self._scope_key(params)
+        if cleaned:
+            self.commands[key] = cleaned
+        else:
+            self.commands.pop(key, None)
+        actions.append(
+            self._action(
+                "setMyCommands",
+                params,
+                chat_id=(params.get("scope") or {}).get("chat_id"),
+                scope_key=key,
+                commands=cleaned,
+            )
+        )
+        return True
+
+    def _m_get_my_commands(self, params: dict[str, Any], *_: Any) -> list[dict[str, str]]:
+        return list(self.commands.get(self._scope_key(params), []))
+
+    def _m_delete_my_commands(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> bool:
+        key = self._scope_key(params)
+        self.commands.pop(key, None)
+        actions.append(
+            self._action(
+                "deleteMyCommands",
+                params,
+                chat_id=(params.get("scope") or {}).get("chat_id"),
+                scope_key=key,
+            )
+        )
+        return True
+
+    def _m_answer_callback_query(
+        self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
+    ) -> bool:
+        query_id = params.get("callback_query_id")
+        if query_id not in self._callback_queries:
+            raise _bad("query is too old and response timeout expired or query ID is invalid")
+        text = params.get("text")
+        if text is not None and len(str(text)) > 200:
+            raise _bad("MESSAGE_TOO_LONG")
+        actions.append(
+            self._action(
+                "answerCallbackQuery",
+                params,
+                callback_query_id=query_id,
+                text=text,
+                show_alert=bool(params.get("show_alert")),
+            )
+        )
+        return True
+
+    def _upload(
+        self, params: dict[str, Any], files: dict[str, _Upload], field: str, folder: str
+    ) -> tuple[_StoredFile, str | None]:
+        upload = files.get(field)
+        if upload is not None:
+            if len(upload.data) > self.max_upload_bytes:
+                raise _ApiError(413, "Request Entity Too Large")
+            if not upload.data:
+                raise _bad("file must be non-empty")
+            mime = upload.content_type
+            if mime in ("", "application/octet-stream"):
+                mime = mimetypes.guess_type(upload.filename)[0] or mime
+            return self._store_file(upload.data, upload.filename, mime, folder), upload.filename
+        reference = params.get(field)
+        if isinstance(reference, str) and reference in self._files:
+            stored = self._files[reference]
+            return stored, stored.file_name
+        if isinstance(reference, str) and reference.startswith(("http://", "https://")):
+            raise _bad("failed to get HTTP URL content")
+        if reference in (None, ""):
+            raise _bad(f"there is no {field} in the request")
+        raise _bad("wrong file identifier/HTTP URL specified")
+
+    def _m_send_document(
+        self, params: dict[str, Any], files: dict[str, _Upload], actions: list[Action], _: Any
+    ) -> dict[str, Any]:
+        chat = self._chat_for_bot(params.get("chat_id"))
+        caption, entities = self._caption(params)
+        markup = self._validate_markup(params.get("reply_markup"))
+        stored, file_name = self._upload(params, files, "document", "documents")
+        document: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+        }
+        if file_name:
+            document["file_name"] = file_name
+        if stored.mime_type:
+            document["mime_type"] = stored.mime_type
+        content: dict[str, Any] = {"document": document}
+        self._caption_content(content, caption, entities, markup)
+        message = self._bot_send(chat, content, params)
+        actions.append(
+            self._action(
+                "sendDocument",
+                params,
+                chat_id=chat["id"],
+                message_id=message["message_id"],
+                caption=params.get("caption"),
+                rendered_caption=caption or None,
+                file_name=file_name,
+                mime_type=stored.mime_type,
+                file_id=stored.file_id,
+                data=stored.data,
+            )
+        )
+        return message
+
+    def _m_send_photo(
+        self, params: dict[str, Any], files: dict[str, _Upload], actions: list[Action], _: Any
+    ) -> dict[str, Any]:
+        chat = self._chat_for_bot(params.get("chat_id"))
+        caption, entities = self._caption(params)
+        markup = self._validate_markup(params.get("reply_markup"))
+        stored, file_name = self._upload(params, files, "photo", "photos")
+        width, height = _png_or_gif_size(stored.data)
+        content: dict[str, Any] = {
+            "photo": [
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "file_size": len(stored.data),
+                    "width": width,
+                    "height": height,
+                }
+            ]
+        }
+        self._caption_content(content, caption, entities, markup)
+        message = self._bot_send(chat, content, params)
+        actions.append(
+            self._action(
+                "sendPhoto",
+                params,
+                chat_id=chat["id"],
+                message_id=message["message_id"],
+                caption=params.get("caption"),
+                rendered_caption=caption or None,
+                file_name=file_name,
+                mime_type=stored.mime_type,
+                file_id=stored.file_id,
+                data=stored.data,
+            )
+        )
+        return message
+
+    @staticmethod
+    def _caption_content(
+        content: dict[str, Any],
+        caption: str,
+        entities: list[dict[str, Any]],
+        markup: dict[str, Any] | None,
+    ) -> None:
+        if caption:
+            content["caption"] = caption
+        if entities:
+            content["caption_entities"] = entities
+        if markup:
+            content["reply_markup"] = markup
+
+    def _m_get_file(self, params: dict[str, Any], *_: Any) -> dict[str, Any]:
+        file_id = params.get("file_id")
+        stored = self._files.get(file_id) if isinstance(file_id, str) else None
+        if stored is None:
+            raise _bad("invalid file_id")
+        if len(stored.data) > self.max_download_bytes:
+            raise _bad("file is too big")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }

@@ -1,0 +1,69 @@
+"""End to end: the bot's real polling loop against the local HTTP Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.localapi import LocalBotApi
+from tests.conftest import EXAMPLE_REPORT
+
+LIAISON = 40001
+
+
+@pytest.fixture
+async def running(config, scorer):
+    from bot.ingest import Services
+
+    api = LocalBotApi()
+    api.start()
+    cfg = replace(config, api_url=api.api_url)
+    services = Services(cfg, scorer=scorer)
+    app = build_application(cfg, api.token, services=services)
+    await start_polling(app)
+    yield api, services
+    await stop_polling(app)
+    services.close()
+    api.stop()
+
+
+def final_text(api, chat_id):
+    return api.messages(chat_id)[-1]["text"]
+
+
+async def test_liaison_binds_uploads_example_report_and_reads_score(running):
+    api, services = running
+    default_menu = api.commands.get("default") or next(iter(api.commands.values()))
+    assert {c["command"] for c in default_menu} >= {"start", "bind", "help"}
+
+    api.send_text(LIAISON, "/start SFJ2026", first_name="王联络")
+    await api.wait_for_async(lambda a: "绑定成功" in (a.get("text") or ""))
+    assert "市司法局" in final_text(api, LIAISON)
+
+    since = len(api.sent)
+    api.send_document(LIAISON, EXAMPLE_REPORT.read_bytes(), EXAMPLE_REPORT.name)
+    await api.wait_for_async(lambda a: "初步等次" in (a.get("text") or ""), timeout=30, since=since)
+    methods = [a["method"] for a in api.sent[since:]]
+    assert "sendChatAction" in methods and "editMessageText" in methods
+    reply = "\n".join(m["text"] for m in api.messages(LIAISON)[-2:])
+    assert "已接收自查材料（回执）" in reply and "校验码" in reply
+    for covered in ("✅ 立项督查（核心）", "✅ 其他法定职责", "✅ 加强行政执法和监督", "✅ 反腐倡廉（核心）"):
+        assert covered in reply
+    assert "❌ 严格程序行政" in reply and "⚠️ 领导水平" in reply
+    stored = services.store.unit_score("sfj")
+    assert f"初步得分：{stored['total']:g} / 100" in reply
+    assert f"初步等次：{stored['grade']}" in reply
+    assert services.store.submissions("sfj")[0]["file_name"] == EXAMPLE_REPORT.name
+    assert any(scope.startswith("chat") and str(LIAISON) in scope for scope in api.commands)
+
+
+async def test_refused_file_over_http_records_nothing(running):
+    api, services = running
+    api.send_text(LIAISON, "/bind SFJ2026")
+    await api.wait_for_async(lambda a: "绑定成功" in (a.get("text") or ""))
+    api.send_document(LIAISON, bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "旧版.doc")
+    await api.wait_for_async(lambda a: "未能接收" in (a.get("text") or ""), timeout=20)
+    assert ".docx" in final_text(api, LIAISON)
+    assert services.store.counts()["submissions"] == 0

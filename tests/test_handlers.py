@@ -1,0 +1,156 @@
+"""Handlers through Application.process_update with an offline Bot API: what the user reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.app import build_application
+from bot.handlers.common import CLOCK_KEY
+from tests.conftest import EXAMPLE_REPORT
+from tests.support import OfflineRequest, message_update
+
+LIAISON, STRANGER, ADMIN = 30001, 30002, 10001
+BEFORE_DEADLINE = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+AFTER_DEADLINE = datetime(2026, 12, 16, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+async def chat(config, services):
+    request = OfflineRequest()
+    app = build_application(config, "123:TEST", services=services, rate_limit=False, request=request)
+    app.bot_data[CLOCK_KEY] = lambda: BEFORE_DEADLINE
+    await app.initialize()
+
+    class Chat:
+        def __init__(self):
+            self.app, self.request, self.services = app, request, services
+
+        async def send(self, user_id, text=None, **kwargs):
+            start = len(request.calls)
+            await app.process_update(message_update(app.bot, user_id, text, request=request, **kwargs))
+            return "\n".join(
+                p["text"] for name, p in request.calls[start:] if name in ("sendMessage", "editMessageText"))
+
+        async def upload(self, user_id, file_name, data):
+            start = len(request.calls)
+            await app.process_update(message_update(app.bot, user_id, document=(file_name, data), request=request))
+            replies = [p["text"] for name, p in request.calls[start:]
+                       if name in ("sendMessage", "editMessageText")]
+            return replies[-1] if replies else ""
+
+    yield Chat()
+    await app.shutdown()
+
+
+async def test_stranger_is_told_how_to_get_a_code(chat):
+    reply = await chat.send(STRANGER, "/start")
+    assert "/bind 邀请码" in reply and "考核办" in reply
+    assert "邀请码" in await chat.send(STRANGER, "你好")
+
+
+async def test_bind_by_start_deep_link_and_by_bind(chat):
+    reply = await chat.send(LIAISON, "/start SFJ2026")
+    assert "绑定成功" in reply and "市司法局" in reply
+    assert "2026年12月15日 18:00" in reply and "还有 21 天" in reply
+    assert chat.services.store.person(LIAISON)["unit_id"] == "sfj"
+    scopes = [p.get("scope") for p in chat.request.sent("setMyCommands")]
+    assert any(str(LIAISON) in str(scope) for scope in scopes)
+    reply = await chat.send(LIAISON, "/bind dcq2026")
+    assert "东城区" in reply and "改绑" in reply and "2026年12月20日" in reply
+
+
+async def test_wrong_or_missing_code(chat):
+    assert "邀请码“NOPE”无效" in await chat.send(STRANGER, "/bind NOPE")
+    assert "/bind SFJ2026" in await chat.send(STRANGER, "/bind")
+    assert chat.services.store.person(STRANGER) is None
+
+
+async def test_help_differs_by_role(chat):
+    assert "未绑定用户" in await chat.send(STRANGER, "/help")
+    await chat.send(LIAISON, "/bind SFJ2026")
+    liaison_help = await chat.send(LIAISON, "/help")
+    assert "单位联络员" in liaison_help and ".docx" in liaison_help
+    assert "考核办" in await chat.send(ADMIN, "/help")
+
+
+async def test_upload_of_example_report_gets_receipt_coverage_score(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    assert "已接收自查材料（回执）" in reply
+    assert f"《{EXAMPLE_REPORT.name}》（Word 文档）" in reply and "校验码" in reply
+    assert "按时提交" in reply
+    assert "初步得分" in reply and "初步等次" in reply
+    assert "✅ 立项督查（核心）" in reply and "❌ 严格程序行政" in reply and "⚠️ 领导水平" in reply
+    assert "证据：《sfj_self_check_2026.docx》第" in reply
+    assert "还缺什么" in reply
+    actions = [name for name, _ in chat.request.calls]
+    assert "sendChatAction" in actions and "editMessageText" in actions
+    assert len(chat.services.store.submissions("sfj")) == 1
+
+
+async def test_same_bytes_twice_is_recognised_and_counted_once(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    data = EXAMPLE_REPORT.read_bytes()
+    first = await chat.upload(LIAISON, "a.docx", data)
+    second = await chat.upload(LIAISON, "copy.docx", data)
+    assert "此前已提交过" in second and "不重复计入" in second
+    total = first.split("初步得分：")[1].split(" ")[0]
+    assert f"初步得分：{total} " in second
+    assert len(chat.services.store.submissions("sfj")) == 1
+
+
+async def test_late_upload_is_accepted_and_flagged(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    chat.app.bot_data[CLOCK_KEY] = lambda: AFTER_DEADLINE
+    reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    assert "逾期提交" in reply
+    assert chat.services.store.submissions("sfj")[0]["late"] == 1
+
+
+@pytest.mark.parametrize("file_name, data, expected", [
+    ("自查报告.doc", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, ".docx"),
+    ("自查报告.docx", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "照片"),
+    ("空文件.pdf", b"", "没有"),
+    ("损坏.pdf", b"%PDF-1.7\n" + b"garbage" * 50, "损坏"),
+    ("表格.xlsx", b"PK\x03\x04" + b"\0" * 100, ".docx"),
+])
+async def test_refusals_reply_in_chinese_and_record_nothing(chat, file_name, data, expected):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    before = chat.services.store.counts()
+    reply = await chat.upload(LIAISON, file_name, data)
+    assert reply.startswith("❌ 未能接收") and "没有记录" in reply
+    assert expected in reply
+    assert chat.services.store.counts() == before
+
+
+async def test_upload_before_binding_and_by_staff_is_refused(chat):
+    assert "还没有绑定单位" in await chat.upload(STRANGER, "a.docx", EXAMPLE_REPORT.read_bytes())
+    assert "不是联络员" in await chat.upload(ADMIN, "a.docx", EXAMPLE_REPORT.read_bytes())
+    assert chat.services.store.counts()["submissions"] == 0
+
+
+async def test_too_large_file_is_refused_before_download(chat, config):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    chat.app.bot_data["services"].config = config.__class__(**{**config.__dict__, "max_file_bytes": 10})
+    reply = await chat.upload(LIAISON, "big.docx", EXAMPLE_REPORT.read_bytes())
+    assert "超过" in reply and "未接收" in reply
+    assert not chat.request.sent("getFile")
+
+
+async def test_photo_is_refused_with_what_to_send(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    assert "暂不支持照片" in await chat.send(LIAISON, photo=True)
+
+
+async def test_internal_error_gives_a_chinese_reply_not_a_traceback(chat, monkeypatch):
+    await chat.send(LIAISON, "/bind SFJ2026")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(chat.services.store, "record_submission", broken)
+    reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    assert "内部错误" in reply and "disk on fire" not in reply
+    assert chat.services.store.counts()["submissions"] == 0
