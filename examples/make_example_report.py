@@ -203,14 +203,14 @@ def _add_table(doc) -> None:
     table = doc.add_table(rows=1, cols=len(TABLE_HEADER))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, TABLE_HEADER):
+    for cell, text in zip(table.rows[0].cells, TABLE_HEADER, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     for row in TABLE_ROWS:
         cells = table.add_row().cells
-        for cell, text in zip(cells, row):
+        for cell, text in zip(cells, row, strict=True):
             cell.text = text
     for row in table.rows:
         for cell in row.cells:

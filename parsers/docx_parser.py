@@ -1,0 +1,480 @@
+"""Word (.docx) files through python-docx.
+
+The body is walked in document order: paragraphs and tables interleaved as they appear
+(content controls and text boxes are entered too). Every non-empty paragraph becomes a
+``Paragraph`` (``kind="heading"`` for Heading/标题/Title styles or an outline level);
+every table row becomes one ``kind="table"`` paragraph with its cells joined by `` | ``,
+followed by the rows of tables nested in its cells. Word auto-numbering at list level 0
+(``一、`` ``1.`` ``1）`` …), which python-docx does not return, is rebuilt from the
+numbering part where its format is a Chinese or decimal counter. Headers and footers are
+ignored.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import docx
+from docx.oxml.ns import qn
+from docx.table import Table, _Row
+from lxml import etree
+
+from .model import (
+    CorruptDocument,
+    EmptyDocument,
+    ImageOnlyDocument,
+    Paragraph,
+    ParsedDocument,
+    UnsupportedDocument,
+)
+from .normalize import normalize_text
+
+CORRUPT_REASON = "Word 文件已损坏或不完整，无法打开。请在 Word/WPS 中重新保存（或“另存为” .docx）后再上传。"
+EMPTY_REASON = "Word 文件中没有任何文字。请确认上传的是正确的文件。"
+IMAGES_ONLY_REASON = (
+    "Word 文件里只有图片，没有可读取的文字（像是扫描件或截图），暂不支持识别图片中的文字。"
+    "请上传包含文字的原始 Word 或 PDF 文件。"
+)
+NOT_PLAIN_DOCX_REASON = (
+    "这是带宏或模板格式的 Word 文件（.docm/.dotx），暂不支持。请在 Word/WPS 中“另存为” .docx 后重新上传。"
+)
+
+_P = qn("w:p")
+_TBL = qn("w:tbl")
+_TR = qn("w:tr")
+_TC = qn("w:tc")
+_T = qn("w:t")
+_SDT = qn("w:sdt")
+_SDT_CONTENT = qn("w:sdtContent")
+_CUSTOM_XML = qn("w:customXml")
+_TXBX_CONTENT = qn("w:txbxContent")
+_BREAKS = {qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:ptab")}
+_NO_BREAK_HYPHEN = qn("w:noBreakHyphen")
+_MATH_T = "{http://schemas.openxmlformats.org/officeDocument/2006/math}t"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Subtrees whose text is not part of the visible paragraph text.
+_SKIP = {
+    qn("w:pPr"),
+    qn("w:rPr"),
+    qn("w:del"),
+    qn("w:moveFrom"),
+    qn("w:instrText"),
+    qn("w:delText"),
+    qn("w:footnoteReference"),
+    qn("w:endnoteReference"),
+    _MC_FALLBACK,
+}
+_VAL = qn("w:val")
+
+
+def parse_docx(data: bytes) -> ParsedDocument:
+    """Parse .docx bytes into paragraphs and table rows in document order."""
+    try:
+        document = docx.Document(io.BytesIO(data))
+        body = document.element.body
+    except ValueError as exc:
+        if "content type" in str(exc) or "not a Word file" in str(exc):
+            raise UnsupportedDocument(NOT_PLAIN_DOCX_REASON) from exc
+        raise CorruptDocument(CORRUPT_REASON) from exc
+    except Exception as exc:  # python-docx fails in many ways on broken packages
+        raise CorruptDocument(CORRUPT_REASON) from exc
+    if body is None:
+        raise CorruptDocument(CORRUPT_REASON)
+
+    walker = _Walker(document)
+    walker.blocks(body)
+    if not walker.paragraphs:
+        has_pictures = any(True for _ in body.iter(qn("w:drawing"), qn("w:pict")))
+        raise ImageOnlyDocument(IMAGES_ONLY_REASON) if has_pictures else EmptyDocument(EMPTY_REASON)
+    return ParsedDocument(file_type="docx", paragraphs=tuple(walker.paragraphs))
+
+
+def _iter_blocks(container: etree._Element) -> Iterator[etree._Element]:
+    """Yield the w:p and w:tbl children of ``container``, entering content controls."""
+    for child in container:
+        tag = child.tag
+        if tag in (_P, _TBL):
+            yield child
+        elif tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None:
+                yield from _iter_blocks(content)
+        elif tag == _CUSTOM_XML:
+            yield from _iter_blocks(child)
+
+
+def _paragraph_text(p: etree._Element) -> tuple[str, list[etree._Element]]:
+    """Visible text of paragraph ``p`` (one line) and the text boxes anchored in it."""
+    parts: list[str] = []
+    boxes: list[etree._Element] = []
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP:
+                continue
+            if tag == _T or tag == _MATH_T:
+                parts.append(child.text or "")
+            elif tag in _BREAKS:
+                parts.append(" ")
+            elif tag == _NO_BREAK_HYPHEN:
+                parts.append("-")
+            elif tag == _TXBX_CONTENT:
+                boxes.append(child)
+            else:
+                walk(child)
+
+    walk(p)
+    return normalize_text("".join(parts)).replace("\n", " "), boxes
+
+
+@dataclass(frozen=True)
+class _Level:
+    start: int
+    fmt: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _StyleInfo:
+    name: str
+    based_on: str | None
+    num_id: str | None
+    ilvl: int | None
+    outline: int | None
+
+
+class _Styles:
+    """Paragraph styles by id: names (for headings), numbering and outline levels."""
+
+    def __init__(self, document: docx.document.Document):
+        self.by_id: dict[str, _StyleInfo] = {}
+        self.default_id: str | None = None
+        try:
+            root = document.styles.element
+        except (KeyError, NotImplementedError, ValueError):
+            return
+        for st in root.iterchildren(qn("w:style")):
+            if st.get(qn("w:type")) not in (None, "paragraph"):
+                continue
+            style_id = st.get(qn("w:styleId"))
+            if not style_id:
+                continue
+            if st.get(qn("w:default")) in ("1", "true", "on"):
+                self.default_id = style_id
+            name_el = st.find(qn("w:name"))
+            based_el = st.find(qn("w:basedOn"))
+            num_id, ilvl = _num_pr(st.find(qn("w:pPr")))
+            self.by_id[style_id] = _StyleInfo(
+                name=name_el.get(_VAL, "") if name_el is not None else "",
+                based_on=based_el.get(_VAL) if based_el is not None else None,
+                num_id=num_id,
+                ilvl=ilvl,
+                outline=_outline(st.find(qn("w:pPr"))),
+            )
+
+    def chain(self, style_id: str | None) -> Iterator[tuple[str, _StyleInfo]]:
+        """The style and its basedOn ancestors (cycle-safe)."""
+        seen: set[str] = set()
+        while style_id and style_id not in seen and style_id in self.by_id:
+            seen.add(style_id)
+            info = self.by_id[style_id]
+            yield style_id, info
+            style_id = info.based_on
+
+    def is_heading(self, style_id: str | None) -> bool:
+        """Heading/标题/Title style (or based on one), or a style with an outline level."""
+        for _, info in self.chain(style_id):
+            name = info.name.strip().lower()
+            if name.startswith(("heading", "标题")) or name == "title":
+                return True
+            if info.outline is not None:
+                return info.outline < 9
+        return False
+
+    def numbering(self, style_id: str | None) -> tuple[str | None, int | None, str | None]:
+        """(numId, ilvl, defining style id) of the numbering a style applies, if any."""
+        for sid, info in self.chain(style_id):
+            if info.num_id is not None:
+                return info.num_id, info.ilvl, sid
+        return None, None, None
+
+
+def _num_pr(ppr: etree._Element | None) -> tuple[str | None, int | None]:
+    """(numId, ilvl) from a w:pPr's w:numPr, or Nones."""
+    if ppr is None:
+        return None, None
+    num_pr = ppr.find(qn("w:numPr"))
+    if num_pr is None:
+        return None, None
+    num_el = num_pr.find(qn("w:numId"))
+    lvl_el = num_pr.find(qn("w:ilvl"))
+    num_id = num_el.get(_VAL) if num_el is not None else None
+    ilvl = _int(lvl_el.get(_VAL)) if lvl_el is not None else None
+    return num_id, ilvl
+
+
+def _outline(ppr: etree._Element | None) -> int | None:
+    """The w:outlineLvl of a w:pPr, if set."""
+    if ppr is None:
+        return None
+    el = ppr.find(qn("w:outlineLvl"))
+    return _int(el.get(_VAL)) if el is not None else None
+
+
+def _int(value: str | None) -> int | None:
+    """``int(value)`` or None."""
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+_CN_LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_IDEOGRAPH_TRADITIONAL = "甲乙丙丁戊己庚辛壬癸"
+
+
+def _chinese_number(n: int, digits: str = _CN_DIGITS, units: str = "十百千") -> str:
+    """Chinese counting numeral for 1 ≤ n < 10000 (10 → 十, 21 → 二十一, 105 → 一百零五)."""
+    if n < 10:
+        return digits[n]
+    if n < 20 and digits is _CN_DIGITS:
+        return units[0] + (digits[n % 10] if n % 10 else "")
+    out = ""
+    zero = False
+    for power, unit in ((1000, units[2]), (100, units[1]), (10, units[0]), (1, "")):
+        d = (n // power) % 10
+        if d:
+            if zero and out:
+                out += digits[0]
+            out += digits[d] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def _format_number(n: int, fmt: str) -> str | None:
+    """Render counter ``n`` in Word number format ``fmt``; None for unsupported formats."""
+    if n < 1 or n >= 10000:
+        return None
+    if fmt in ("decimal", "decimalHalfWidth", "decimalFullWidth", "decimalFullWidth2"):
+        return str(n)
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting"):
+        return _chinese_number(n)
+    if fmt == "chineseLegalSimplified":
+        return _chinese_number(n, _CN_LEGAL_DIGITS, "拾佰仟")
+    if fmt == "ideographTraditional":
+        return _IDEOGRAPH_TRADITIONAL[n - 1] if n <= 10 else None
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese"):
+        return chr(0x2460 + n - 1) if n <= 20 else str(n)
+    return None
+
+
+class _Numbering:
+    """Rebuilds level-0 auto-numbering (``一、`` ``1.``) from the numbering part."""
+
+    def __init__(self, document: docx.document.Document, styles: _Styles):
+        self.styles = styles
+        self.abstract: dict[str, dict[int, _Level]] = {}
+        self.abstract_pstyle: dict[str, dict[str, int]] = {}  # abstractNumId -> pStyle -> ilvl
+        self.abstract_link: dict[str, str] = {}  # abstractNumId -> numStyleLink style id
+        self.nums: dict[str, str] = {}  # numId -> abstractNumId
+        self.overrides: dict[str, dict[int, tuple[int | None, _Level | None]]] = {}
+        self.counters: dict[tuple[str, int], int] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError, ValueError):
+            return
+        for an in root.iterchildren(qn("w:abstractNum")):
+            aid = an.get(qn("w:abstractNumId"))
+            if aid is None:
+                continue
+            levels: dict[int, _Level] = {}
+            pstyles: dict[str, int] = {}
+            for lvl in an.iterchildren(qn("w:lvl")):
+                ilvl = _int(lvl.get(qn("w:ilvl")))
+                if ilvl is None:
+                    continue
+                levels[ilvl] = _level(lvl)
+                ps = lvl.find(qn("w:pStyle"))
+                if ps is not None and ps.get(_VAL):
+                    pstyles[ps.get(_VAL)] = ilvl
+            self.abstract[aid] = levels
+            self.abstract_pstyle[aid] = pstyles
+            link = an.find(qn("w:numStyleLink"))
+            if link is not None and link.get(_VAL):
+                self.abstract_link[aid] = link.get(_VAL)
+        for num in root.iterchildren(qn("w:num")):
+            nid = num.get(qn("w:numId"))
+            ref = num.find(qn("w:abstractNumId"))
+            if nid is None or ref is None:
+                continue
+            self.nums[nid] = ref.get(_VAL)
+            overrides: dict[int, tuple[int | None, _Level | None]] = {}
+            for ov in num.iterchildren(qn("w:lvlOverride")):
+                ilvl = _int(ov.get(qn("w:ilvl")))
+                if ilvl is None:
+                    continue
+                so = ov.find(qn("w:startOverride"))
+                lvl = ov.find(qn("w:lvl"))
+                overrides[ilvl] = (
+                    _int(so.get(_VAL)) if so is not None else None,
+                    _level(lvl) if lvl is not None else None,
+                )
+            self.overrides[nid] = overrides
+
+    def _abstract_id(self, num_id: str) -> str | None:
+        """The abstractNumId a num points to, following one numStyleLink."""
+        aid = self.nums.get(num_id)
+        if aid in self.abstract_link:
+            linked_num, _, _ = self.styles.numbering(self.abstract_link[aid])
+            if linked_num is not None and linked_num != num_id:
+                aid = self.nums.get(linked_num, aid)
+        return aid
+
+    def prefix(self, p: etree._Element, style_id: str | None) -> str:
+        """The number Word displays before paragraph ``p`` ("一、", "1."), or ""."""
+        num_id, ilvl = _num_pr(p.find(qn("w:pPr")))
+        defining_style = None
+        if num_id is None:
+            num_id, style_ilvl, defining_style = self.styles.numbering(style_id)
+            ilvl = ilvl if ilvl is not None else style_ilvl
+        if num_id is None or num_id == "0" or num_id not in self.nums:
+            return ""
+        aid = self._abstract_id(num_id)
+        if aid is None or aid not in self.abstract:
+            return ""
+        if ilvl is None:
+            ilvl = self.abstract_pstyle.get(aid, {}).get(defining_style or "", 0)
+        if ilvl != 0:
+            return ""
+        start_override, level_override = self.overrides.get(num_id, {}).get(0, (None, None))
+        level = level_override or self.abstract[aid].get(0)
+        if level is None:
+            return ""
+        # Instances of one abstract list continue its counting unless they restart it.
+        key = (num_id if start_override is not None or level_override else aid, 0)
+        start = start_override if start_override is not None else level.start
+        n = self.counters.get(key, start - 1) + 1
+        self.counters[key] = n
+        if "%1" not in level.text or any(f"%{k}" in level.text for k in range(2, 10)):
+            return ""
+        rendered = _format_number(n, level.fmt)
+        return level.text.replace("%1", rendered) if rendered else ""
+
+
+def _level(lvl: etree._Element) -> _Level:
+    """Start, format and text of a w:lvl."""
+    start_el = lvl.find(qn("w:start"))
+    fmt_el = lvl.find(qn("w:numFmt"))
+    text_el = lvl.find(qn("w:lvlText"))
+    start = _int(start_el.get(_VAL)) if start_el is not None else None
+    return _Level(
+        start=start if start is not None else 1,
+        fmt=fmt_el.get(_VAL, "decimal") if fmt_el is not None else "decimal",
+        text=text_el.get(_VAL, "") if text_el is not None else "",
+    )
+
+
+class _Walker:
+    """Collects paragraphs from the body in document order."""
+
+    def __init__(self, document: docx.document.Document):
+        self.document = document
+        self.styles = _Styles(document)
+        self.numbering = _Numbering(document, self.styles)
+        self.paragraphs: list[Paragraph] = []
+
+    def emit(self, text: str, kind: str) -> None:
+        """Append a paragraph with the next running index."""
+        self.paragraphs.append(Paragraph(text=text, kind=kind, index=len(self.paragraphs) + 1))
+
+    def blocks(self, container: etree._Element) -> None:
+        """Emit every paragraph and table under ``container``."""
+        for block in _iter_blocks(container):
+            if block.tag == _P:
+                self.paragraph(block)
+            else:
+                self.table(block)
+
+    def _style_id(self, p: etree._Element) -> str | None:
+        """Paragraph style id of ``p`` (the default paragraph style if none is set)."""
+        ppr = p.find(qn("w:pPr"))
+        ps = ppr.find(qn("w:pStyle")) if ppr is not None else None
+        if ps is not None and ps.get(_VAL):
+            return ps.get(_VAL)
+        return self.styles.default_id
+
+    def paragraph_text(self, p: etree._Element) -> tuple[str, list[etree._Element]]:
+        """Text of ``p`` with its auto-number prefix, and its text boxes."""
+        text, boxes = _paragraph_text(p)
+        try:
+            prefix = self.numbering.prefix(p, self._style_id(p))
+        except (KeyError, ValueError, TypeError, IndexError):
+            prefix = ""
+        if prefix and text:
+            text = normalize_text(prefix) + text
+        return text, boxes
+
+    def paragraph(self, p: etree._Element) -> None:
+        """Emit a body paragraph, then the content of its text boxes."""
+        text, boxes = self.paragraph_text(p)
+        if text:
+            ppr = p.find(qn("w:pPr"))
+            outline = _outline(ppr)
+            heading = self.styles.is_heading(self._style_id(p)) or (outline is not None and outline < 9)
+            self.emit(text, "heading" if heading else "text")
+        for box in boxes:
+            self.blocks(box)
+
+    def table(self, tbl: etree._Element) -> None:
+        """Emit one paragraph per row, each followed by the rows of tables nested in it."""
+        table = Table(tbl, self.document._body)  # parent only provides the part
+        # Vertically merged cells come back in every row they span: read each cell once.
+        # (Keeping the element in the value keeps its id() from being reused.)
+        seen: dict[int, tuple[etree._Element, str]] = {}
+        for tr in tbl.iterchildren(_TR):
+            texts: list[str] = []
+            nested: list[etree._Element] = []
+            for tc in self._row_cells(_Row(tr, table), tr):
+                if id(tc) in seen:
+                    text = seen[id(tc)][1]
+                else:
+                    text = self._cell_text(tc)
+                    seen[id(tc)] = (tc, text)
+                    nested.extend(b for b in _iter_blocks(tc) if b.tag == _TBL)
+                if text:
+                    texts.append(text)
+            if texts:
+                self.emit(" | ".join(texts), "table")
+            for inner in nested:
+                self.table(inner)
+
+    @staticmethod
+    def _row_cells(row: _Row, tr: etree._Element) -> list[etree._Element]:
+        """The row's w:tc elements in grid order, merged cells only once in a row."""
+        try:
+            tcs = [cell._tc for cell in row.cells]
+        except (ValueError, IndexError, AttributeError):
+            tcs = list(tr.iterchildren(_TC))
+        out: list[etree._Element] = []
+        for tc in tcs:
+            if not out or out[-1] is not tc:
+                out.append(tc)
+        return out
+
+    def _cell_text(self, tc: etree._Element) -> str:
+        """The cell's own paragraphs (not nested tables) joined with spaces."""
+        parts = []
+        for block in _iter_blocks(tc):
+            if block.tag == _P:
+                text, _ = self.paragraph_text(block)
+                if text:
+                    parts.append(text)
+        return " ".join(parts)

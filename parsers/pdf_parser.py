@@ -1,0 +1,313 @@
+"""PDF files: text per page through pypdfium2 (fast); pdfplumber only where needed.
+
+Each page's text is normalised, split into lines and re-joined into paragraphs
+(``join_broken_lines``); paragraphs carry ``page`` and their 1-based ``index`` within it.
+
+pdfplumber (≈30 ms/page) is opened lazily, at most once per document, and only for:
+
+* pages with ruling lines (several path objects): ``find_tables()``; when it finds tables,
+  the text outside them and one ``kind="table"`` paragraph per row are emitted in vertical
+  order;
+* pages whose pdfium text looks garbled (characters outside the scripts a Chinese/English
+  document uses, typical of fonts without a ToUnicode map, where pdfium returns raw glyph
+  ids): pdfminer maps those through the embedded font's cmap, and its text is used when it
+  is cleaner.
+
+pdfium is not thread-safe, so all pdfium work holds one module-level lock.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from .model import (
+    CorruptDocument,
+    EmptyDocument,
+    EncryptedDocument,
+    ImageOnlyDocument,
+    Paragraph,
+    ParsedDocument,
+)
+from .normalize import is_page_number, join_broken_lines, join_pair, normalize_text, typical_width
+
+ENCRYPTED_REASON = "这个 PDF 设置了密码，无法读取。请去掉密码（在 PDF 阅读器/WPS 中取消加密，或从原文档重新导出不加密的 PDF）后重新上传。"
+CORRUPT_REASON = "PDF 文件已损坏，无法读取。请从原文档重新导出 PDF（或重新下载原文件）后再上传。"
+IMAGE_ONLY_REASON = (
+    "这个 PDF 没有文字层，看起来是扫描件或图片，暂不支持识别其中的文字。"
+    "请上传带文字的原始 Word 或 PDF 文件（例如由 Word/WPS 直接导出的 PDF）。"
+)
+EMPTY_REASON = (
+    "PDF 中没有找到任何文字（可能是空白页，或文字已被转成图形）。请上传带文字的原始 Word 或 PDF 文件。"
+)
+
+log = logging.getLogger(__name__)
+
+_LOCK = threading.RLock()
+
+# A page with at least this many path objects may hold a ruled table.
+_MIN_PATHS_FOR_TABLES = 4
+_MAX_FORM_DEPTH = 8
+
+# Characters expected in Chinese/English documents; anything else counts as suspicious.
+_EXPECTED_RE = re.compile(
+    "[\\s\u0020-\u024f\u02c6-\u02cb\u02d9\u0370-\u03ff\u0401\u0410-\u044f\u0451"
+    "\u2000-\u2bff\u2e80-\u2fdf\u3000-\u30ff\u3105-\u312f\u3200-\u33ff"
+    "\u4e00-\u9fff\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe6f\uff00-\uffef"
+    "\u2460-\u24ff\u2776-\u2793]"
+)
+_CID_RE = re.compile(r"\(cid:\d+\)")
+# Fall back to pdfminer when at least this many and this share of characters are odd.
+_SUSPICIOUS_MIN = 2
+_SUSPICIOUS_SHARE = 0.02
+
+_CJK_SPACE_RE = re.compile(
+    r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) (?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
+)
+
+
+def parse_pdf(data: bytes) -> ParsedDocument:
+    """Parse PDF bytes into located paragraphs (text and table rows)."""
+    with _LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if exc.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+                raise EncryptedDocument(ENCRYPTED_REASON) from exc
+            raise CorruptDocument(CORRUPT_REASON) from exc
+        plumber = _LazyPlumber(data)
+        try:
+            return _parse(pdf, plumber)
+        finally:
+            plumber.close()
+            pdf.close()
+
+
+def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber) -> ParsedDocument:
+    """Extract every page of an opened document."""
+    n_pages = len(pdf)
+    if n_pages <= 0:
+        raise CorruptDocument(CORRUPT_REASON)
+    paragraphs: list[Paragraph] = []
+    warnings: list[str] = []
+    images_seen = False
+    textless_image_pages: list[int] = []
+    for number in range(1, n_pages + 1):
+        try:
+            raw_text, n_paths, n_images = _read_page(pdf, number - 1)
+        except pdfium.PdfiumError:
+            warnings.append(f"第{number}页无法读取，已跳过。")
+            continue
+        images_seen = images_seen or n_images > 0
+        texts = _page_paragraphs(raw_text, n_paths, number - 1, plumber, warnings)
+        if not texts and n_images:
+            textless_image_pages.append(number)
+        for index, (kind, text) in enumerate(texts, 1):
+            paragraphs.append(Paragraph(text=text, kind=kind, page=number, index=index))
+    if not paragraphs:
+        if images_seen:
+            raise ImageOnlyDocument(IMAGE_ONLY_REASON)
+        raise EmptyDocument(EMPTY_REASON)
+    if textless_image_pages:
+        pages = "、".join(str(n) for n in textless_image_pages[:10])
+        more = "等" if len(textless_image_pages) > 10 else ""
+        warnings.append(f"第{pages}{more}页没有文字层（像是扫描页），其中的内容未能读取。")
+    return ParsedDocument(
+        file_type="pdf", paragraphs=tuple(paragraphs), pages=n_pages, warnings=tuple(warnings)
+    )
+
+
+def _read_page(pdf: pdfium.PdfDocument, i: int) -> tuple[str, int, int]:
+    """pdfium text of page ``i`` and its numbers of path and image objects."""
+    page = pdf[i]
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_range()
+        finally:
+            textpage.close()
+        counts = {pdfium_c.FPDF_PAGEOBJ_PATH: 0, pdfium_c.FPDF_PAGEOBJ_IMAGE: 0}
+        _count_objects(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, counts, 0)
+        return text, counts[pdfium_c.FPDF_PAGEOBJ_PATH], counts[pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    finally:
+        page.close()
+
+
+def _count_objects(parent: Any, count: Callable, get: Callable, counts: dict[int, int], depth: int) -> None:
+    """Count page objects by type, descending into form XObjects."""
+    for j in range(max(count(parent), 0)):
+        obj = get(parent, j)
+        if not obj:
+            continue
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind in counts:
+            counts[kind] += 1
+        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
+            _count_objects(
+                obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject, counts, depth + 1
+            )
+
+
+def _page_paragraphs(
+    raw_text: str, n_paths: int, i: int, plumber: _LazyPlumber, warnings: list[str]
+) -> list[tuple[str, str]]:
+    """(kind, text) paragraphs of page ``i`` in reading order."""
+    text = normalize_text(raw_text)
+    if n_paths >= _MIN_PATHS_FOR_TABLES:
+        with_tables = plumber.page_with_tables(i)
+        if with_tables:
+            return with_tables
+    if _is_garbled(text):
+        lines = plumber.page_lines(i)
+        if lines is not None:
+            alt = "\n".join(lines)
+            if _suspicious(alt) < _suspicious(text) and _visible(alt) >= 0.8 * _visible(text):
+                text = alt
+        if _is_garbled(text):
+            warnings.append(f"第{i + 1}页部分文字可能无法正确识别（PDF 字体缺少编码信息）。")
+    if not text:
+        return []
+    return [("text", p) for p in join_broken_lines(text.split("\n"))]
+
+
+def _visible(text: str) -> int:
+    """Number of non-whitespace characters."""
+    return len("".join(text.split()))
+
+
+def _suspicious(text: str) -> int:
+    """Number of characters unlikely in a Chinese/English document (garbled extraction)."""
+    text = _CID_RE.sub("\ufffd", text)
+    return len(_EXPECTED_RE.sub("", text))
+
+
+def _is_garbled(text: str) -> bool:
+    """True if enough characters look like raw glyph ids rather than real text."""
+    bad = _suspicious(text)
+    return bad >= _SUSPICIOUS_MIN and bad >= _SUSPICIOUS_SHARE * max(_visible(text), 1)
+
+
+class _LazyPlumber:
+    """Opens the document in pdfplumber on first use, at most once."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._pdf: Any = None
+        self._failed = False
+
+    def _page(self, i: int) -> Any:
+        """pdfplumber page ``i``, or None if pdfplumber cannot read the document."""
+        if self._failed:
+            return None
+        if self._pdf is None:
+            try:
+                import pdfplumber  # deferred: only needed for tables and garbled pages
+
+                self._pdf = pdfplumber.open(io.BytesIO(self._data))
+            except Exception:  # any pdfminer failure just disables the fallback
+                log.debug("pdfplumber could not open the document", exc_info=True)
+                self._failed = True
+                return None
+        try:
+            return self._pdf.pages[i]
+        except Exception:
+            log.debug("pdfplumber could not read page %d", i + 1, exc_info=True)
+            return None
+
+    def page_lines(self, i: int) -> list[str] | None:
+        """Normalised text lines of page ``i`` as pdfminer reads them, or None."""
+        page = self._page(i)
+        if page is None:
+            return None
+        try:
+            return [_plumber_text(line["text"]) for line in page.extract_text_lines(return_chars=False)]
+        except Exception:
+            log.debug("pdfplumber text failed on page %d", i + 1, exc_info=True)
+            return None
+        finally:
+            page.close()
+
+    def page_with_tables(self, i: int) -> list[tuple[str, str]] | None:
+        """Paragraphs of page ``i`` with ruled tables as rows, or None if it has no tables."""
+        page = self._page(i)
+        if page is None:
+            return None
+        try:
+            tables = page.find_tables()
+            if not tables:
+                return None
+            items: list[tuple[float, int, str, str]] = []  # (top, order, kind, text)
+            outside = page
+            for table in tables:
+                outside = outside.outside_bbox(table.bbox)
+            for line in outside.extract_text_lines(return_chars=False):
+                text = _plumber_text(line["text"])
+                if text:
+                    items.append((line["top"], len(items), "line", text))
+            for table in tables:
+                for row, cells in zip(table.rows, table.extract(), strict=False):
+                    text = _row_text(cells)
+                    if text:
+                        items.append((row.bbox[1], len(items), "table", text))
+            return _merge_items(items)
+        except Exception:  # fall back to pdfium's text for this page
+            log.debug("pdfplumber tables failed on page %d", i + 1, exc_info=True)
+            return None
+        finally:
+            page.close()
+
+    def close(self) -> None:
+        """Close the pdfplumber document if it was opened."""
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
+
+
+def _plumber_text(text: str) -> str:
+    """Normalise pdfminer text and drop the spaces it inserts between spaced-out CJK."""
+    return _CJK_SPACE_RE.sub("", normalize_text(text))
+
+
+def _row_text(cells: list[str | None]) -> str:
+    """One table row: non-empty cells (wrapped lines re-joined) joined with " | "."""
+    out: list[str] = []
+    for cell in cells:
+        if not cell:
+            continue
+        text = ""
+        for line in _plumber_text(cell).split("\n"):
+            text = join_pair(text, line.strip())
+        if text:
+            out.append(text)
+    return " | ".join(out)
+
+
+def _merge_items(items: list[tuple[float, int, str, str]]) -> list[tuple[str, str]]:
+    """Order lines and table rows top to bottom; re-join runs of lines into paragraphs."""
+    items.sort(key=lambda item: (item[0], item[1]))
+    # Page numbers sit at the top or bottom of the whole page, not of each run of lines.
+    edge = set(range(min(2, len(items)))) | set(range(max(len(items) - 2, 0), len(items)))
+    items = [
+        item
+        for k, item in enumerate(items)
+        if item[2] != "line" or not is_page_number(item[3], at_edge=k in edge)
+    ]
+    typical = typical_width([text for _, _, kind, text in items if kind == "line"])
+    out: list[tuple[str, str]] = []
+    run: list[str] = []
+    for _, _, kind, text in items:
+        if kind == "line":
+            run.append(text)
+            continue
+        out.extend(("text", p) for p in join_broken_lines(run, typical=typical, edge_lines=0))
+        run = []
+        out.append(("table", text))
+    out.extend(("text", p) for p in join_broken_lines(run, typical=typical, edge_lines=0))
+    return out
