@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import jieba
 
@@ -22,6 +23,7 @@ jieba.setLogLevel(logging.WARNING)
 COVERED, THIN, MISSING = "covered", "thin", "missing"
 COVERAGE_LABELS = {COVERED: "已覆盖", THIN: "材料较少", MISSING: "缺失"}
 MIN_EVIDENCE_CHARS = 12  # shorter blocks (titles, table headers) are context, not evidence
+TOKEN_CACHE_SIZE = 50_000  # paragraphs; about 40 MB at most
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -144,10 +146,12 @@ class Scorer:
         for word in sorted(words):
             self._jieba.add_word(word, freq=200000)
         self._jieba.initialize()
+        # A unit is rescored over all its materials at each upload: segment each text once.
+        self.tokens = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._segment)
 
-    def tokens(self, text: str) -> set[str]:
+    def _segment(self, text: str) -> frozenset[str]:
         """The set of words in ``text``, sub-words included (jieba's search mode)."""
-        return set(self._jieba.cut_for_search(text))
+        return frozenset(self._jieba.cut_for_search(text))
 
     def score(self, paragraphs: Sequence[SourceParagraph], category: str) -> UnitScore:
         """The preliminary score of a unit of ``category`` over all its ``paragraphs``."""

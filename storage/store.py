@@ -230,14 +230,14 @@ class Store:
                     "deadline_at": utc_iso(sub.deadline_at) if sub.deadline_at else None,
                     "late": int(sub.late),
                 }).last_pk
-                new_ids: dict[int, int] = {}
-                table = db["paragraphs"]
-                for para in sub.paragraphs:
-                    new_ids[para.seq] = table.insert({
-                        "submission_id": submission_id, "seq": para.seq, "kind": para.kind,
-                        "page": para.page, "idx": para.idx, "location": para.location,
-                        "text": para.text,
-                    }).last_pk
+                db["paragraphs"].insert_all(
+                    ({"submission_id": submission_id, "seq": p.seq, "kind": p.kind,
+                      "page": p.page, "idx": p.idx, "location": p.location, "text": p.text}
+                     for p in sub.paragraphs),
+                    batch_size=500,
+                )
+                new_ids = {row["seq"]: row["id"] for row in db.query(
+                    "select id, seq from paragraphs where submission_id = ?", [submission_id])}
                 self._write_score(db, sub.unit_id, score, new_ids)
                 self._audit(db, sub.telegram_id, "submit", sub.unit_id, {
                     "submission_id": submission_id, "file_name": sub.file_name,

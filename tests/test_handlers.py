@@ -154,3 +154,22 @@ async def test_internal_error_gives_a_chinese_reply_not_a_traceback(chat, monkey
     reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
     assert "内部错误" in reply and "disk on fire" not in reply
     assert chat.services.store.counts()["submissions"] == 0
+
+
+@pytest.mark.parametrize("corpus_file, expected", [
+    ("14_encrypted_aes256_pw_foo.pdf", "密码"),
+    ("16_scanned_image_only.pdf", "扫描"),
+    ("05_std_explanation_part1.doc", "旧版 Word"),
+])
+async def test_real_refused_files_reply_and_record_nothing(chat, corpus_file, expected):
+    from tests.conftest import CORPUS
+
+    path = CORPUS / corpus_file
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    await chat.send(LIAISON, "/bind SFJ2026")
+    before = chat.services.store.counts()
+    reply = await chat.upload(LIAISON, corpus_file, path.read_bytes())
+    assert reply.startswith("❌ 未能接收") and expected in reply
+    assert chat.services.store.counts() == before
+    assert not any(p.is_file() for p in chat.services.store.files.root.rglob("*"))
