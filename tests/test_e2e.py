@@ -67,3 +67,30 @@ async def test_refused_file_over_http_records_nothing(running):
     await api.wait_for_async(lambda a: "未能接收" in (a.get("text") or ""), timeout=20)
     assert ".docx" in final_text(api, LIAISON)
     assert services.store.counts()["submissions"] == 0
+
+
+def test_python_m_bot_with_token_polls_the_configured_bot_api(tmp_path):
+    """The real entry point: token and TELEGRAM_API_URL from the environment, run_polling."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config_path = tmp_path / "office.toml"
+    config_path.write_text(text.replace('dir = "data"', f'dir = "{tmp_path / "store"}"'), encoding="utf-8")
+    with LocalBotApi() as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url}
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config_path)],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            api.send_text(LIAISON, "/start GXQ2026")
+            action = api.wait_for(lambda a: "绑定成功" in (a.get("text") or ""), timeout=60)
+            assert "高新技术产业开发区" in action["text"] and "2026年12月20日" in action["text"]
+        finally:
+            proc.send_signal(signal.SIGINT)
+            output = proc.communicate(timeout=30)[0].decode()
+        assert proc.returncode == 0, output
+        assert (tmp_path / "store" / "kaohe.db").exists()
