@@ -26,7 +26,7 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     file_name = document.file_name or "未命名文件"
     person = await asyncio.to_thread(svc.store.person, user_id)
     if person is None:
-        role = svc.role_of(user_id)
+        role = await asyncio.to_thread(svc.role_of, user_id)
         await reply(update, texts.staff_upload() if role in ("admin", "official")
                     else texts.not_bound_upload(svc.config.contact))
         return
