@@ -32,6 +32,7 @@ class Receipt:
     deadline_at: datetime | None
     late: bool
     duplicate_of: dict | None = None  # the earlier submission when the bytes were seen before
+    warnings: tuple[str, ...] = ()  # what the parser could not read (scanned pages, bad fonts)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Services:
             submission_id=submission_id, file_name=file_name, file_type=parsed.file_type,
             pages=parsed.pages, paragraphs=len(new_paragraphs), chars=parsed.chars,
             sha256=sha, received_at=received_at, deadline_at=deadline, late=submission.late,
+            warnings=parsed.warnings,
         )
         return IngestOutcome(receipt, score, len(self.store.submissions(unit_id)))
 

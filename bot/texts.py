@@ -149,10 +149,11 @@ def staff_upload() -> str:
     return "自查材料由各单位联络员提交。您的身份不是联络员，本文件未接收。"
 
 
-def too_large(file_name: str, size: int, max_bytes: int) -> str:
+def too_large(file_name: str, size: int | None, max_bytes: int) -> str:
+    has = f"有 {size / 1048576:.1f} MB，" if size else ""
     return (
-        f"❌ 文件《{escape(file_name)}》有 {size / 1048576:.1f} MB，超过 "
-        f"{max_bytes / 1048576:.0f} MB 的上限，未接收。请压缩图片或把材料拆成几个文件分别上传。"
+        f"❌ 文件《{escape(file_name)}》{has}超过 {max_bytes / 1048576:.0f} MB 的上限，未接收。"
+        "请压缩图片或把材料拆成几个文件分别上传。"
     )
 
 
@@ -207,6 +208,7 @@ def upload_result(outcome: IngestOutcome, unit: dict, now: datetime, tz: ZoneInf
         if r.deadline_at:
             status = "⚠️ <b>逾期提交</b>（已接收并标记）" if r.late else "按时提交"
             lines.append(f"截止时间：{fmt_time(r.deadline_at, tz)}，{status}")
+    lines += [f"⚠️ 注意：{escape(w)}" for w in r.warnings]
     lines.append(f"本单位共提交 {outcome.files_counted} 份材料，得分按全部材料计算。")
     lines += ["", *score_lines(score)]
     return "\n".join(lines)

@@ -94,3 +94,14 @@ def test_python_m_bot_with_token_polls_the_configured_bot_api(tmp_path):
             output = proc.communicate(timeout=30)[0].decode()
         assert proc.returncode == 0, output
         assert (tmp_path / "store" / "kaohe.db").exists()
+
+
+async def test_file_the_bot_api_refuses_to_hand_over_is_reported_too_large(running):
+    api, services = running
+    api.send_text(LIAISON, "/bind SFJ2026")
+    await api.wait_for_async(lambda a: "绑定成功" in (a.get("text") or ""))
+    api.max_download_bytes = 1000  # like the cloud's 20 MB limit, scaled down
+    api.send_document(LIAISON, EXAMPLE_REPORT.read_bytes(), EXAMPLE_REPORT.name)
+    await api.wait_for_async(lambda a: "上限" in (a.get("text") or ""), timeout=20)
+    assert "未接收" in final_text(api, LIAISON) and "拆成几个文件" in final_text(api, LIAISON)
+    assert services.store.counts()["submissions"] == 0

@@ -173,3 +173,26 @@ async def test_real_refused_files_reply_and_record_nothing(chat, corpus_file, ex
     assert reply.startswith("❌ 未能接收") and expected in reply
     assert chat.services.store.counts() == before
     assert not any(p.is_file() for p in chat.services.store.files.root.rglob("*"))
+
+
+async def test_scanned_pages_inside_a_text_pdf_are_named_in_the_receipt(chat, tmp_path):
+    from PIL import Image
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    picture = tmp_path / "scan.png"
+    Image.new("RGB", (200, 200), "white").save(picture)
+    path = tmp_path / "mixed.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("STSong-Light", 11)
+    pdf.drawString(60, 760, "全年承担立项督查事项12项，已办结销号11项，办结率91.7%。")
+    pdf.showPage()
+    pdf.drawImage(str(picture), 60, 500, 200, 200)
+    pdf.showPage()
+    pdf.save()
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, "mixed.pdf", path.read_bytes())
+    assert "已接收自查材料（回执）" in reply and "内容：2 页" in reply
+    assert "⚠️ 注意：第2页没有文字层" in reply

@@ -7,6 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -50,9 +51,14 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     except DocumentRejected as exc:
         await replace(progress, texts.rejected(file_name, exc.reason))
         return
-    except Exception:
-        log.exception("upload of %r by %s failed", file_name, user_id)
-        await replace(progress, texts.internal_error(svc.config.contact))
+    except Exception as exc:  # say so plainly in chat; the traceback goes to the log only
+        if isinstance(exc, BadRequest) and "too big" in str(exc).lower():
+            # The size was not announced, and the Bot API refused to hand the file over.
+            text = texts.too_large(file_name, None, svc.config.max_file_bytes)
+        else:
+            log.exception("upload of %r by %s failed", file_name, user_id)
+            text = texts.internal_error(svc.config.contact)
+        await replace(progress, text)
         return
     unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
     await replace(progress, texts.upload_result(outcome, unit, now(context), svc.config.tz))
