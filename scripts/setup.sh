@@ -7,11 +7,11 @@ req="${1:-requirements.txt}"
 pick_python() {
   for candidate in python3.11 python3.12 python3.13 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 4) else 1)'; then
       echo "$candidate"; return 0
     fi
   done
-  echo "需要 Python 3.11 或更新版本 (Python 3.11+ is required)" >&2; return 1
+  echo "需要 Python 3.11.4 或更新版本 (Python 3.11.4+ is required)" >&2; return 1
 }
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then

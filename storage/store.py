@@ -292,6 +292,15 @@ class Store:
             params.append(indicator_id)
         return self._rows(sql + " order by e.indicator_id, e.rank", params)
 
+    def snapshot_to(self, path: Path) -> None:
+        """Copy the database consistently into a new SQLite file (online backup, under the lock)."""
+        dest = sqlite3.connect(path)
+        try:
+            with self._lock:
+                self.db.conn.backup(dest)
+        finally:
+            dest.close()
+
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for tests, health checks and the office)."""
         with self._lock:
