@@ -40,6 +40,12 @@ class IngestOutcome:
     receipt: Receipt
     score: UnitScore
     files_counted: int
+    evidence_in_file: int | None = None  # evidence paragraphs the new file contributed
+
+    @property
+    def file_matched_nothing(self) -> bool:
+        """The new file holds nothing the indicators recognise (perhaps the wrong file)."""
+        return self.evidence_in_file == 0
 
 
 class Services:
@@ -124,7 +130,11 @@ class Services:
             sha256=sha, received_at=received_at, deadline_at=deadline, late=submission.late,
             warnings=parsed.warnings,
         )
-        return IngestOutcome(receipt, score, len(self.store.submissions(unit_id)))
+        contributed = sum(
+            1 for item in score.indicators for ev in item.evidence
+            if isinstance(ev.paragraph.ref, tuple)
+        )
+        return IngestOutcome(receipt, score, len(self.store.submissions(unit_id)), contributed)
 
     def score_unit(self, unit: dict) -> UnitScore:
         """The unit's score over its stored materials (recomputed, not cached)."""

@@ -209,6 +209,8 @@ def upload_result(outcome: IngestOutcome, unit: dict, now: datetime, tz: ZoneInf
             status = "⚠️ <b>逾期提交</b>（已接收并标记）" if r.late else "按时提交"
             lines.append(f"截止时间：{fmt_time(r.deadline_at, tz)}，{status}")
     lines += [f"⚠️ 注意：{escape(w)}" for w in r.warnings]
+    if outcome.file_matched_nothing:
+        lines.append("⚠️ 注意：这份文件中没有找到与考核指标相关的内容，请确认上传的是本单位的自查材料。")
     lines.append(f"本单位共提交 {outcome.files_counted} 份材料，得分按全部材料计算。")
     lines += ["", *score_lines(score)]
     return "\n".join(lines)

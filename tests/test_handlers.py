@@ -196,3 +196,12 @@ async def test_scanned_pages_inside_a_text_pdf_are_named_in_the_receipt(chat, tm
     reply = await chat.upload(LIAISON, "mixed.pdf", path.read_bytes())
     assert "已接收自查材料（回执）" in reply and "内容：2 页" in reply
     assert "⚠️ 注意：第2页没有文字层" in reply
+
+
+async def test_a_file_unrelated_to_the_indicators_is_accepted_with_a_warning(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, "菜单.txt", "午餐：米饭、青菜、豆腐汤。\n\n晚餐：面条。".encode())
+    assert "已接收自查材料（回执）" in reply
+    assert "没有找到与考核指标相关的内容" in reply
+    good = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    assert "没有找到与考核指标相关的内容" not in good
