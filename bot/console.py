@@ -49,7 +49,7 @@ class ConsoleChat:
         self.user_id = CONSOLE_USER
         self._next_new_user = CONSOLE_USER + 1
         self._last_action = time.monotonic()
-        self._last_text = ""
+        self._busy = False
         self._lock = threading.Lock()
         api.on_action = self._show
 
@@ -58,8 +58,10 @@ class ConsoleChat:
         text = action.get("text")
         with self._lock:
             self._last_action = time.monotonic()
-            if text is not None:
-                self._last_text = text
+            if method == "sendChatAction":
+                self._busy = True  # "typing…": a reply is on its way
+            elif text is not None:
+                self._busy = text.startswith("⏳")
         if method == "sendMessage":
             self.write(f"\n🤖 {plain(text)}\n")
         elif method == "editMessageText":
@@ -70,13 +72,16 @@ class ConsoleChat:
             self.write("🤖 …正在处理\n")
 
     def wait_until_quiet(self, quiet: float = 0.8, limit: float = 120.0) -> None:
-        """Block until the bot has stopped sending for ``quiet`` seconds (progress excluded)."""
+        """Block until the bot has answered and then been silent for ``quiet`` seconds.
+
+        While the last thing seen is "typing…" or a ⏳ progress message, keep waiting.
+        """
         started = time.monotonic()
         while time.monotonic() - started < limit:
             time.sleep(0.05)
             with self._lock:
                 idle = time.monotonic() - self._last_action
-                busy = self._last_text.startswith("⏳")
+                busy = self._busy
             if idle >= quiet and not busy and self._last_action > started:
                 return
         self.write("（机器人长时间没有回复，请查看日志）\n")
