@@ -49,6 +49,7 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         outcome = await asyncio.to_thread(
             svc.ingest, person["unit_id"], user_id, file_name, data, received_at)
     except DocumentRejected as exc:
+        log.info("refused %r from %s: %s", file_name, user_id, exc.code)
         await replace(progress, texts.rejected(file_name, exc.reason))
         return
     except Exception as exc:  # say so plainly in chat; the traceback goes to the log only
