@@ -37,6 +37,7 @@ class Receipt:
 
 @dataclass(frozen=True)
 class IngestOutcome:
+    unit: dict
     receipt: Receipt
     score: UnitScore
     files_counted: int
@@ -108,7 +109,7 @@ class Services:
                     received_at=received_at, deadline_at=deadline,
                     late=bool(earlier["late"]), duplicate_of=earlier,
                 )
-                return IngestOutcome(receipt, score, len(self.store.submissions(unit_id)))
+                return IngestOutcome(unit, receipt, score, self.store.submission_count(unit_id))
 
             parsed = parse_document(data, file_name)
             new_paragraphs = _new_paragraphs(parsed)
@@ -134,7 +135,8 @@ class Services:
             1 for item in score.indicators for ev in item.evidence
             if isinstance(ev.paragraph.ref, tuple)
         )
-        return IngestOutcome(receipt, score, len(self.store.submissions(unit_id)), contributed)
+        return IngestOutcome(unit, receipt, score, self.store.submission_count(unit_id),
+                             contributed)
 
     def score_unit(self, unit: dict) -> UnitScore:
         """The unit's score over its stored materials (recomputed, not cached)."""

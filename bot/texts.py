@@ -183,7 +183,7 @@ def text_from_liaison() -> str:
     return "请直接发送自查材料文件（.docx 或 .pdf）。发送 /help 查看用法。"
 
 
-def upload_result(outcome: IngestOutcome, unit: dict, now: datetime, tz: ZoneInfo) -> str:
+def upload_result(outcome: IngestOutcome, tz: ZoneInfo) -> str:
     """The full reply to an upload: receipt, score, coverage with evidence, gaps."""
     r = outcome.receipt
     score = outcome.score
@@ -199,7 +199,7 @@ def upload_result(outcome: IngestOutcome, unit: dict, now: datetime, tz: ZoneInf
     else:
         lines += [
             "✅ <b>已接收自查材料（回执）</b>",
-            f"单位：{escape(unit['name'])}",
+            f"单位：{escape(outcome.unit['name'])}",
             f"文件：《{escape(r.file_name)}》（{FILE_TYPE_LABELS.get(r.file_type, r.file_type)}）",
             f"内容：{size}{r.paragraphs} 段，{r.chars:,} 字",
             f"校验码：{r.sha256[:12]}",

@@ -199,6 +199,11 @@ class Store:
         """A unit's submissions, oldest first."""
         return self._rows("select * from submissions where unit_id = ? order by id", [unit_id])
 
+    def submission_count(self, unit_id: str) -> int:
+        """How many files a unit has submitted."""
+        with self._lock:
+            return self.db["submissions"].count_where("unit_id = ?", [unit_id])
+
     def unit_paragraphs(self, unit_id: str) -> list[dict[str, Any]]:
         """Every stored paragraph of a unit's materials, file by file in reading order."""
         return self._rows(

@@ -25,7 +25,7 @@ async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     elif role == "liaison":
         person = await asyncio.to_thread(svc.store.person, user_id)
         unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
-        files = len(await asyncio.to_thread(svc.store.submissions, unit["id"]))
+        files = await asyncio.to_thread(svc.store.submission_count, unit["id"])
         await reply(update, texts.liaison_home(
             unit, files, svc.deadline_for_unit(unit), now(context), svc.config.tz))
     else:

@@ -61,8 +61,7 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             text = texts.internal_error(svc.config.contact)
         await replace(progress, text)
         return
-    unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
-    await replace(progress, texts.upload_result(outcome, unit, now(context), svc.config.tz))
+    await replace(progress, texts.upload_result(outcome, svc.config.tz))
 
 
 async def handle_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
