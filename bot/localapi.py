@@ -30,6 +30,14 @@ How it works
   empty text, "message is not modified", BUTTON_DATA_INVALID, can't parse
   entities, file is too big, ...).  :meth:`LocalBotApi.fail_next` injects
   arbitrary failures (429 with ``retry_after``, 403 blocked by the user, ...).
+* :meth:`LocalBotApi.block` makes every call that targets a user's private chat
+  fail with 403 "Forbidden: bot was blocked by the user" until
+  :meth:`LocalBotApi.unblock` (or until that user writes to the bot again).
+* :meth:`LocalBotApi.hold` simulates a crash while a request is in flight: after
+  ``after`` more successful calls of a method, further calls wait in the server
+  thread before anything is recorded; :meth:`LocalBotApi.wait_held` waits for them
+  and :meth:`LocalBotApi.release` answers them 502 "Bad Gateway" (recorded only in
+  :attr:`LocalBotApi.errors`) or lets them proceed.
 * ``parse_mode`` HTML, MarkdownV2 and (legacy) Markdown are parsed like Telegram
   does: the stored/returned Message text is the *rendered* plain text plus
   ``entities`` (surrounding whitespace trimmed), and malformed markup is rejected
@@ -55,6 +63,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -143,6 +153,13 @@ class _StoredFile:
     data: bytes
     file_name: str | None
     mime_type: str | None
+
+
+@dataclass
+class _Hold:
+    remaining: int  # successful calls still let through before calls are held
+    released: bool = False
+    fail: bool = True
 
 
 @dataclass
@@ -281,6 +298,10 @@ def _decode_value(key: str, value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _ok_body(result: Any) -> bytes:
+    return json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode("utf-8")
 
 
 def _png_or_gif_size(data: bytes) -> tuple[int, int]:
@@ -755,6 +776,9 @@ def _format_text(raw: Any, parse_mode: Any, entities: Any) -> tuple[str, list[di
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 drops SYNs when a client opens a pool of connections at
+    # once (each drop costs a 1 s retransmit).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], api: LocalBotApi) -> None:
         self.api = api
@@ -800,13 +824,71 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive handler, tuned for throughput (see :meth:`parse_request`)."""
+
     protocol_version = "HTTP/1.1"
     server_version = "LocalBotApi/1.0"
     timeout = 300
+    # Without TCP_NODELAY a response written after the client's last ACK waits for the
+    # delayed-ACK timer (~40 ms per request on Linux).
+    disable_nagle_algorithm = True
     server: _Server
+    fields: dict[str, str]
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        _LOG.debug("LocalBotApi %s - " + format, self.address_string(), *args)
+        if _LOG.isEnabledFor(logging.DEBUG):
+            _LOG.debug("LocalBotApi %s - " + format, self.address_string(), *args)
+
+    def parse_request(self) -> bool:
+        """Parse the request line and headers into :attr:`fields` (lower-case names).
+
+        The stdlib's parser builds an ``email.message.Message`` per request, which costs
+        about ten times more than the rest of the HTTP handling; this one keeps its
+        checks (HTTP/1.x only, header size limits, ``Connection``, ``Expect``).
+        """
+        self.command = None
+        self.request_version = "HTTP/0.9"
+        self.close_connection = True
+        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = self.requestline.split()
+        if not words:
+            return False
+        if len(words) != 3 or not words[2].startswith("HTTP/"):
+            self.send_error(400, f"Bad request syntax ({self.requestline!r})")
+            return False
+        self.command, path, version = words
+        self.request_version = "HTTP/1.1"  # error responses below get a status line
+        if version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.send_error(505, f"Invalid HTTP version ({version})")
+            return False
+        self.request_version = version
+        self.path = "/" + path.lstrip("/") if path.startswith("//") else path
+        fields: dict[str, str] = {}
+        while True:
+            line = self.rfile.readline(65537)
+            if len(line) > 65536:
+                self.send_error(431, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, sep, value = line.decode("iso-8859-1").partition(":")
+            if not sep:
+                self.send_error(400, "Bad header line")
+                return False
+            if len(fields) >= 100:
+                self.send_error(431, "Too many headers")
+                return False
+            name = name.strip().lower()
+            value = value.strip()
+            fields[name] = f"{fields[name]}, {value}" if name in fields else value
+        self.fields = fields
+        connection = fields.get("connection", "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive"
+        )
+        if fields.get("expect", "").lower() == "100-continue" and self.request_version == "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -815,7 +897,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if self.fields.get("transfer-encoding", "").lower() == "chunked":
             chunks = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
@@ -826,7 +908,7 @@ class _Handler(BaseHTTPRequestHandler):
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
             return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
+        length = int(self.fields.get("content-length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
     def _dispatch(self) -> None:
@@ -844,30 +926,52 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, payload, ctype)
             return
         if not path.startswith("/bot"):
-            self._send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            self._send(404, _NOT_FOUND_BODY, "application/json")
             return
         token, _, method = path[len("/bot") :].partition("/")
         method = method.strip("/")
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
-        status, response = api._handle(token, method, query, body, self.headers.get("Content-Type", ""))
-        self._send_json(status, response)
-
-    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
-        self._send(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json")
+        query = dict(parse_qsl(url.query, keep_blank_values=True)) if url.query else {}
+        status, response = api._handle(token, method, query, body, self.fields.get("content-type", ""))
+        self._send(status, response, "application/json")
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
+        """Write status line, headers and body with a single ``send`` call."""
+        closing = self.close_connection or self.server.api._stopping
+        head = (
+            f"{self.protocol_version} {status} {_reason(status)}\r\n"
+            f"Server: {self.server_version}\r\n"
+            f"Date: {_http_date()}\r\n"
+            f"Content-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n\r\n" if closing else "\r\n")
+        )
+        if closing:
+            self.close_connection = True
+        if _LOG.isEnabledFor(logging.DEBUG):
+            self.log_request(status, len(body))
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if self.server.api._stopping:
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
+            self.wfile.write(head.encode("latin-1") + body)
         except OSError:
             self.close_connection = True
+
+
+_NOT_FOUND_BODY = b'{"ok": false, "error_code": 404, "description": "Not Found"}'
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _http_date() -> str:
+    """RFC 7231 date for the ``Date`` header, formatted at most once a second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
 
 
 class LocalBotApi:
@@ -924,6 +1028,9 @@ class LocalBotApi:
         self._file_counter = 0
         self._callback_queries: set[str] = set()
         self._failures: dict[str, list[_Failure]] = {}
+        self._blocked: set[int] = set()
+        self._holds: dict[str, _Hold] = {}
+        self._held = 0
         self._poll_generation = 0
         self._stopping = False
         self._server: _Server | None = None
@@ -979,8 +1086,8 @@ class LocalBotApi:
         if server is None:
             return
         with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
+            self._stopping = True  # also fails the calls waiting in a hold() with 502
+            self._release_holds(fail=True)
         server.shutdown()
         server.close_connections(timeout=5.0)
         server.server_close()
@@ -1163,7 +1270,73 @@ class LocalBotApi:
                 _Failure(error_code, description, retry_after, times)
             )
 
+    def block(self, chat_id: int) -> None:
+        """The user blocks the bot: calls targeting the private chat fail with 403."""
+        if isinstance(chat_id, bool) or not isinstance(chat_id, int) or chat_id <= 0:
+            raise ValueError(f"only a user (private chat, id > 0) can block the bot, not {chat_id!r}")
+        with self._lock:
+            self._blocked.add(chat_id)
+
+    def unblock(self, chat_id: int) -> None:
+        """The user unblocks the bot again (a no-op when it was not blocked)."""
+        with self._lock:
+            self._blocked.discard(chat_id)
+
+    @property
+    def blocked(self) -> frozenset[int]:
+        """Private chats whose user currently blocks the bot (a snapshot)."""
+        with self._lock:
+            return frozenset(self._blocked)
+
+    def hold(self, method: str, after: int = 0) -> None:
+        """After ``after`` more successful calls of ``method``, hold further calls until :meth:`release`."""
+        if after < 0:
+            raise ValueError("after must be >= 0")
+        with self._cond:
+            hold = self._holds.setdefault(method.lower(), _Hold(remaining=after))
+            hold.remaining = after
+            self._cond.notify_all()
+
+    @property
+    def held(self) -> int:
+        """Number of calls waiting in a :meth:`hold` right now."""
+        with self._lock:
+            return self._held
+
+    def wait_held(self, n: int = 1, timeout: float = 10.0) -> None:
+        """Block until at least ``n`` calls are waiting in a :meth:`hold`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._held < n:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{self._held} call(s) held after {timeout}s, expected {n}")
+                self._cond.wait(remaining)
+
+    async def wait_held_async(self, n: int = 1, timeout: float = 10.0) -> None:
+        """Like :meth:`wait_held` but polls with ``asyncio.sleep`` (event loop keeps running)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._held >= n:
+                    return
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(f"{self._held} call(s) held after {timeout}s, expected {n}")
+            await asyncio.sleep(0.01)
+
+    def release(self, fail: bool = True) -> None:
+        """End all holds; waiting calls then fail with 502 Bad Gateway (or proceed if not ``fail``)."""
+        with self._cond:
+            self._release_holds(fail)
+
     # ---------------------------------------------------------------- internals
+
+    def _release_holds(self, fail: bool) -> None:
+        for hold in self._holds.values():
+            hold.released = True
+            hold.fail = fail
+        self._holds.clear()
+        self._cond.notify_all()
 
     def _find_action(self, predicate: Callable[[Action], Any], since: int) -> Action | None:
         for action in self.sent[since:]:
@@ -1219,6 +1392,8 @@ class LocalBotApi:
             raise _bad("chat_id is empty")
         if not isinstance(chat_id, int):
             raise _bad("chat not found")
+        if chat_id in self._blocked:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
         chat = self._chats.get(chat_id)
         if chat is None:
             if chat_id < 0:
@@ -1257,6 +1432,8 @@ class LocalBotApi:
         user = self._user(user_id, first_name, username)
         with self._cond:
             chat = self._chat_for_user(user_id if chat_id is None else chat_id, user)
+            if chat["type"] == "private":
+                self._blocked.discard(chat["id"])  # a client must unblock the bot to write to it
             if reply_to is not None:
                 replied = self._stored.get((chat["id"], reply_to))
                 if replied is None:
@@ -1313,10 +1490,12 @@ class LocalBotApi:
 
     def _handle(
         self, token: str, method: str, query: dict[str, str], body: bytes, content_type: str
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[int, bytes]:
+        """Run one Bot API call; returns the HTTP status and the JSON response body."""
         actions: list[Action] = []
         canonical = method
         params: dict[str, Any] = {}
+        slot: _Hold | None = None
         try:
             if token != self.token:
                 raise _ApiError(401, "Unauthorized")
@@ -1338,6 +1517,7 @@ class LocalBotApi:
                     "size": len(upload.data),
                 }
             with self._cond:
+                slot = self._pass_hold(method.lower())  # may wait; nothing is recorded before
                 self.requests.append((canonical, logged))
                 failure = self._pop_failure(method.lower())
             if failure is not None:
@@ -1348,23 +1528,25 @@ class LocalBotApi:
                 raise _ApiError(404, _UNSUPPORTED)
             handler = entry[1]
             if canonical == "getUpdates":
-                result = self._m_get_updates(params)
+                payload = _ok_body(self._m_get_updates(params))
             else:
                 with self._cond:
                     result = handler(params, files, actions, logged)
-                    for action in actions:
-                        self.sent.append(action)
+                    self.sent.extend(actions)
                     if actions:
                         self._cond.notify_all()
-                    result = copy.deepcopy(result)
-            response: dict[str, Any] = {"ok": True, "result": result}
+                    # Encoded under the lock: a snapshot, so no deep copy of the result is needed.
+                    payload = _ok_body(result)
             status = 200
         except _ApiError as err:
             status = err.code
-            response = {"ok": False, "error_code": err.code, "description": err.description}
+            response: dict[str, Any] = {"ok": False, "error_code": err.code, "description": err.description}
             if err.parameters:
                 response["parameters"] = err.parameters
+            payload = json.dumps(response, ensure_ascii=False).encode("utf-8")
             with self._cond:
+                if slot is not None and not slot.released:
+                    slot.remaining += 1  # only successful calls count towards hold(after=...)
                 self.errors.append(
                     {
                         "method": canonical,
@@ -1381,7 +1563,27 @@ class LocalBotApi:
                     callback(action)
                 except Exception:  # the callback must never break the server
                     _LOG.exception("LocalBotApi.on_action callback failed")
-        return status, response
+        return status, payload
+
+    def _pass_hold(self, method: str) -> _Hold | None:
+        """Under the lock: wait while ``method`` is held; returns the hold whose slot was used."""
+        hold = self._holds.get(method)
+        if hold is None:
+            return None
+        if hold.remaining <= 0:
+            self._held += 1
+            self._cond.notify_all()
+            try:
+                while hold.remaining <= 0 and not hold.released and not self._stopping:
+                    self._cond.wait()
+            finally:
+                self._held -= 1
+            if self._stopping or (hold.released and hold.fail):
+                raise _ApiError(502, "Bad Gateway")
+            if hold.released:
+                return None
+        hold.remaining -= 1
+        return hold
 
     @staticmethod
     def _parse_body(
@@ -1422,11 +1624,7 @@ class LocalBotApi:
         return failure
 
     def _download(self, token: str, file_path: str) -> tuple[int, bytes, str]:
-        not_found = (
-            404,
-            json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode(),
-            "application/json",
-        )
+        not_found = (404, _NOT_FOUND_BODY, "application/json")
         if token != self.token:
             return not_found
         with self._lock:
@@ -1534,7 +1732,9 @@ class LocalBotApi:
         replied = self._reply_to(chat["id"], params)
         if replied is not None:
             content["reply_to_message"] = replied
-        message = self._new_message(chat, dict(self.bot_user), content)
+        # Like Telegram, a message's "from" carries only the basic User fields (not getMe's extras).
+        sender = {key: self.bot_user[key] for key in ("id", "is_bot", "first_name", "username")}
+        message = self._new_message(chat, sender, content)
         self._bot_messages.setdefault(chat["id"], []).append(message["message_id"])
         return message
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -19,7 +20,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -322,6 +323,43 @@ def test_unauthorized_raw(api: LocalBotApi) -> None:
     assert status == 200 and body["result"]["username"] == "kaohe_local_bot"
 
 
+def _raw_exchange(api: LocalBotApi, data: bytes) -> bytes:
+    """Send raw bytes on one connection and read until the server closes it."""
+    with socket.create_connection((api.host, api.port), timeout=5) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_raw_keep_alive_and_malformed_requests(api: LocalBotApi) -> None:
+    body = json.dumps({"chat_id": USER, "text": "管道"}).encode()
+    send = (
+        f"POST /bot{api.token}/sendMessage HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    close = f"GET /bot{api.token}/getMe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    # two pipelined requests on one keep-alive connection, then one that asks to close it
+    answer = _raw_exchange(api, send + send + close)
+    responses = answer.split(b"HTTP/1.1 200 OK\r\n")[1:]
+    assert len(responses) == 3
+    assert all(b"Content-Type: application/json\r\n" in r for r in responses)
+    assert b"Connection: close\r\n" in responses[2] and b"Connection: close" not in responses[0]
+    results = [json.loads(r.split(b"\r\n\r\n", 1)[1]) for r in responses]
+    assert [r["result"].get("message_id") for r in results[:2]] == [1, 2]
+    assert results[2]["result"]["username"] == api.bot_username
+    # HTTP/1.0 without keep-alive is answered and closed
+    answer = _raw_exchange(api, f"GET /bot{api.token}/getMe HTTP/1.0\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b"Connection: close\r\n" in answer
+    assert _raw_exchange(api, b"GET /x HTTP/2.0\r\n\r\n").startswith(b"HTTP/1.1 505 ")
+    assert b"Error code: 400" in _raw_exchange(api, b"nonsense\r\n\r\n")
+    assert _raw_exchange(api, b"GET /elsewhere HTTP/1.1\r\nConnection: close\r\n\r\n").startswith(
+        b"HTTP/1.1 404 Not Found\r\n"
+    )
+    assert [m["text"] for m in api.messages(USER)] == ["管道", "管道"]
+
+
 def test_long_poll_returns_promptly(api: LocalBotApi) -> None:
     results: dict[str, object] = {}
 
@@ -382,3 +420,161 @@ async def test_on_action_callback(api: LocalBotApi, bot: Bot) -> None:
     await bot.send_message(USER, "x")
     await asyncio.sleep(0)
     assert seen == ["sendChatAction", "sendMessage"]
+
+
+# --------------------------------------------------------------- blocked users
+
+_BLOCKED = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+
+
+@pytest.mark.asyncio
+async def test_blocked_user_fails_with_forbidden(api: LocalBotApi, bot: Bot) -> None:
+    text = await bot.send_message(USER, "before")
+    doc = await bot.send_document(USER, b"a,b\n", filename="a.csv", caption="old")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="x")]])
+    api.block(USER)
+    assert api.blocked == {USER}
+    calls = [
+        bot.send_message(USER, "hi"),
+        bot.send_document(USER, b"x", filename="x.txt"),
+        bot.send_photo(USER, b"GIF89a\x01\x00\x01\x00", filename="p.gif"),
+        bot.send_chat_action(USER, "typing"),
+        bot.edit_message_text("new", chat_id=USER, message_id=text.message_id),
+        bot.edit_message_caption(chat_id=USER, message_id=doc.message_id, caption="new"),
+        bot.edit_message_reply_markup(chat_id=USER, message_id=text.message_id, reply_markup=keyboard),
+        bot.delete_message(USER, text.message_id),
+    ]
+    for call in calls:
+        with pytest.raises(Forbidden, match="^Forbidden: bot was blocked by the user$"):
+            await call
+    assert _call(api, "sendMessage", {"chat_id": USER, "text": "raw"}) == (403, _BLOCKED)
+    errors = api.errors[-9:]
+    assert [e["method"] for e in errors] == [
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendChatAction",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "sendMessage",
+    ]
+    assert all((e["error_code"], e["description"]) == (403, _BLOCKED["description"]) for e in errors)
+    assert [a["method"] for a in api.sent] == ["sendMessage", "sendDocument"]  # nothing recorded
+    assert [(m.get("text"), m.get("caption")) for m in api.messages(USER)] == [
+        ("before", None),
+        (None, "old"),
+    ]
+    # other chats and chat-scoped commands are unaffected
+    await bot.send_message(USER + 1, "other user")
+    assert await bot.set_my_commands([BotCommand("start", "开始")], scope=BotCommandScopeChat(USER))
+    api.unblock(USER)
+    assert api.blocked == frozenset()
+    again = await bot.send_message(USER, "after")
+    assert again.message_id == doc.message_id + 1  # failed calls used no message ids
+    assert [m.get("text") for m in api.messages(USER)] == ["before", None, "after"]
+
+
+def test_block_validation_and_user_message_unblocks(api: LocalBotApi) -> None:
+    with pytest.raises(ValueError):
+        api.block(-100123)  # groups can't block a bot
+    with pytest.raises(AttributeError):
+        api.blocked = frozenset()  # type: ignore[misc]
+    api.block(USER)
+    api.block(USER)
+    assert isinstance(api.blocked, frozenset) and api.blocked == {USER}  # a snapshot, not the live set
+    api.send_text(USER, "/start")  # a client has to unblock the bot before writing to it
+    assert api.blocked == frozenset()
+    api.unblock(USER)  # no-op
+    assert _call(api, "sendMessage", {"chat_id": USER, "text": "hi"})[0] == 200
+
+
+# ---------------------------------------------------------------- held calls
+
+_BAD_GATEWAY = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+
+
+@pytest.mark.asyncio
+async def test_hold_simulates_crash_in_flight(api: LocalBotApi, bot: Bot) -> None:
+    api.hold("sendMessage", after=2)
+    first = await bot.send_message(USER, "one")
+    await bot.send_message(USER, "two")
+    third = asyncio.create_task(bot.send_message(USER, "three"))
+    await asyncio.to_thread(api.wait_held, 1, 5.0)
+    assert api.held == 1 and not third.done()
+    assert [a["text"] for a in api.sent] == ["one", "two"]
+    assert [m["text"] for m in api.messages(USER)] == ["one", "two"]
+    assert [p["text"] for m, p in api.requests if m == "sendMessage"] == ["one", "two"]
+    api.release()
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await third
+    assert api.held == 0
+    assert [m["text"] for m in api.messages(USER)] == ["one", "two"]
+    assert [a["text"] for a in api.sent] == ["one", "two"]
+    assert (api.errors[-1]["method"], api.errors[-1]["error_code"]) == ("sendMessage", 502)
+    # holding has ended: the next call goes through and no message id was consumed
+    fourth = await bot.send_message(USER, "four")
+    assert fourth.message_id == first.message_id + 2
+
+
+@pytest.mark.asyncio
+async def test_hold_release_without_failure(api: LocalBotApi, bot: Bot) -> None:
+    api.hold("SENDMESSAGE")
+    pending = asyncio.create_task(bot.send_message(USER, "late"))
+    await api.wait_held_async(1, timeout=5)
+    assert api.sent == [] and api.messages(USER) == []
+    api.release(fail=False)
+    message = await pending
+    assert message.text == "late"
+    assert [a["text"] for a in api.sent] == ["late"]
+    assert [m["text"] for m in api.messages(USER)] == ["late"]
+
+
+def test_hold_counts_successful_calls_only(api: LocalBotApi) -> None:
+    api.hold("sendMessage", after=1)
+    assert _call(api, "sendMessage", {"chat_id": USER, "text": " "})[0] == 400  # not counted
+    assert _call(api, "sendChatAction", {"chat_id": USER, "action": "typing"})[0] == 200  # not held
+    assert _call(api, "sendMessage", {"chat_id": USER, "text": "ok"})[0] == 200
+    results: list[object] = []
+
+    def send(text: str) -> None:
+        results.append(_call(api, "sendMessage", {"chat_id": USER, "text": text}))
+
+    threads = [threading.Thread(target=send, args=(text,)) for text in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    api.wait_held(2, timeout=5)
+    assert api.held == 2
+    with pytest.raises(TimeoutError):
+        api.wait_held(3, timeout=0.1)
+    api.release()
+    for thread in threads:
+        thread.join(5)
+    assert results == [(502, _BAD_GATEWAY), (502, _BAD_GATEWAY)]
+    assert [a.get("text") for a in api.sent] == [None, "ok"]  # sendChatAction, sendMessage
+    assert _call(api, "sendMessage", {"chat_id": USER, "text": "after"})[0] == 200
+
+
+def test_stop_releases_held_calls() -> None:
+    server = LocalBotApi()
+    server.start()
+    server.hold("getMe")
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(_call(server, "getMe"))
+        except OSError as err:  # the connection may be closed before the answer is read
+            outcome.append(err)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    server.wait_held(1, timeout=5)
+    started = time.monotonic()
+    server.stop()
+    caller.join(5)
+    assert not caller.is_alive() and time.monotonic() - started < 3
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], OSError) or outcome[0] == (502, _BAD_GATEWAY)
+    assert server.held == 0 and _server_threads() == []
