@@ -12,12 +12,14 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot import texts
 from bot.config import AppConfig
+from bot.handlers import office, status
 from bot.handlers.common import SERVICES_KEY, reply
 from bot.handlers.start import (
     handle_bind,
@@ -28,6 +30,7 @@ from bot.handlers.start import (
 )
 from bot.handlers.upload import handle_document, handle_photo
 from bot.ingest import Services
+from bot.jobs import note_user_is_back, start_notifications
 from bot.menus import set_all_menus
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         if SERVICES_KEY not in app.bot_data:
             app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
+        start_notifications(app, app.bot_data[SERVICES_KEY])
 
     async def post_shutdown(app: Application) -> None:
         svc = app.bot_data.pop(SERVICES_KEY, None)
@@ -62,7 +66,9 @@ def build_application(config: AppConfig, token: str, services: Services | None =
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Per-chat and group limits are PTB's defaults (1/s, 20/min); RetryAfter is waited out.
+        builder = builder.rate_limiter(AIORateLimiter(
+            overall_max_rate=config.max_messages_per_second, overall_time_period=1, max_retries=3))
     app = builder.build()
     if services is not None:
         app.bot_data[SERVICES_KEY] = services
@@ -73,9 +79,12 @@ def build_application(config: AppConfig, token: str, services: Services | None =
 def register_handlers(app: Application) -> None:
     """All handlers, grouped by feature."""
     private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, note_user_is_back), group=-1)
     app.add_handler(CommandHandler("start", handle_start))
     app.add_handler(CommandHandler("bind", handle_bind))
     app.add_handler(CommandHandler("help", handle_help))
+    status.register(app)
+    office.register(app)
     app.add_handler(MessageHandler(filters.Document.ALL, handle_document))
     app.add_handler(MessageHandler(filters.PHOTO, handle_photo))
     app.add_handler(MessageHandler(filters.COMMAND, handle_unknown_command))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scoring.reminders import Phase, ReminderRules
 from scoring.rules import AddOn, Indicator, IndicatorGroup, ScoringRules
 
 CLOUD_API_URL = "https://api.telegram.org"
@@ -55,6 +56,9 @@ class AppConfig:
     units: tuple[UnitConfig, ...]
     deadlines: tuple[Deadline, ...]
     scoring: ScoringRules
+    phases: tuple[Phase, ...] = ()
+    reminders: ReminderRules = ReminderRules()
+    max_messages_per_second: float = 25.0
 
     @property
     def bot_base_url(self) -> str:
@@ -182,6 +186,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
     if not api_url.startswith(("http://", "https://")):
         raise ConfigError(f"{file}: Bot API 地址 {api_url!r} 应以 http:// 或 https:// 开头（[telegram].api_url 或 TELEGRAM_API_URL）")
     max_mb = telegram.positive("max_file_mb", float, 20)
+    rate = telegram.positive("max_messages_per_second", float, 25)
     telegram.finish()
 
     storage = root.section("storage")
@@ -211,6 +216,8 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
     _unique(file, "units", [u.name for u in units], "name")
     _unique(file, "units", [u.invite_code.upper() for u in units], "invite_code")
 
+    phases = _load_phases(root)
+    phase_names = [p.name for p in phases]
     deadlines = []
     for item in root.array("deadlines"):
         due_text = item.get("due", str, "截止时间，如 \"2026-12-15 18:00\"（按 [cycle].timezone）")
@@ -226,18 +233,86 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
             due_utc=due_local.astimezone(timezone.utc),
             categories=item.strings("categories", "单位类别列表", ()),
         ))
+        if phases and deadlines[-1].phase not in phase_names:
+            raise item.error("phase", "[[phases]] 中的某个阶段名（" + "、".join(phase_names) + "）",
+                             deadlines[-1].phase)
         item.finish()
     if not any(d.name == "自查材料提交" for d in deadlines):
         raise ConfigError(f"{file}: [[deadlines]] 中至少要有一项 name = \"自查材料提交\"（自查材料截止时间）")
 
+    reminders = _load_reminders(root)
     scoring = _load_scoring(root)
     root.finish()
     return AppConfig(
         path=path, cycle_name=cycle_name, year=year, tz=tz, api_url=api_url,
         max_file_bytes=int(max_mb * 1024 * 1024), storage_dir=storage_dir,
         admins=admins, officials=officials, contact=contact, units=tuple(units),
-        deadlines=tuple(deadlines), scoring=scoring,
+        deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
+        max_messages_per_second=rate,
     )
+
+
+def _clock(section: _Section, key: str, default: time) -> time:
+    text = section.get(key, str, "本地时刻，如 \"09:00\"", default.strftime("%H:%M"))
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise section.error(key, "本地时刻，如 \"09:00\"", text) from None
+
+
+def _day(section: _Section, key: str) -> date:
+    text = section.get(key, str, "日期，如 \"2026-12-01\"")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise section.error(key, "日期，如 \"2026-12-01\"", text) from None
+
+
+def _load_phases(root: _Section) -> tuple[Phase, ...]:
+    phases = []
+    for item in root.array("phases", required=False):
+        phase = Phase(name=item.get("name", str, "阶段名称，如 \"准备阶段\""),
+                      start=_day(item, "start"), end=_day(item, "end"))
+        if phase.end < phase.start:
+            raise item.error("end", f"不早于 start（{phase.start}）的日期", str(phase.end))
+        if phases and phase.start < phases[-1].start:
+            raise item.error("start", f"不早于上一阶段开始日（{phases[-1].start}）的日期", str(phase.start))
+        item.finish()
+        phases.append(phase)
+    _unique(root.file, "phases", [p.name for p in phases], "name")
+    return tuple(phases)
+
+
+def _load_reminders(root: _Section) -> ReminderRules:
+    sec = root.section("reminders", required=False)
+    defaults = ReminderRules()
+    offsets = sec.get("offsets_days", list, "提前天数列表，如 [7, 3, 1, 0]（0 = 截止当天上午）",
+                      list(defaults.offsets_days))
+    if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 60 for v in offsets):
+        raise sec.error("offsets_days", "0 到 60 之间的整数列表，如 [7, 3, 1, 0]", offsets)
+    window = sec.get("send_window", list, "两个本地时刻，如 [\"08:00\", \"21:00\"]",
+                     [t.strftime("%H:%M") for t in defaults.send_window])
+    try:
+        start, end = (time.fromisoformat(str(v)) for v in window)
+    except ValueError:
+        raise sec.error("send_window", "两个本地时刻，如 [\"08:00\", \"21:00\"]", window) from None
+    if not start < end:
+        raise sec.error("send_window", "开始早于结束的两个时刻", window)
+    rules = ReminderRules(
+        offsets_days=tuple(sorted(set(offsets), reverse=True)),
+        at=_clock(sec, "at", defaults.at),
+        working_days_only=sec.get("working_days_only", bool, "true 或 false", True),
+        send_window=(start, end),
+        digest_at=_clock(sec, "digest_at", defaults.digest_at),
+        check_minutes=sec.positive("check_minutes", int, defaults.check_minutes),
+        concurrency=sec.positive("concurrency", int, defaults.concurrency),
+        max_attempts=sec.positive("max_attempts", int, defaults.max_attempts),
+    )
+    for key, value in (("at", rules.at), ("digest_at", rules.digest_at)):
+        if not start <= value < end:
+            raise sec.error(key, f"发送时段 {window[0]}–{window[1]} 之内的时刻", value.strftime("%H:%M"))
+    sec.finish()
+    return rules
 
 
 def _user_ids(section: _Section, key: str, required: bool = True) -> frozenset[int]:

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bot.config import AppConfig
+from bot.cycle import Cycle
 from parsers import ParsedDocument, parse_document
 from scoring.engine import Scorer, SourceParagraph, UnitScore
+from scoring.progress import next_deadline
 from storage.files import content_hash
 from storage.store import NewParagraph, NewSubmission, ScoreRecord, Store
 
@@ -61,6 +63,7 @@ class Services:
             {"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code}
             for u in config.units
         )
+        self.cycle = Cycle(config, self.store)
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
@@ -77,9 +80,9 @@ class Services:
         return "liaison" if self.store.person(user_id) else "unknown"
 
     def deadline_for_unit(self, unit: dict) -> datetime | None:
-        """The unit's self-check submission deadline (UTC)."""
-        deadline = self.config.deadline_for(unit["category"])
-        return deadline.due_utc if deadline else None
+        """The due time (UTC) of the unit's next deadline not yet met, else its last one."""
+        upcoming = next_deadline(self.cycle.progress(unit["id"]))
+        return upcoming.deadline.due if upcoming else None
 
     def _unit_lock(self, unit_id: str) -> threading.Lock:
         with self._locks_guard:
@@ -96,7 +99,8 @@ class Services:
         unit = self.store.unit(unit_id)
         if unit is None:
             raise KeyError(unit_id)
-        deadline = self.deadline_for_unit(unit)
+        rule = self.cycle.upload_deadline(unit, received_at)
+        deadline = rule.due if rule else None
         sha = content_hash(data)
         with self._unit_lock(unit_id):
             earlier = self.store.submission_by_hash(unit_id, sha)
@@ -123,6 +127,7 @@ class Services:
                 unit_id=unit_id, telegram_id=telegram_id, file_name=file_name,
                 file_type=parsed.file_type, data=data, pages=parsed.pages,
                 received_at=received_at, deadline_at=deadline, paragraphs=new_paragraphs,
+                deadline_name=rule.name if rule else None,
             )
             submission_id = self.store.record_submission(submission, score_record(score))
         receipt = Receipt(

@@ -60,3 +60,50 @@ def m001_initial(db: Database) -> None:
         pk="id", not_null={"at", "action"},
     )
     db["audit_log"].create_index(["unit_id"])
+
+
+@migrations()
+def m002_cycle(db: Database) -> None:
+    """Deadlines and extensions in the database, the notification ledger, announcements."""
+    db["deadlines"].create(
+        {"id": int, "name": str, "phase": str, "category": str, "config_due": str, "due": str,
+         "changed_by": str, "changed_at": str, "reason": str},
+        pk="id", not_null={"name", "phase", "category", "due"}, defaults={"category": ""},
+    )
+    db["deadlines"].create_index(["name", "category"], unique=True)
+    db["extensions"].create(
+        {"unit_id": str, "name": str, "due": str, "granted_by": str, "granted_at": str,
+         "reason": str},
+        pk=("unit_id", "name"), not_null={"due", "granted_at"},
+        foreign_keys=[("unit_id", "units", "id")],
+    )
+    db["submissions"].add_column("deadline_name", str)
+    db.execute("update submissions set deadline_name = '自查材料提交' where deadline_name is null")
+    db["submissions"].create_index(["unit_id", "deadline_name", "received_at"])
+    # Names of missing / thin indicators kept with the total, so overviews need no subquery.
+    db["unit_scores"].add_column("missing", str)
+    db["unit_scores"].add_column("thin", str)
+    for column, coverage in (("missing", "missing"), ("thin", "thin")):
+        db.execute(f"""update unit_scores set {column} = (
+            select group_concat(indicator_name, '、') from indicator_scores i
+            where i.unit_id = unit_scores.unit_id and i.coverage = '{coverage}')""")
+    db["people"].add_column("unreachable_at", str)
+    db["people"].add_column("unreachable_reason", str)
+    db["announcements"].create(
+        {"id": int, "kind": str, "created_by": int, "created_at": str, "audience": str,
+         "audience_label": str, "text": str, "payload": str, "status": str, "recipients": int,
+         "confirmed_at": str, "finished_at": str},
+        pk="id", not_null={"kind", "created_at", "text", "status"},
+    )
+    db["notifications"].create(
+        {"id": int, "key": str, "kind": str, "chat_id": int, "unit_id": str,
+         "deadline_name": str, "announcement_id": int, "due_at": str, "status": str,
+         "attempts": int, "created_at": str, "updated_at": str, "sent_at": str,
+         "message_id": int, "error": str},
+        pk="id", not_null={"key", "kind", "chat_id", "status", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db["notifications"].create_index(["key"], unique=True)
+    db["notifications"].create_index(["status"])
+    db["notifications"].create_index(["announcement_id"])
+    db["notifications"].create_index(["unit_id", "kind"])

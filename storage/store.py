@@ -12,27 +12,19 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from storage.clock import parse_utc, utc_iso
+from storage.cycle import CycleStore
 from storage.files import FileStore
 from storage.migrations import migrations
 
 DB_NAME = "kaohe.db"
-
-
-def utc_iso(moment: datetime | None = None) -> str:
-    """``moment`` (default now) as a UTC ISO-8601 string, to the second."""
-    moment = moment or datetime.now(timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def parse_utc(text: str) -> datetime:
-    """Inverse of ``utc_iso``."""
-    return datetime.fromisoformat(text)
+__all__ = ["Store", "NewSubmission", "NewParagraph", "ScoreRecord", "utc_iso", "parse_utc"]
 
 
 @dataclass
@@ -65,13 +57,14 @@ class NewSubmission:
     received_at: datetime
     deadline_at: datetime | None
     paragraphs: list[NewParagraph]
+    deadline_name: str | None = None
 
     @property
     def late(self) -> bool:
         return self.deadline_at is not None and self.received_at > self.deadline_at
 
 
-class Store:
+class Store(CycleStore):
     """The project's SQLite database plus its file store."""
 
     def __init__(self, directory: Path | str):
@@ -81,6 +74,9 @@ class Store:
         self.db = Database(conn)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.enable_wal()
+        # WAL + NORMAL: a commit survives a crash of the process (not of the machine's
+        # power) without an fsync each time; the notification ledger commits per message.
+        self.db.execute("PRAGMA synchronous = NORMAL")
         self.files = FileStore(self.directory / "files")
         self._lock = threading.RLock()
         with self._lock:
@@ -170,14 +166,14 @@ class Store:
         return self._row("select * from people where telegram_id = ?", [telegram_id])
 
     def bind_liaison(self, telegram_id: int, name: str, username: str | None,
-                     unit_id: str) -> str | None:
+                     unit_id: str, at: datetime | None = None) -> str | None:
         """Bind a Telegram user to a unit as its liaison; return the unit they left, if any."""
         with self.transaction() as db:
             old = list(db.query("select unit_id from people where telegram_id = ?", [telegram_id]))
             previous = old[0]["unit_id"] if old else None
             db["people"].upsert({
                 "telegram_id": telegram_id, "name": name, "username": username,
-                "unit_id": unit_id, "role": "liaison", "bound_at": utc_iso(),
+                "unit_id": unit_id, "role": "liaison", "bound_at": utc_iso(at),
             }, pk="telegram_id")
             self._audit(db, telegram_id, "bind", unit_id,
                         {"name": name, "previous_unit": previous})
@@ -233,7 +229,7 @@ class Store:
                     "chars": sum(len(p.text) for p in sub.paragraphs),
                     "received_at": utc_iso(sub.received_at),
                     "deadline_at": utc_iso(sub.deadline_at) if sub.deadline_at else None,
-                    "late": int(sub.late),
+                    "late": int(sub.late), "deadline_name": sub.deadline_name,
                 }).last_pk
                 db["paragraphs"].insert_all(
                     ({"submission_id": submission_id, "seq": p.seq, "kind": p.kind,
@@ -259,8 +255,10 @@ class Store:
                      new_ids: dict[int, int]) -> None:
         db.execute("delete from evidence where unit_id = ?", [unit_id])
         db.execute("delete from indicator_scores where unit_id = ?", [unit_id])
-        db["unit_scores"].upsert({**score.unit, "unit_id": unit_id, "computed_at": utc_iso()},
-                                 pk="unit_id")
+        names = {cov: "、".join(r["indicator_name"] for r in score.indicators if r["coverage"] == cov)
+                 or None for cov in ("missing", "thin")}
+        db["unit_scores"].upsert({**score.unit, **names, "unit_id": unit_id,
+                                  "computed_at": utc_iso()}, pk="unit_id")
         db["indicator_scores"].insert_all(
             [{**row, "unit_id": unit_id} for row in score.indicators],
             pk=("unit_id", "indicator_id"),

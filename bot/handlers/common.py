@@ -13,6 +13,7 @@ from bot.texts import split_message
 
 SERVICES_KEY = "services"
 CLOCK_KEY = "clock"
+OUTBOX_KEY = "outbox"
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:

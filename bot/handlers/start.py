@@ -49,7 +49,7 @@ async def _bind(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
     user = update.effective_user
     was_unknown = await asyncio.to_thread(svc.role_of, user.id) == "unknown"
     previous_id = await asyncio.to_thread(
-        svc.store.bind_liaison, user.id, user.full_name, user.username, unit["id"])
+        svc.store.bind_liaison, user.id, user.full_name, user.username, unit["id"], now(context))
     previous = await asyncio.to_thread(svc.store.unit, previous_id) if previous_id else None
     await reply(update, texts.bind_success(
         unit, svc.deadline_for_unit(unit), now(context), svc.config.tz,

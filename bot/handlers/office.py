@@ -1,0 +1,207 @@
+"""The office's cycle commands: /deadline (list, move), /extend (one unit), /announce.
+
+Moving a deadline and announcing reach many liaisons, so both show a preview first and go
+out only when the office presses 确认; the change and its notices are queued together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import office_texts
+from bot.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
+from bot.handlers.common import OUTBOX_KEY, now, reply, services
+from scoring.progress import next_deadline
+from scoring.schedule import parse_local_time
+
+ANNOUNCE_LIMIT = 3000  # characters; leaves room for the header inside one message
+
+
+def register(app: Application) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("deadline", handle_deadline))
+    app.add_handler(CommandHandler("extend", handle_extend))
+    app.add_handler(CommandHandler("announce", handle_announce))
+    app.add_handler(CallbackQueryHandler(handle_confirm, pattern=r"^ann:"))
+
+
+async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    svc = services(context)
+    if await asyncio.to_thread(svc.role_of, update.effective_user.id) == "admin":
+        return True
+    await reply(update, office_texts.admin_only())
+    return False
+
+
+def _split_when(words: list[str], context: ContextTypes.DEFAULT_TYPE,
+                default_at: time) -> tuple[datetime, list[str]]:
+    """The longest leading words that read as a time, and the words after them."""
+    cfg = services(context).config
+    error = None
+    for size in (2, 1):
+        if len(words) >= size:
+            try:
+                return parse_local_time(" ".join(words[:size]), cfg.tz, cfg.year, default_at), words[size:]
+            except ValueError as exc:
+                error = error or exc
+    raise error or ValueError("缺少新的截止时间：请写成 2026-12-18 18:00 或 12月18日 18:00")
+
+
+async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/deadline`` lists; ``/deadline 编号 时间 [类别] [原因]`` drafts a change."""
+    if not await _is_admin(update, context):
+        return
+    svc = services(context)
+    at = now(context)
+    if not context.args:
+        rows = await asyncio.to_thread(svc.store.deadline_rows)
+        extensions = await asyncio.to_thread(svc.store.extensions)
+        units = {u["id"]: u["name"] for u in await asyncio.to_thread(svc.store.unit_list)}
+        names = await asyncio.to_thread(svc.cycle.deadline_names)
+        await reply(update, office_texts.deadline_list(names, rows, extensions, units, at,
+                                                       svc.config.tz))
+        return
+    name = await asyncio.to_thread(svc.cycle.resolve_deadline, context.args[0])
+    if name is None:
+        names = await asyncio.to_thread(svc.cycle.deadline_names)
+        await reply(update, office_texts.unknown_deadline(context.args[0], names))
+        return
+    try:
+        due, rest = _split_when(context.args[1:], context, time(18, 0))
+    except ValueError as exc:
+        await reply(update, office_texts.bad_time(str(exc)))
+        return
+    if due <= at:
+        await reply(update, office_texts.time_in_past(due, svc.config.tz))
+        return
+    category = None
+    categories = svc.cycle.categories()
+    if rest and rest[0] in categories:
+        category, rest = rest[0], rest[1:]
+    reason = " ".join(rest)
+    change = await asyncio.to_thread(svc.cycle.deadline_change_preview, name, category, due,
+                                     reason, update.effective_user.id)
+    await update.effective_message.reply_text(
+        office_texts.deadline_preview(change, reason, svc.config.tz),
+        parse_mode=ParseMode.HTML, reply_markup=_confirm_keyboard(change.draft_id, "确认调整并通知"))
+
+
+async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/extend 单位 时间 [原因]``: one unit's own later due time, told to its liaisons."""
+    if not await _is_admin(update, context):
+        return
+    svc = services(context)
+    at = now(context)
+    if len(context.args) < 2:
+        await reply(update, office_texts.extend_usage())
+        return
+    matches = await asyncio.to_thread(svc.cycle.find_units, context.args[0])
+    if len(matches) != 1:
+        await reply(update, office_texts.extend_which_unit(context.args[0], matches))
+        return
+    unit = matches[0]
+    progress = await asyncio.to_thread(svc.cycle.progress, unit["id"])
+    target = next_deadline(progress)
+    if target is None:
+        await reply(update, office_texts.no_deadline_for(unit["name"]))
+        return
+    if target.submitted:
+        await reply(update, office_texts.already_submitted(unit["name"], target.deadline.name))
+        return
+    try:
+        due, rest = _split_when(context.args[1:], context, target.deadline.category_due.astimezone(
+            svc.config.tz).time())
+    except ValueError as exc:
+        await reply(update, office_texts.bad_time(str(exc)))
+        return
+    if due <= at:
+        await reply(update, office_texts.time_in_past(due, svc.config.tz))
+        return
+    reason = " ".join(rest)
+    told = await asyncio.to_thread(svc.cycle.extend, unit, target.deadline.name, due, reason,
+                                   update.effective_user.id)
+    await reply(update, office_texts.extension_done(unit["name"], target.deadline.name, due,
+                                                    target.deadline.category_due, reason, told,
+                                                    svc.config.tz))
+    _send_now(context)
+
+
+async def handle_announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/announce [全部|未提交|类别] 内容``: preview, then send on 确认."""
+    if not await _is_admin(update, context):
+        return
+    svc = services(context)
+    text = update.effective_message.text or ""
+    body = text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""
+    if not body:
+        await reply(update, office_texts.announce_usage(svc.cycle.categories()))
+        return
+    categories = svc.cycle.categories()
+    first, *remainder = body.split(maxsplit=1)
+    rest = remainder[0].strip() if remainder else ""
+    audience, label = AUDIENCE_ALL, "全部联络员"
+    if first in ("全部", "所有"):
+        body = rest
+    elif first in ("未提交", "未交"):
+        audience, label, body = AUDIENCE_OPEN, "尚未提交材料的单位", rest
+    elif first in categories:
+        audience, label, body = f"category:{first}", f"{first}类单位", rest
+    if not body:
+        await reply(update, office_texts.announce_usage(categories))
+        return
+    if len(body) > ANNOUNCE_LIMIT:
+        await reply(update, office_texts.announce_too_long(len(body), ANNOUNCE_LIMIT))
+        return
+    recipients = await asyncio.to_thread(svc.cycle.audience, audience, now(context))
+    units = len({unit for _, unit in recipients})
+    draft = await asyncio.to_thread(svc.store.create_announcement, "announcement",
+                                    update.effective_user.id, audience, label, body)
+    markup = _confirm_keyboard(draft, f"确认发送（{len(recipients)} 人）") if recipients else None
+    await update.effective_message.reply_text(
+        office_texts.announce_preview(body, label, len(recipients), units, svc.config.cycle_name),
+        parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def _confirm_keyboard(draft_id: int, label: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"ann:ok:{draft_id}"),
+                                  InlineKeyboardButton("取消", callback_data=f"ann:no:{draft_id}")]])
+
+
+async def handle_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The 确认 / 取消 buttons under a preview."""
+    query = update.callback_query
+    svc = services(context)
+    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
+        await query.answer(office_texts.admin_only_short(), show_alert=True)
+        return
+    _, action, draft = query.data.split(":")
+    draft_id = int(draft)
+    original = query.message.text_html if query.message else ""
+    if action == "no":
+        cancelled = await asyncio.to_thread(svc.store.cancel_announcement, draft_id)
+        await query.answer("已取消" if cancelled else "已处理过")
+        if cancelled:
+            await query.edit_message_text(original + "\n\n" + office_texts.cancelled(),
+                                          parse_mode=ParseMode.HTML)
+        return
+    count = await asyncio.to_thread(svc.cycle.confirm, draft_id, query.from_user.id)
+    if count is None:
+        await query.answer("这条预览已处理过（已发送或已取消）", show_alert=True)
+        return
+    await query.answer("已开始发送")
+    await query.edit_message_text(original + "\n\n" + office_texts.sending(count),
+                                  parse_mode=ParseMode.HTML)
+    _send_now(context)
+
+
+def _send_now(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start delivering queued messages in the background (the report follows when done)."""
+    outbox = context.application.bot_data.get(OUTBOX_KEY)
+    if outbox is not None:
+        context.application.create_task(outbox.run(plan=False), name="outbox:send-now")
+
