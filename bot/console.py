@@ -29,6 +29,7 @@ CONSOLE_HELP = """控制台命令（以冒号开头，其余内容会作为聊�
   :as official        切换为领导/考核组成员身份
   :as new             换成一个新的、未绑定的用户
   :as 12345           换成指定 Telegram 用户 id
+  :press 2            按下最近一条带按钮消息的第 2 个按钮（也可写按钮上的文字）
   :who                显示当前身份
   :help               显示本说明
   :quit               退出"""
@@ -51,6 +52,7 @@ class ConsoleChat:
         self._last_action = time.monotonic()
         self._busy = False
         self._lock = threading.Lock()
+        self._buttons: tuple[int, int, list[tuple[str, str]]] | None = None  # chat, message, buttons
         api.on_action = self._show
 
     def _show(self, action: dict) -> None:
@@ -66,10 +68,29 @@ class ConsoleChat:
             self.write(f"\n🤖 {plain(text)}\n")
         elif method == "editMessageText":
             self.write(f"\n🤖（更新）{plain(text)}\n")
+        elif method == "answerCallbackQuery" and action["params"].get("text"):
+            self.write(f"🤖（提示）{action['params']['text']}\n")
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+            self._remember_buttons(action)
         elif method in ("sendDocument", "sendPhoto"):
             self.write(f"\n🤖 发送了文件《{action.get('file_name', '')}》\n")
         elif method == "sendChatAction":
             self.write("🤖 …正在处理\n")
+
+    def _remember_buttons(self, action: dict) -> None:
+        markup = action.get("reply_markup") or action["params"].get("reply_markup") or {}
+        if isinstance(markup, str):
+            import json
+
+            markup = json.loads(markup)
+        rows = markup.get("inline_keyboard") or []
+        buttons = [(b.get("text", ""), b.get("callback_data", "")) for row in rows for b in row
+                   if b.get("callback_data")]
+        if not buttons:
+            return
+        self._buttons = (action["chat_id"], action["message_id"], buttons)
+        self.write("   按钮：" + "  ".join(f"[{i}] {t}" for i, (t, _) in enumerate(buttons, 1))
+                   + "（输入 :press 编号）\n")
 
     def wait_until_quiet(self, quiet: float = 0.8, limit: float = 120.0) -> None:
         """Block until the bot has answered and then been silent for ``quiet`` seconds.
@@ -107,6 +128,8 @@ class ConsoleChat:
             self._switch(arg)
         elif command == "file":
             self._upload(arg)
+        elif command == "press":
+            self._press(arg)
         else:
             self.write(f"不认识的控制台命令 :{command}。\n{CONSOLE_HELP}\n")
         return True
@@ -127,6 +150,28 @@ class ConsoleChat:
             self.write("用法：:as admin | official | new | 用户id\n")
             return
         self.write(f"已切换为用户 {self.user_id}。\n")
+
+    def _press(self, which: str) -> None:
+        if self._buttons is None:
+            self.write("最近没有带按钮的消息。\n")
+            return
+        chat_id, message_id, buttons = self._buttons
+        chosen = None
+        if which.isdigit() and 1 <= int(which) <= len(buttons):
+            chosen = buttons[int(which) - 1]
+        else:
+            chosen = next((b for b in buttons if which and which in b[0]), None)
+        if chosen is None:
+            self.write("用法：:press 编号（" + "、".join(f"{i} {t}" for i, (t, _) in
+                                                   enumerate(buttons, 1)) + "）\n")
+            return
+        try:
+            self.api.press_button(self.user_id, message_id, chosen[1], chat_id=chat_id,
+                                  first_name="控制台用户")
+        except ValueError:
+            self.write("这个按钮已经失效（消息已更新），请重新发送命令。\n")
+            return
+        self.wait_until_quiet()
 
     def _upload(self, path_text: str) -> None:
         path = Path(path_text).expanduser()

@@ -244,8 +244,10 @@ class CycleStore:
                 return False
             if apply is not None:
                 apply()
+            # Nobody to reach: the office was told so in the reply; no delivery report follows.
             db["announcements"].update(announcement_id, {
-                "status": "sending", "confirmed_at": now, "recipients": len(recipients)})
+                "status": "sending" if recipients else "done", "confirmed_at": now,
+                "finished_at": None if recipients else now, "recipients": len(recipients)})
             db["notifications"].insert_all(
                 ({"key": f"announce:{announcement_id}:{chat_id}", "kind": row["kind"],
                   "chat_id": chat_id, "unit_id": unit_id, "announcement_id": announcement_id,

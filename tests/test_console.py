@@ -35,3 +35,29 @@ def test_console_walkthrough(config):
     assert "this line is never read" not in text
     if legacy.exists():
         assert "旧版 Word（.doc）" in text
+
+
+def test_console_office_presses_buttons_to_confirm_an_announcement(config):
+    out: list[str] = []
+    lines = [
+        "/bind FGW2026",
+        ":press 1",
+        ":as admin",
+        "/overview",
+        ":press 未提交名单",
+        ":press 市发展和改革委员会",
+        "/announce 全部 考核大会定于1月6日上午9时召开。",
+        ":press 1",
+        ":press 1",
+        ":quit",
+    ]
+    assert run_console(config, lines=lines, write=out.append) == 0
+    text = "".join(out)
+    assert "最近没有带按钮的消息" in text
+    assert "按钮：[1] 未提交名单（4）" in text
+    assert "未提交名单（共 4 项）· 第1/1页" in text
+    assert "市发展和改革委员会（市直部门）· 编号 fgw" in text
+    assert "共 1 个单位的 1 位联络员" in text
+    assert "📢 考核办通知" in text and "考核大会定于1月6日上午9时召开" in text
+    assert "送达 1 人，未送达 0 人" in text
+    assert "这个按钮已经失效" in text  # the preview's buttons are gone once confirmed

@@ -271,3 +271,63 @@ async def test_restart_in_the_middle_of_a_run_neither_repeats_nor_loses(holiday_
         assert again.sent == 0 and sum(len(api.messages(50000 + i)) for i in range(30)) == 30
         await second.close()
         await first.close()
+
+
+def test_killed_in_the_middle_of_a_run_the_restarted_bot_sends_each_reminder_once(tmp_path, scorer):
+    """The real entry point, SIGKILLed while messages are in flight, then started again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bot.config import load_config
+    from tests.conftest import ROOT
+
+    due = (datetime.now(TZ) + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    for old, new in (('dir = "data"', f'dir = "{tmp_path / "store"}"'),
+                     ('"2026-12-15 18:00"', f'"{due}"'), ('"2026-12-20 18:00"', f'"{due}"'),
+                     ("offsets_days = [7, 3, 1, 0]", "offsets_days = [1, 0]"),
+                     ('digest_at = "09:00"', 'digest_at = "00:00"'), ('\nat = "09:00"', '\nat = "00:00"'),
+                     ("working_days_only = true", "working_days_only = false"),
+                     ('send_window = ["08:00", "21:00"]', 'send_window = ["00:00", "23:59:59"]')):
+        assert old in text
+        text = text.replace(old, new)
+    config_path = tmp_path / "office.toml"
+    config_path.write_text(text, encoding="utf-8")
+    svc = Services(load_config(config_path), scorer=scorer)
+    chats = [70000 + i for i in range(30)]
+    for i, chat in enumerate(chats):
+        svc.store.bind_liaison(chat, f"联络员{i}", None, ("sfj", "fgw", "dcq", "gxq")[i % 4],
+                               datetime.now(timezone.utc) - timedelta(days=1))
+    svc.close()
+
+    with LocalBotApi() as api, open(tmp_path / "bot.log", "wb") as log:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url}
+
+        def start():
+            return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config_path)],
+                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+        api.hold("sendMessage", after=5)
+        first = start()
+        try:
+            api.wait_held(8, timeout=60)  # every sender waits on a message not yet accepted
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=30)
+        api.release()
+        assert sum(len(api.messages(c)) for c in chats) == 5
+
+        second = start()
+        try:
+            deadline = time.monotonic() + 60
+            while sum(len(api.messages(c)) for c in chats) < 30 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(3)  # room for a duplicate to show up, if there were one
+        finally:
+            second.send_signal(signal.SIGINT)
+            second.wait(timeout=30)
+        assert [len(api.messages(c)) for c in chats] == [1] * 30
+        assert all("提交提醒" in api.messages(c)[0]["text"] for c in chats)
