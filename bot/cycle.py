@@ -9,7 +9,7 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from bot import notice_texts
@@ -238,7 +238,7 @@ class Cycle:
         """When the next automatic message may fall due."""
         return self.planner.next_wakeup(now, self.progress())
 
-    def audience(self, audience: str, now: datetime) -> list[tuple[int, str]]:
+    def audience(self, audience: str) -> list[tuple[int, str]]:
         """Reachable liaisons (chat id, unit id) of an announcement audience."""
         progress = self.progress()
         if audience == AUDIENCE_ALL:
@@ -315,7 +315,7 @@ class Cycle:
                 self.store.set_deadline(change["name"], change["category"], change["due"], actor,
                                         change["reason"])
         else:
-            recipients = self.audience(ann["audience"], datetime.now(timezone.utc))
+            recipients = self.audience(ann["audience"])
         ok = self.store.queue_announcement(announcement_id, recipients, actor, apply)
         return len(recipients) if ok else None
 

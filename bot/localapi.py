@@ -1014,7 +1014,7 @@ class LocalBotApi:
         self.on_action: Callable[[Action], None] | None = None
         self.webhook_url = ""
 
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: wait_for predicates may call messages()
         self._cond = threading.Condition(self._lock)
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1

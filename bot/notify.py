@@ -37,6 +37,7 @@ from scoring.reminders import (
     LATE_NOTICE,
     OVERDUE_LIST,
     REMINDER,
+    in_send_window,
 )
 from storage.cycle import BLOCKED, FAILED, SENT, SKIPPED
 
@@ -78,6 +79,10 @@ class Outbox:
             if plan:
                 report.planned = len(await asyncio.to_thread(self.svc.cycle.plan, at))
             rows = await asyncio.to_thread(self.svc.store.pending_notifications)
+            if not in_send_window(at, self.svc.config.reminders, self.svc.config.tz):
+                # Automatic messages left pending (a retry) wait for the morning too; what the
+                # office has just confirmed goes out now.
+                rows = [r for r in rows if r["kind"] in (ANNOUNCEMENT, DEADLINE_CHANGE)]
             if rows:
                 snapshot = await asyncio.to_thread(_Snapshot.take, self.svc, at)
                 queue: asyncio.Queue = asyncio.Queue()

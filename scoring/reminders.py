@@ -188,6 +188,7 @@ class Planner:
 
     def next_wakeup(self, now: datetime, progress: Iterable[UnitProgress]) -> datetime | None:
         """The next moment something may fall due (a slot, a deadline, a digest, the window)."""
+        progress = list(progress)
         candidates = []
         for p in progress:
             if p.submitted:
@@ -199,7 +200,9 @@ class Planner:
         for days in (0, 1):
             day = local.date() + timedelta(days=days)
             digest = datetime.combine(day, self.rules.digest_at, self.tz)
-            if digest > now and any(ph.open_on(day) for ph in self.phases):
+            open_phases = {ph.name for ph in self.phases if ph.open_on(day)}
+            if digest > now and any(p.deadline.phase in open_phases and p.deadline.due <= digest
+                                    for p in progress):
                 candidates.append(digest)
                 break
         if not candidates:

@@ -59,6 +59,16 @@ def test_api_url_from_environment_derives_bot_and_file_urls(tmp_path):
     (("points = 25", "points = -5"), "indicators[1].children[1].points"),
     (("match_threshold = 2", "match_treshold = 2"), "scoring.match_treshold"),
     (("invite_code = \"FGW2026\"", "invite_code = \"SFJ2026\""), "invite_code"),
+    (("phase = \"准备阶段\"", "phase = \"筹备阶段\""), "deadlines[1].phase"),
+    (("end = \"2026-12-20\"", "end = \"2026-11-01\""), "phases[1].end"),
+    (("start = \"2026-12-21\"", "start = \"2026-11-01\""), "phases[2].start"),
+    (("offsets_days = [7, 3, 1, 0]", "offsets_days = [7, -1]"), "reminders.offsets_days"),
+    (("send_window = [\"08:00\", \"21:00\"]", "send_window = [\"21:00\", \"08:00\"]"),
+     "reminders.send_window"),
+    (("\nat = \"09:00\"", "\nat = \"07:00\""), "reminders.at"),
+    (("digest_at = \"09:00\"", "digest_at = \"9点\""), "reminders.digest_at"),
+    (("check_minutes = 10", "check_minutes = 0"), "reminders.check_minutes"),
+    (("max_messages_per_second = 25", "max_messages_per_second = 0"), "telegram.max_messages_per_second"),
 ])
 def test_wrong_or_missing_key_is_named(tmp_path, change, named):
     old, new = change
@@ -89,3 +99,12 @@ def test_bad_config_stops_start_up_with_the_key_named(tmp_path):
                             capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
     assert "cycle.timezone" in result.stderr and "配置错误" in result.stderr
+
+
+def test_phases_and_reminders_are_read(shipped_config):
+    names = [p.name for p in shipped_config.phases]
+    assert names == ["准备阶段", "目标任务量化评分", "集中考核", "综合汇总", "结果评定"]
+    rules = shipped_config.reminders
+    assert rules.offsets_days == (7, 3, 1, 0) and rules.at.hour == 9 and rules.working_days_only
+    assert [t.hour for t in rules.send_window] == [8, 21]
+    assert shipped_config.max_messages_per_second == 25

@@ -156,3 +156,15 @@ async def test_announcement_to_units_not_yet_submitted_reports_delivery(office):
     # The next announcement leaves the unreachable liaison out of the count.
     await say(api, ADMIN, "/announce 全部 考核大会定于1月6日上午9时召开。", "请确认")
     assert "共 3 个单位的 3 位联络员" in last(api, ADMIN)["text"]
+
+
+async def test_announcement_to_one_category_reaches_only_it(office):
+    api, _ = office
+    await say(api, ADMIN, "/announce 县区\n请县区于12月20日前完成自查。", "请确认")
+    preview = last(api, ADMIN)
+    assert "县区类单位" in preview["text"] and "共 1 个单位的 1 位联络员" in preview["text"]
+    api.press_button(ADMIN, preview["message_id"],
+                     preview["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "发送完毕：" in (a["text"] or ""))
+    assert "请县区于12月20日前完成自查" in last(api, DCQ)["text"]
+    assert all("考核办通知" not in m["text"] for c in (SFJ, FGW, GXQ) for m in api.messages(c))

@@ -157,7 +157,7 @@ async def handle_announce(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if len(body) > ANNOUNCE_LIMIT:
         await reply(update, office_texts.announce_too_long(len(body), ANNOUNCE_LIMIT))
         return
-    recipients = await asyncio.to_thread(svc.cycle.audience, audience, now(context))
+    recipients = await asyncio.to_thread(svc.cycle.audience, audience)
     units = len({unit for _, unit in recipients})
     draft = await asyncio.to_thread(svc.store.create_announcement, "announcement",
                                     update.effective_user.id, audience, label, body)
