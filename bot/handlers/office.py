@@ -52,6 +52,20 @@ def _split_when(words: list[str], context: ContextTypes.DEFAULT_TYPE,
     raise error or ValueError("缺少新的截止时间：请写成 2026-12-18 18:00 或 12月18日 18:00")
 
 
+async def _future_time(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str],
+                       default_at: time) -> tuple[datetime, list[str]] | None:
+    """A new due time read from ``words`` and the words after it; None after saying what is wrong."""
+    try:
+        due, rest = _split_when(words, context, default_at)
+    except ValueError as exc:
+        await reply(update, office_texts.bad_time(str(exc)))
+        return None
+    if due <= now(context):
+        await reply(update, office_texts.time_in_past(due, services(context).config.tz))
+        return None
+    return due, rest
+
+
 async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/deadline`` lists; ``/deadline 编号 时间 [类别] [原因]`` drafts a change."""
     if not await _is_admin(update, context):
@@ -71,14 +85,10 @@ async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         names = await asyncio.to_thread(svc.cycle.deadline_names)
         await reply(update, office_texts.unknown_deadline(context.args[0], names))
         return
-    try:
-        due, rest = _split_when(context.args[1:], context, time(18, 0))
-    except ValueError as exc:
-        await reply(update, office_texts.bad_time(str(exc)))
+    when = await _future_time(update, context, context.args[1:], time(18, 0))
+    if when is None:
         return
-    if due <= at:
-        await reply(update, office_texts.time_in_past(due, svc.config.tz))
-        return
+    due, rest = when
     category = None
     categories = svc.cycle.categories()
     if rest and rest[0] in categories:
@@ -96,7 +106,6 @@ async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not await _is_admin(update, context):
         return
     svc = services(context)
-    at = now(context)
     if len(context.args) < 2:
         await reply(update, office_texts.extend_usage())
         return
@@ -113,15 +122,11 @@ async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if target.submitted:
         await reply(update, office_texts.already_submitted(unit["name"], target.deadline.name))
         return
-    try:
-        due, rest = _split_when(context.args[1:], context, target.deadline.category_due.astimezone(
-            svc.config.tz).time())
-    except ValueError as exc:
-        await reply(update, office_texts.bad_time(str(exc)))
+    when = await _future_time(update, context, context.args[1:],
+                              target.deadline.category_due.astimezone(svc.config.tz).time())
+    if when is None:
         return
-    if due <= at:
-        await reply(update, office_texts.time_in_past(due, svc.config.tz))
-        return
+    due, rest = when
     reason = " ".join(rest)
     told = await asyncio.to_thread(svc.cycle.extend, unit, target.deadline.name, due, reason,
                                    update.effective_user.id)
