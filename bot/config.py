@@ -34,11 +34,7 @@ class Deadline:
     phase: str
     name: str
     due_utc: datetime
-    categories: tuple[str, ...] = ()
-
-    def applies_to(self, category: str) -> bool:
-        """Whether this deadline is the one for units of ``category``."""
-        return not self.categories or category in self.categories
+    categories: tuple[str, ...] = ()  # empty: every category (the database holds the live value)
 
 
 @dataclass(frozen=True)
@@ -69,13 +65,6 @@ class AppConfig:
     def file_base_url(self) -> str:
         """Base URL for file downloads (``…/file/bot``)."""
         return self.api_url.rstrip("/") + "/file/bot"
-
-    def deadline_for(self, category: str, name: str = "自查材料提交") -> Deadline | None:
-        """The deadline called ``name`` for a unit category; a category-specific one wins."""
-        matching = [d for d in self.deadlines if d.name == name and d.applies_to(category)]
-        specific = [d for d in matching if d.categories]
-        chosen = specific or matching
-        return chosen[0] if chosen else None
 
 
 class _Section:

@@ -304,6 +304,12 @@ class Store(CycleStore):
         finally:
             dest.close()
 
+    def change_stamp(self) -> tuple[int, int]:
+        """Differs whenever the database changed: this connection's writes, others' commits."""
+        with self._lock:
+            return (self.db.conn.total_changes,
+                    self.db.execute("pragma data_version").fetchone()[0])
+
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for tests, health checks and the office)."""
         with self._lock:

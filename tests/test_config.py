@@ -36,8 +36,8 @@ def test_shipped_config_loads(shipped_config):
 
 
 def test_deadline_is_local_time_stored_in_utc_and_category_specific(shipped_config):
-    city = shipped_config.deadline_for("市直部门")
-    county = shipped_config.deadline_for("县区")
+    city, county = shipped_config.deadlines
+    assert city.categories == () and county.categories == ("县区", "开发区")
     assert city.due_utc == datetime(2026, 12, 15, 10, 0, tzinfo=timezone.utc)  # 18:00 Beijing
     assert county.due_utc == datetime(2026, 12, 20, 10, 0, tzinfo=timezone.utc)
 

@@ -26,8 +26,8 @@ async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         person = await asyncio.to_thread(svc.store.person, user_id)
         unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
         files = await asyncio.to_thread(svc.store.submission_count, unit["id"])
-        await reply(update, texts.liaison_home(
-            unit, files, svc.deadline_for_unit(unit), now(context), svc.config.tz))
+        deadline = await asyncio.to_thread(svc.deadline_for_unit, unit)
+        await reply(update, texts.liaison_home(unit, files, deadline, now(context), svc.config.tz))
     else:
         await reply(update, texts.staff_home(role, svc.config.cycle_name))
 
@@ -51,8 +51,9 @@ async def _bind(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
     previous_id = await asyncio.to_thread(
         svc.store.bind_liaison, user.id, user.full_name, user.username, unit["id"], now(context))
     previous = await asyncio.to_thread(svc.store.unit, previous_id) if previous_id else None
+    deadline = await asyncio.to_thread(svc.deadline_for_unit, unit)
     await reply(update, texts.bind_success(
-        unit, svc.deadline_for_unit(unit), now(context), svc.config.tz,
+        unit, deadline, now(context), svc.config.tz,
         svc.config.max_file_bytes / 1048576, previous["name"] if previous else None))
     if was_unknown:
         await set_commands_for(context.bot, update.effective_chat.id, "liaison")

@@ -39,14 +39,8 @@ class OverviewCache:
         self._lock = threading.Lock()
         self._entry: tuple[tuple[int, int], Overview] | None = None
 
-    @staticmethod
-    def stamp(svc: Services) -> tuple[int, int]:
-        """Changes made through this process's connection, and commits by other connections."""
-        with svc.store.transaction() as db:
-            return db.conn.total_changes, db.execute("pragma data_version").fetchone()[0]
-
     def get(self, svc: Services, moment: datetime) -> Overview:
-        stamp = self.stamp(svc)  # read before computing: a write meanwhile only costs a recompute
+        stamp = svc.store.change_stamp()  # read before computing: a write meanwhile only costs a recompute
         with self._lock:
             entry = self._entry
         if entry is not None and entry[0] == stamp:
