@@ -8,7 +8,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.texts import fmt_time, time_left
-from scoring.progress import LATE, ON_TIME, OPEN, OVERDUE, STATUS_LABELS, Tally, UnitProgress
+from scoring.progress import LATE, ON_TIME, OPEN, OVERDUE, Tally, UnitProgress
 
 LIST_LIMIT = 30  # names listed in one automatic message; the rest are counted
 
@@ -32,7 +32,7 @@ def late_notice(unit_name: str, deadline: str, due: datetime, now: datetime, tz:
     )
 
 
-def _unit_line(i: int, p: UnitProgress, liaisons: list, now: datetime) -> str:
+def _unit_line(i: int, p: UnitProgress, liaisons: list) -> str:
     if liaisons:
         people = "、".join(escape(x.name or str(x.telegram_id)) + ("（⚠️无法送达）" if x.unreachable else "")
                            for x in liaisons)
@@ -52,7 +52,7 @@ def overdue_list(deadline: str, due: datetime, overdue: list[UnitProgress], liai
                  submitted: int, expected: int, now: datetime, tz: ZoneInfo) -> str:
     lines = [f"📋 <b>逾期未交名单</b>：「{escape(deadline)}」已于 {fmt_time(due, tz)} 截止。",
              f"已提交 {submitted}/{expected} 个单位，{len(overdue)} 个单位逾期未交："]
-    shown = [_unit_line(i, p, liaisons.get(p.unit_id, []), now)
+    shown = [_unit_line(i, p, liaisons.get(p.unit_id, []))
              for i, p in enumerate(overdue[:LIST_LIMIT], 1)]
     lines += _capped(shown, len(overdue), "发送 /overview 查看全部")
     lines.append("\n这些单位的联络员已收到逾期告知。给单个单位延期：/extend 单位名 新截止时间 原因")
@@ -80,7 +80,7 @@ def digest(cycle: str, tallies: list[Tally], overdue: list[UnitProgress], liaiso
         lines.append(_tally_line(t, now, tz))
     if overdue:
         lines.append(f"\n逾期未交（{len(overdue)} 个单位）：")
-        shown = [_unit_line(i, p, liaisons.get(p.unit_id, []), now)
+        shown = [_unit_line(i, p, liaisons.get(p.unit_id, []))
                  for i, p in enumerate(overdue[:LIST_LIMIT], 1)]
         lines += _capped(shown, len(overdue), "发送 /overview 查看全部")
     else:
@@ -135,7 +135,3 @@ def extension_granted(unit_name: str, name: str, due: datetime, reason: str, tz:
     why = f"\n原因：{escape(reason)}" if reason else ""
     return (f"📅 <b>延期通知</b>：考核办已同意{escape(unit_name)}「{escape(name)}」"
             f"延期至 <b>{fmt_time(due, tz)}</b>。{why}\n\n发送 /status 查看本单位情况。")
-
-
-def status_word(p: UnitProgress, now: datetime) -> str:
-    return STATUS_LABELS[p.status(now)]

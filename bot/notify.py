@@ -84,7 +84,7 @@ class Outbox:
                 # office has just confirmed goes out now.
                 rows = [r for r in rows if r["kind"] in (ANNOUNCEMENT, DEADLINE_CHANGE)]
             if rows:
-                snapshot = await asyncio.to_thread(_Snapshot.take, self.svc, at)
+                snapshot = await asyncio.to_thread(_Snapshot.take, self.svc)
                 queue: asyncio.Queue = asyncio.Queue()
                 for row in rows:
                     queue.put_nowait(row)
@@ -167,7 +167,7 @@ class _Snapshot:
         self._overview = None
 
     @classmethod
-    def take(cls, svc: Services, now: datetime) -> _Snapshot:
+    def take(cls, svc: Services) -> _Snapshot:
         return cls(svc, svc.cycle.progress())
 
     def overview(self, now: datetime):

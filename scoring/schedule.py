@@ -91,17 +91,6 @@ def reminder_slots(due: datetime, tz: ZoneInfo, offsets_days: Sequence[int], at:
     return [Slot(days_before=offset, fire_at=fire_at) for fire_at, offset in sorted(chosen.items())]
 
 
-def daily_times(start: date, end: date, tz: ZoneInfo, at: time, working_days_only: bool = True) -> list[datetime]:
-    """Local `at` on each (working) day from `start` to `end` inclusive, as aware UTC datetimes."""
-    day, end = _as_date(start), _as_date(end)
-    times = []
-    while day <= end:
-        if not working_days_only or is_working_day(day):
-            times.append(_local_to_utc(day, at, tz))
-        day += _ONE_DAY
-    return times
-
-
 def parse_local_time(text: str, tz: ZoneInfo, default_year: int, default_at: time) -> datetime:
     """A deadline typed in chat ("2026-12-18 18:00", "12月18日" ...) read as local time in `tz`, returned in UTC."""
     shown = text.strip()

@@ -12,7 +12,6 @@ import pytest
 from scoring.schedule import (
     Slot,
     covered_by_calendar,
-    daily_times,
     is_working_day,
     next_working_day,
     parse_local_time,
@@ -279,44 +278,6 @@ def test_slot_is_frozen():
     slot = Slot(1, at_nine(2026, 12, 17))
     with pytest.raises(FrozenInstanceError):
         slot.days_before = 2  # type: ignore[misc]
-
-
-# --- daily_times ------------------------------------------------------------------------------------
-
-
-def test_daily_times_skip_national_day_and_weekends():
-    times = daily_times(date(2026, 9, 28), date(2026, 10, 11), SHANGHAI, NINE)
-    assert times == [at_nine(2026, 9, d) for d in (28, 29, 30)] + [at_nine(2026, 10, d) for d in (8, 9, 10)]
-    assert all(t.tzinfo is UTC for t in times)
-
-
-def test_daily_times_include_an_adjusted_sunday():
-    times = daily_times(date(2026, 9, 19), date(2026, 9, 20), SHANGHAI, NINE)
-    assert times == [at_nine(2026, 9, 20)]
-
-
-def test_daily_times_every_day_when_working_days_only_is_off():
-    times = daily_times(date(2026, 9, 28), date(2026, 10, 11), SHANGHAI, NINE, working_days_only=False)
-    assert len(times) == 14
-    assert times[0] == at_nine(2026, 9, 28)
-    assert times[-1] == at_nine(2026, 10, 11)
-    assert all(b - a == timedelta(days=1) for a, b in zip(times, times[1:], strict=False))
-
-
-def test_daily_times_single_day_and_empty_range():
-    assert daily_times(date(2026, 12, 18), date(2026, 12, 18), SHANGHAI, NINE) == [at_nine(2026, 12, 18)]
-    assert daily_times(date(2026, 12, 19), date(2026, 12, 19), SHANGHAI, NINE) == []
-    assert daily_times(date(2026, 12, 18), date(2026, 12, 17), SHANGHAI, NINE) == []
-
-
-def test_daily_times_local_evening_is_the_same_utc_day():
-    times = daily_times(date(2026, 12, 17), date(2026, 12, 18), SHANGHAI, time(17, 30))
-    assert times == [datetime(2026, 12, 17, 9, 30, tzinfo=UTC), datetime(2026, 12, 18, 9, 30, tzinfo=UTC)]
-
-
-def test_daily_times_in_a_fallback_year():
-    times = daily_times(date(2040, 10, 1), date(2040, 10, 7), SHANGHAI, NINE)
-    assert times == [at_nine(2040, 10, d) for d in range(1, 6)]
 
 
 # --- parse_local_time -------------------------------------------------------------------------------
