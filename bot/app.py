@@ -19,7 +19,7 @@ from telegram.request import BaseRequest
 
 from bot import texts
 from bot.config import AppConfig
-from bot.handlers import office, status
+from bot.handlers import ask, office, status
 from bot.handlers.common import SERVICES_KEY, reply
 from bot.handlers.start import (
     handle_bind,
@@ -48,6 +48,8 @@ def build_application(config: AppConfig, token: str, services: Services | None =
             app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
         start_notifications(app, app.bot_data[SERVICES_KEY])
+        # Index the regulations in the background; a question asked meanwhile waits for it.
+        app.create_task(asyncio.to_thread(app.bot_data[SERVICES_KEY].qa.start), name="qa:start")
 
     async def post_shutdown(app: Application) -> None:
         svc = app.bot_data.pop(SERVICES_KEY, None)
@@ -85,6 +87,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", handle_help))
     status.register(app)
     office.register(app)
+    ask.register(app)
     app.add_handler(MessageHandler(filters.Document.ALL, handle_document))
     app.add_handler(MessageHandler(filters.PHOTO, handle_photo))
     app.add_handler(MessageHandler(filters.COMMAND, handle_unknown_command))
