@@ -176,7 +176,8 @@ class Regulations:
             return []
         results = []
         for path in sorted(folder.iterdir()):
-            if path.suffix.lower() not in SUFFIXES or path.name.startswith((".", "~")):
+            if (path.suffix.lower() not in SUFFIXES or path.name.startswith((".", "~"))
+                    or path.stem.upper() == "README"):
                 continue
             try:
                 result = self.load(path.read_bytes(), path.name, "folder", "folder")
