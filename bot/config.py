@@ -294,9 +294,18 @@ def _load_qa(root: _Section, base: Path) -> tuple[RetrievalRules, Path | None]:
         synonyms=tuple(tuple(w.strip() for w in g) for g in groups),
         min_coverage=sec.share("min_coverage", defaults.min_coverage),
         faq_min_coverage=sec.share("faq_min_coverage", defaults.faq_min_coverage),
+        vectors=sec.get("vectors", bool, "true 或 false", defaults.vectors),
+        out_of_scope_margin=_margin(sec, defaults.out_of_scope_margin),
     )
     sec.finish()
     return rules, directory
+
+
+def _margin(sec: _Section, default: float) -> float:
+    value = float(sec.get("out_of_scope_margin", (int, float), "-0.1 到 0.1 之间的小数", default))
+    if not -0.1 <= value <= 0.1:
+        raise sec.error("out_of_scope_margin", "-0.1 到 0.1 之间的小数", value)
+    return value
 
 
 def _load_reminders(root: _Section) -> ReminderRules:

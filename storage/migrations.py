@@ -132,3 +132,16 @@ def m003_regulations(db: Database) -> None:
          "created_by": str, "created_at": str, "active": int},
         pk="id", not_null={"question", "answer", "created_at"}, defaults={"active": 1},
     )
+    # Example questions: 常见问法 that an article answers (kind 'article', tied to the
+    # document title and article label, so they carry over to a new version) and questions
+    # the regulations do not answer (kind 'none'). From files or added in chat.
+    db["question_examples"].create(
+        {"id": int, "kind": str, "title": str, "article": str, "question": str, "terms": str,
+         "terms_signature": str, "source": str, "source_name": str, "created_by": str,
+         "created_at": str, "active": int},
+        pk="id", not_null={"kind", "question", "source", "created_at"}, defaults={"active": 1},
+    )
+    db["question_examples"].create_index(["source_name", "active"])
+    # Sentence vectors of stored texts (clauses, question forms, out-of-scope examples),
+    # addressed by model and text, so a restart or a new version re-encodes nothing it knows.
+    db["text_vectors"].create({"model": str, "key": str, "vector": bytes}, pk=("model", "key"))

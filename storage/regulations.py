@@ -55,12 +55,14 @@ class RegulationStore:
         where = "where active = 1" if active_only else ""
         return self._rows(f"select * from regulations {where} order by title, version desc")
 
-    def active_clauses(self) -> list[dict[str, Any]]:
-        """Every clause of every active document, with its document's title."""
+    def active_clauses(self, regulation_id: int | None = None) -> list[dict[str, Any]]:
+        """Every clause of every active document (or of one document), with its title."""
+        only = "and r.id = ?" if regulation_id is not None else ""
         return self._rows(
-            """select c.*, r.title, r.version, r.file_name from clauses c
+            f"""select c.*, r.title, r.version, r.file_name from clauses c
                join regulations r on r.id = c.regulation_id
-               where r.active = 1 order by r.id, c.seq""")
+               where r.active = 1 {only} order by r.id, c.seq""",
+            [regulation_id] if regulation_id is not None else [])
 
     def clause(self, clause_id: int) -> dict[str, Any] | None:
         """One clause with its document's title (active or not)."""
@@ -101,3 +103,83 @@ class RegulationStore:
         with self.transaction() as db:
             db.conn.executemany("update faqs set terms = ?, terms_signature = ? where id = ?",
                                 [(terms, sig, fid) for fid, terms, sig in updates])
+
+    # ---- example questions (常见问法 and out-of-scope examples) --------------------------
+
+    def replace_file_examples(self, source_name: str, rows: list[dict[str, Any]], signature: str,
+                              actor: object) -> bool:
+        """Make ``rows`` (kind, title, article, question, terms) the examples that the file
+        ``source_name`` gives; examples added in chat stay. False when nothing changed."""
+        def ident(r: dict[str, Any]) -> tuple:
+            return (r["kind"], r.get("title") or "", r.get("article") or "", r["question"])
+
+        with self.transaction() as db:
+            current = list(db.query("select kind, title, article, question from question_examples"
+                                    " where source = 'file' and source_name = ? and active = 1",
+                                    [source_name]))
+            if sorted(map(ident, current)) == sorted(map(ident, rows)):
+                return False
+            now = utc_iso()
+            db.execute("update question_examples set active = 0 where source = 'file'"
+                       " and source_name = ? and active = 1", [source_name])
+            db["question_examples"].insert_all(({
+                **r, "terms_signature": signature, "source": "file", "source_name": source_name,
+                "created_by": str(actor), "created_at": now, "active": 1} for r in rows),
+                batch_size=500)
+            self._audit(db, actor, "load_examples", None,
+                        {"file": source_name, "examples": len(rows), "replaced": len(current)})
+        return True
+
+    def add_example(self, kind: str, title: str | None, article: str | None, question: str,
+                    terms: str, signature: str, actor: object) -> int:
+        """One example question the office adds in chat."""
+        with self.transaction() as db:
+            eid = db["question_examples"].insert({
+                "kind": kind, "title": title, "article": article, "question": question,
+                "terms": terms, "terms_signature": signature, "source": "chat",
+                "created_by": str(actor), "created_at": utc_iso(), "active": 1}).last_pk
+            self._audit(db, actor, "add_example", None, {"id": eid, "kind": kind, "title": title,
+                                                         "article": article, "question": question})
+            return eid
+
+    def examples(self, source_name: str | None = None) -> list[dict[str, Any]]:
+        """Active example questions (all, or those from one file), oldest first."""
+        if source_name is None:
+            return self._rows("select * from question_examples where active = 1 order by id")
+        return self._rows("select * from question_examples where active = 1 and source = 'file'"
+                          " and source_name = ? order by id", [source_name])
+
+    def example(self, eid: int) -> dict[str, Any] | None:
+        """One example question."""
+        return self._row("select * from question_examples where id = ?", [eid])
+
+    def remove_example(self, eid: int, actor: object) -> bool:
+        """Withdraw an example added in chat; False when there was no such active one."""
+        with self.transaction() as db:
+            cursor = db.execute("update question_examples set active = 0 where id = ? and active = 1"
+                                " and source = 'chat'", [eid])
+            if cursor.rowcount:
+                self._audit(db, actor, "remove_example", None, {"id": eid})
+            return cursor.rowcount > 0
+
+    def set_example_terms(self, updates: Iterable[tuple[int, str, str]]) -> None:
+        """Store re-computed example terms: (id, terms JSON, signature)."""
+        with self.transaction() as db:
+            db.conn.executemany("update question_examples set terms = ?, terms_signature = ? where id = ?",
+                                [(terms, sig, eid) for eid, terms, sig in updates])
+
+    # ---- sentence vectors ----------------------------------------------------------------
+
+    def text_vectors(self, model: str) -> dict[str, bytes]:
+        """Every stored vector of ``model`` by text key."""
+        with self._lock:
+            rows = self.db.execute("select key, vector from text_vectors where model = ?", [model])
+            return dict(rows.fetchall())
+
+    def put_text_vectors(self, model: str, vectors: dict[str, bytes]) -> None:
+        """Keep vectors for the next start (existing keys are left as they are)."""
+        if not vectors:
+            return
+        with self.transaction() as db:
+            db.conn.executemany("insert or ignore into text_vectors (model, key, vector) values (?, ?, ?)",
+                                [(model, k, v) for k, v in vectors.items()])

@@ -6,7 +6,17 @@ from __future__ import annotations
 import pytest
 
 from scoring.intents import DEADLINE, SCORE, detect_intent
-from scoring.retrieval import Index, QueryTokenizer, RetrievalRules, best_part, overlap
+from scoring.retrieval import (
+    Candidate,
+    Index,
+    Match,
+    Matcher,
+    QueryTokenizer,
+    RetrievalRules,
+    answerable,
+    best_part,
+    overlap,
+)
 
 RULES = RetrievalRules(synonyms=(("扣分", "减分", "扣除"), ("逾期", "晚交", "迟交"),
                                  ("等次", "评级", "档次")), min_coverage=0.5)
@@ -46,7 +56,7 @@ def test_synonyms_fold_and_stop_words_drop(tokenizer):
 def test_best_clause_is_ranked_first(tokenizer, index, question, expected):
     hits = index.search(tokenizer.terms(question))
     assert hits[0].doc_id == expected
-    assert hits[0].coverage >= RULES.min_coverage
+    assert hits[0].coverage > 0.3
 
 
 @pytest.mark.parametrize("question", ["年终奖什么时候发", "食堂几点开饭", "公务员工资怎么调整"])
@@ -58,11 +68,13 @@ def test_questions_the_clauses_do_not_cover_have_low_coverage(tokenizer, index, 
 def test_documents_are_added_and_removed_in_place(tokenizer):
     idx = Index(RULES)
     idx.add(1, tokenizer.terms(CLAUSES[1]))
-    assert idx.search(tokenizer.terms("考核等次"))[0].doc_id == 1  # only candidate
+    assert [h.doc_id for h in idx.search(tokenizer.terms("考核等次有几个"))] == []
     idx.add(3, tokenizer.terms(CLAUSES[3]))
-    assert idx.search(tokenizer.terms("考核等次"))[0].doc_id == 3
+    assert [h.doc_id for h in idx.search(tokenizer.terms("考核等次有几个"))] == [3]
+    idx.add(3, tokenizer.terms("第十二条　评优名额按单位人数确定。"))  # a new version replaces
+    assert [h.doc_id for h in idx.search(tokenizer.terms("考核等次有几个"))] == []
     idx.remove(3)
-    assert len(idx) == 1 and all(h.doc_id == 1 for h in idx.search(tokenizer.terms("考核等次")))
+    assert len(idx) == 1 and [h.doc_id for h in idx.search(tokenizer.terms("违规失职扣分"))] == [1]
 
 
 def test_best_part_names_the_item_that_answers(tokenizer):
@@ -90,3 +102,45 @@ def test_overlap_is_the_smaller_share():
 ])
 def test_live_data_intents(text, intent):
     assert detect_intent(text) == intent
+
+
+def unit(*values):
+    import numpy as np
+
+    vec = np.array(values, dtype=np.float32)
+    return vec / np.linalg.norm(vec)
+
+
+def test_question_forms_pull_their_clause_up(tokenizer):
+    matcher = Matcher(RULES, expander=False)
+    for doc_id, text in CLAUSES.items():
+        matcher.add_clause(doc_id, tokenizer.terms(text))
+    question = tokenizer.terms("东西交迟了有啥后果")
+    before = matcher.search(question).candidates[0].doc_id
+    matcher.add_form(100, 2, tokenizer.terms("东西交迟了会有什么后果？"))
+    assert before != 2 or len(matcher) == 4
+    assert matcher.search(question).candidates[0].doc_id == 2
+    matcher.remove_form(100)
+    assert matcher.search(question).candidates[0].doc_id == before
+
+
+def test_meaning_decides_when_words_do_not_and_out_of_scope_examples_say_no(tokenizer):
+    matcher = Matcher(RULES, expander=False)
+    directions = {1: unit(1, 0, 0, 0), 2: unit(0, 1, 0, 0), 3: unit(0, 0, 1, 0), 4: unit(0, 0, 0, 1)}
+    for doc_id, text in CLAUSES.items():
+        matcher.add_clause(doc_id, tokenizer.terms(text), directions[doc_id])
+    matcher.add_form(10, 3, tokenizer.terms("分几档"), unit(0.1, 0, 1, 0))
+    words = tokenizer.terms("那个怎么弄")  # shares nothing with any clause
+    near_3 = matcher.search(words, unit(0.6, 0, 1, 0))
+    assert near_3.candidates[0].doc_id == 3 and answerable(near_3, RULES, vectors=True)
+    matcher.set_out_of_scope([unit(0.6, 0, 1, 0)])  # the office: such questions are not covered
+    assert not answerable(matcher.search(words, unit(0.6, 0, 1, 0)), RULES, vectors=True)
+    like_the_form = matcher.search(words, unit(0.1, 0, 1, 0))
+    assert like_the_form.candidates[0].doc_id == 3 and answerable(like_the_form, RULES, vectors=True)
+
+
+def test_without_vectors_coverage_decides():
+    covered = Match([Candidate(1, 3.0, 0.6, -1.0)])
+    thin = Match([Candidate(1, 3.0, 0.2, -1.0)])
+    assert answerable(covered, RULES, vectors=False) and not answerable(thin, RULES, vectors=False)
+    assert not answerable(Match([]), RULES, vectors=False)
