@@ -36,6 +36,13 @@ from bot.menus import set_all_menus
 log = logging.getLogger(__name__)
 
 
+async def _start_regulations(context) -> None:
+    try:
+        await asyncio.to_thread(context.bot_data[SERVICES_KEY].qa.start)
+    except Exception:  # logged; questions then retry the start themselves
+        log.exception("indexing the regulations failed")
+
+
 def build_application(config: AppConfig, token: str, services: Services | None = None,
                       rate_limit: bool = True, request: BaseRequest | None = None) -> Application:
     """The bot's application for ``config``.
@@ -48,8 +55,9 @@ def build_application(config: AppConfig, token: str, services: Services | None =
             app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
         start_notifications(app, app.bot_data[SERVICES_KEY])
-        # Index the regulations in the background; a question asked meanwhile waits for it.
-        app.create_task(asyncio.to_thread(app.bot_data[SERVICES_KEY].qa.start), name="qa:start")
+        # Index the regulations in the background once the bot runs (the first start encodes
+        # every clause, a minute or so); a question asked meanwhile waits for it.
+        app.job_queue.run_once(_start_regulations, 0, name="qa:start")
 
     async def post_shutdown(app: Application) -> None:
         svc = app.bot_data.pop(SERVICES_KEY, None)

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _regulation(config, action: str, files: list[Path]) -> int:
-    from bot.qa import Regulations
+    from bot.qa import Regulations, is_examples_file
     from parsers import DocumentRejected
 
     store = Store(config.storage_dir)
@@ -74,6 +74,12 @@ def _regulation(config, action: str, files: list[Path]) -> int:
                 return 2
             for path in files:
                 try:
+                    if is_examples_file(path.name):
+                        e = qa.load_examples(path.read_bytes(), path.name, "cli",
+                                             qa.title_for_examples(path.name))
+                        print(f"{'已载入' if e.changed else '未变化'} {path.name}：{e.examples} 个问题示例"
+                              + (f"（条号不存在：{'、'.join(e.unknown_articles)}）" if e.unknown_articles else ""))
+                        continue
                     r = qa.load(path.read_bytes(), path.name, "cli", "cli")
                 except (DocumentRejected, OSError) as exc:
                     print(f"未载入 {path}：{getattr(exc, 'reason', exc)}", file=sys.stderr)
@@ -81,10 +87,17 @@ def _regulation(config, action: str, files: list[Path]) -> int:
                     continue
                 state = "未变化" if r.unchanged else (
                     f"已载入（替换第{r.replaced_version}版）" if r.replaced_version else "已载入")
-                print(f"{state}《{r.title}》第{r.version}版：{r.clauses} 个条款，{r.tables} 个含表格")
+                forms = qa.load_sidecar(path, r.title, "cli")
+                extra = f"，常见问法 {forms.examples} 条" if forms else ""
+                print(f"{state}《{r.title}》第{r.version}版：{r.clauses} 个条款，{r.tables} 个含表格{extra}")
+        counts: dict[str, int] = {}
+        for e in qa.examples():
+            key = e["title"] if e["kind"] == "article" else ""
+            counts[key] = counts.get(key, 0) + 1
         for doc in qa.documents():
-            print(f"《{doc['title']}》第{doc['version']}版 {doc['clauses']} 条款 {doc['file_name']} "
-                  f"{doc['loaded_at']}")
+            print(f"《{doc['title']}》第{doc['version']}版 {doc['clauses']} 条款 "
+                  f"常见问法 {counts.get(doc['title'], 0)} 条 {doc['file_name']} {doc['loaded_at']}")
+        print(f"规定未涉及的问题示例 {counts.get('', 0)} 条")
         return 1 if failed else 0
     finally:
         store.close()

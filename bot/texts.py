@@ -101,6 +101,14 @@ def liaison_home(unit: dict, files: int, deadline: datetime | None, now: datetim
     )
 
 
+def small_talk_reply(role: str) -> str:
+    """Reply to 你好 / 谢谢 from someone who can ask questions."""
+    lead = "可以直接发文字问我考核的规定，例如“效果分怎么算？”“材料交晚了怎么办？”，我会引用条文回答。"
+    if role == "liaison":
+        return f"您好！{lead}\n上传自查材料直接发送文件；发送 /status 查看进度和初步得分。"
+    return f"您好！{lead}\n发送 /help 查看可用命令。"
+
+
 def bad_invite_code(code: str, contact: str) -> str:
     return (
         f"❌ 邀请码“{escape(code)}”无效。请核对后重新发送 <code>/bind 邀请码</code>"

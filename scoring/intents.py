@@ -22,3 +22,12 @@ def detect_intent(text: str) -> str | None:
     if _WHEN.search(text) and _SUBMIT.search(text) and not _RULE_WORDS.search(text):
         return DEADLINE
     return None
+
+
+_SMALL_TALK = re.compile(r"^(你好|您好|hi|hello|在吗|在不在|有人吗|谢谢|多谢|感谢|谢了|好的|好|嗯|哦|ok|收到|明白|知道了|再见|拜拜)"
+                         r"[啊呀呢哈！!。.，,~～？?\s]*$", re.I)
+
+
+def is_small_talk(text: str) -> bool:
+    """A greeting or a thank-you, not a question for the regulations."""
+    return bool(_SMALL_TALK.match(text.strip()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -14,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import qa_texts
 from bot.handlers.common import now, reply, services
+from bot.qa import is_examples_file
 from parsers import DocumentRejected
 from scoring.intents import DEADLINE, SCORE, detect_intent
 
@@ -111,7 +113,8 @@ async def handle_regulation(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     svc = services(context)
     docs = await asyncio.to_thread(svc.qa.documents)
     faqs = await asyncio.to_thread(svc.qa.faqs)
-    await reply(update, qa_texts.regulation_list(docs, len(faqs), svc.config.tz))
+    examples = await asyncio.to_thread(svc.qa.examples)
+    await reply(update, qa_texts.regulation_list(docs, len(faqs), examples, svc.config.tz))
 
 
 async def offer_regulation_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -120,11 +123,12 @@ async def offer_regulation_upload(update: Update, context: ContextTypes.DEFAULT_
     token = secrets.token_hex(4)
     pending = context.user_data.setdefault(PENDING_KEY, {})
     pending[token] = (document.file_id, document.file_name or "未命名文件")
+    examples = is_examples_file(document.file_name or "")
     keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton("作为规定载入", callback_data=f"reg:load:{token}"),
+        InlineKeyboardButton("载入问题示例" if examples else "作为规定载入", callback_data=f"reg:load:{token}"),
         InlineKeyboardButton("取消", callback_data=f"reg:no:{token}")]])
     await update.effective_message.reply_text(
-        qa_texts.offer_regulation(document.file_name or "未命名文件"), parse_mode=ParseMode.HTML,
+        qa_texts.offer_regulation(document.file_name or "未命名文件", examples), parse_mode=ParseMode.HTML,
         reply_markup=keyboard)
 
 
@@ -150,6 +154,11 @@ async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT
     try:
         telegram_file = await context.bot.get_file(file_id)
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+        if is_examples_file(file_name):
+            title = await asyncio.to_thread(svc.qa.title_for_examples, file_name)
+            result = await asyncio.to_thread(svc.qa.load_examples, data, file_name, query.from_user.id, title)
+            await query.edit_message_text(qa_texts.examples_loaded(result, title), parse_mode=ParseMode.HTML)
+            return
         result = await asyncio.to_thread(svc.qa.load, data, file_name, query.from_user.id, "chat")
     except DocumentRejected as exc:
         await query.edit_message_text(qa_texts.regulation_refused(file_name, exc.reason),
@@ -165,35 +174,70 @@ async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT
 
 
 async def handle_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/faq`` lists; ``/faq 问：… 答：…`` adds; ``/faq 删除 N`` removes."""
+    """``/faq`` lists; ``/faq 问：… 答：…`` adds an answer; ``/faq 问：… 条：…`` a question
+    form for an article; ``/faq 无关：…`` a question the regulations do not answer;
+    ``/faq 删除 N`` / ``/faq 删除 例N`` removes."""
     if not await _admin(update, context):
         return
     svc = services(context)
+    user = update.effective_user.id
     text = (update.effective_message.text or "").split(maxsplit=1)
     body = text[1].strip() if len(text) > 1 else ""
     if not body:
-        await reply(update, qa_texts.faq_list(await asyncio.to_thread(svc.qa.faqs)))
+        faqs = await asyncio.to_thread(svc.qa.faqs)
+        examples = [e for e in await asyncio.to_thread(svc.qa.examples) if e["source"] == "chat"]
+        await reply(update, qa_texts.faq_list(faqs, examples))
         return
     words = body.split()
-    if words[0] in ("删除", "del", "delete") and len(words) == 2 and words[1].isdigit():
-        ok = await asyncio.to_thread(svc.qa.remove_faq, int(words[1]), update.effective_user.id)
-        await reply(update, qa_texts.faq_removed(int(words[1]), ok))
+    if words[0] in ("删除", "del", "delete") and len(words) == 2:
+        target = words[1]
+        if target.startswith("例") and target[1:].isdigit():
+            ok = await asyncio.to_thread(svc.qa.remove_example, int(target[1:]), user)
+            await reply(update, qa_texts.faq_removed(f"问题示例 {target}", ok))
+            return
+        if target.isdigit():
+            ok = await asyncio.to_thread(svc.qa.remove_faq, int(target), user)
+            await reply(update, qa_texts.faq_removed(f"第 {target} 条考核办答复", ok))
+            return
+    form = _split_faq(body)
+    if form.kind == "none" and form.question:
+        eid = await asyncio.to_thread(svc.qa.add_example, form.question, user, None)
+        await reply(update, qa_texts.example_added(eid, None))
         return
-    question, answer = _split_faq(body)
-    if not question or not answer:
-        await reply(update, qa_texts.faq_usage())
+    if form.kind == "article" and form.question and form.target:
+        doc_hint, _, label = form.target.rpartition("第")
+        clauses = await asyncio.to_thread(svc.qa.find_article, "第" + label, doc_hint.strip(" 《》"))
+        if len(clauses) != 1:
+            everywhere = await asyncio.to_thread(svc.qa.find_article, "第" + label)
+            await reply(update, qa_texts.article_not_found(form.target, everywhere if clauses else []))
+            return
+        eid = await asyncio.to_thread(svc.qa.add_example, form.question, user, clauses[0])
+        await reply(update, qa_texts.example_added(eid, clauses[0]))
         return
-    faq_id = await asyncio.to_thread(svc.qa.add_faq, question, answer, update.effective_user.id)
-    await reply(update, qa_texts.faq_added(faq_id))
+    if form.kind == "answer" and form.question and form.target:
+        faq_id = await asyncio.to_thread(svc.qa.add_faq, form.question, form.target, user)
+        await reply(update, qa_texts.faq_added(faq_id))
+        return
+    await reply(update, qa_texts.faq_usage())
 
 
-def _split_faq(body: str) -> tuple[str, str]:
-    """``问：… 答：…`` (or ``问题 | 答复``) into its two halves."""
+@dataclass(frozen=True)
+class _FaqForm:
+    kind: str  # answer | article | none | ""
+    question: str = ""
+    target: str = ""  # the answer text, or the article ("实施细则第十二条")
+
+
+def _split_faq(body: str) -> _FaqForm:
+    """``问：… 答：…`` / ``问题 | 答复`` (answer), ``问：… 条：…`` (article), ``无关：…`` (none)."""
     normalized = body.replace(":", "：")
-    if "答：" in normalized:
-        question, answer = normalized.split("答：", 1)
-        return question.replace("问：", "", 1).strip(), answer.strip()
+    if normalized.startswith("无关："):
+        return _FaqForm("none", normalized[3:].strip())
+    for marker, kind in (("答：", "answer"), ("条：", "article")):
+        if marker in normalized:
+            question, target = normalized.split(marker, 1)
+            return _FaqForm(kind, question.replace("问：", "", 1).strip(), target.strip())
     if "|" in body:
         question, answer = body.split("|", 1)
-        return question.strip(), answer.strip()
-    return "", ""
+        return _FaqForm("answer", question.strip(), answer.strip())
+    return _FaqForm("")

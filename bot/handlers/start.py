@@ -11,6 +11,7 @@ from bot import texts
 from bot.handlers.ask import answer_question
 from bot.handlers.common import now, reply, services
 from bot.menus import set_commands_for
+from scoring.intents import is_small_talk
 
 
 async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,8 +73,12 @@ async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     text = (update.effective_message.text or "").strip()
     role = await asyncio.to_thread(svc.role_of, update.effective_user.id)
-    if role == "unknown" and await asyncio.to_thread(svc.store.unit_by_invite_code, text):
+    if role == "unknown":
+        # Questions are for the units' liaisons and the office: a stranger learns how to bind.
         await reply(update, texts.welcome_unknown(svc.config.contact))
+        return
+    if is_small_talk(text):
+        await reply(update, texts.small_talk_reply(role))
         return
     await answer_question(update, context, text)
 
