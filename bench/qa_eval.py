@@ -88,9 +88,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--verbose", action="store_true", help="list every miss")
     parser.add_argument("--set", choices=[*SETS, "all"], default="all", help="which question set")
+    parser.add_argument("--no-vectors", action="store_true", help="words only ([qa] vectors = false)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        config = replace(load_config(ROOT / "config.toml"), storage_dir=Path(tmp))
+        base = load_config(ROOT / "config.toml")
+        config = replace(base, storage_dir=Path(tmp), qa=replace(base.qa, vectors=not args.no_vectors))
         store = Store(tmp)
         qa = Regulations(config, store)
         loaded = qa.start()

@@ -78,6 +78,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--forms", type=int, default=8, help="question forms per generated article")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-vectors", action="store_true", help="words only ([qa] vectors = false)")
     parser.add_argument("--data", type=Path, default=None,
                         help="keep the database here (a second run reuses its vectors)")
     args = parser.parse_args()
@@ -90,11 +91,12 @@ def main() -> None:
     pool = sentences(base.regulations_dir)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.data or Path(tmp)
-        config = replace(base, storage_dir=folder)
+        config = replace(base, storage_dir=folder, qa=replace(base.qa, vectors=not args.no_vectors))
         store = Store(folder)
         qa = Regulations(config, store)
         qa.start()
-        form_pool = [e["question"] for e in qa.examples() if e["kind"] == "article"]
+        form_pool = [e["question"] for e in qa.examples()
+                     if e["kind"] == "article" and not (e["source_name"] or "").startswith("generated_")]
         t0 = time.perf_counter()
         for i in range(1, args.docs + 1):
             text = make_document(i, args.articles, pool, rng)

@@ -45,17 +45,21 @@ def article_label(raw: str) -> str | None:
     return f"第{number}条{m.group(2) or ''}" if number else None
 
 
+def _load_toml(data: bytes, file_name: str) -> dict:
+    try:
+        return tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise BadQuestionForms(f"{file_name} 不是 UTF-8 编码的文本，请另存为 UTF-8 后再试。") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BadQuestionForms(f"{file_name} 的格式有误（{exc}），请对照 regulations/README.md 的示例修改。") from None
+
+
 def parse_question_forms(data: bytes, file_name: str) -> list[QuestionForm]:
     """The forms in a questions file, de-duplicated, in file order.
 
     Raises ``BadQuestionForms`` with a Chinese reason naming the problem and its place.
     """
-    try:
-        doc = tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise BadQuestionForms(f"{file_name} 不是 UTF-8 编码的文本，请另存为 UTF-8 后再试。") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BadQuestionForms(f"{file_name} 的格式有误（{exc}），请对照 regulations/README.md 的示例修改。") from None
+    doc = _load_toml(data, file_name)
     blocks = doc.get("questions")
     if not isinstance(blocks, list) or not blocks:
         raise BadQuestionForms(f"{file_name} 中没有 [[questions]] 段落，请对照 regulations/README.md 的示例编写。")
@@ -95,12 +99,7 @@ def parse_out_of_scope(data: bytes, file_name: str) -> list[str]:
         topic = "工资待遇"
         examples = ["考核优秀能多发奖金吗？"]
     """
-    try:
-        doc = tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise BadQuestionForms(f"{file_name} 不是 UTF-8 编码的文本，请另存为 UTF-8 后再试。") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BadQuestionForms(f"{file_name} 的格式有误（{exc}），请对照 regulations/README.md 的示例修改。") from None
+    doc = _load_toml(data, file_name)
     topics = doc.get("topics")
     if not isinstance(topics, list) or not topics:
         raise BadQuestionForms(f"{file_name} 中没有 [[topics]] 段落，请对照 regulations/README.md 的示例编写。")

@@ -64,6 +64,17 @@ async def say(api, chat, text, expect, timeout=20, user=None):
         lambda a: a["chat_id"] == chat and expect in (a.get("text") or ""), timeout=timeout, since=since)
 
 
+async def load_in_chat(api, content: str, file_name: str, offer_says: str, result_says: str):
+    """The office sends a file, presses the first button under the offer; the result message."""
+    since = len(api.sent)
+    api.send_document(ADMIN, content.encode(), file_name)
+    offer = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and offer_says in (a["text"] or ""),
+                                     since=since)
+    api.press_button(ADMIN, offer["message_id"], offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+    return await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and result_says in (a["text"] or ""),
+                                    since=since)
+
+
 async def test_a_question_gets_the_clause_quoted_with_its_citation_and_related_buttons(bot):
     api, _ = bot
     msg = await say(api, LIAISON, "违规失职扣分有上限吗？", "依据")
@@ -107,25 +118,12 @@ async def test_ask_works_in_a_group_and_strangers_are_told_to_bind_in_private(bo
 async def test_office_loads_a_regulation_and_its_forms_in_chat_and_answers_at_once(bot):
     api, svc = bot
     question = "原先对接的那位同事调岗了，我们该做什么？"
-    before = await say(api, LIAISON, question, "")
+    before = await say(api, LIAISON, question, "规定")  # a clause ("规定原文") or none ("现行规定")
     assert "联络员工作规则" not in before["text"]
 
-    since = len(api.sent)
-    api.send_document(ADMIN, RULES_MD.encode(), "联络员工作规则.md")
-    offer = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "载入问答吗" in (a["text"] or ""),
-                                     since=since)
-    api.press_button(ADMIN, offer["message_id"], offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
-    loaded = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "已载入" in (a["text"] or ""),
-                                      since=since)
+    loaded = await load_in_chat(api, RULES_MD, "联络员工作规则.md", "载入问答吗", "已载入")
     assert "《某某区联络员工作规则》第1版" in loaded["text"] and "3 个条款" in loaded["text"]
-
-    since = len(api.sent)
-    api.send_document(ADMIN, RULES_FORMS.encode(), "联络员工作规则.questions.toml")
-    offer = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "问题示例文件" in (a["text"] or ""),
-                                     since=since)
-    api.press_button(ADMIN, offer["message_id"], offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
-    loaded = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "已载入" in (a["text"] or ""),
-                                      since=since)
+    loaded = await load_in_chat(api, RULES_FORMS, "联络员工作规则.questions.toml", "问题示例文件", "已载入")
     assert "2 个问题示例" in loaded["text"] and "某某区联络员工作规则" in loaded["text"]
 
     msg = await say(api, LIAISON, question, "依据")
@@ -137,13 +135,7 @@ async def test_office_loads_a_regulation_and_its_forms_in_chat_and_answers_at_on
 
 async def test_a_file_that_is_not_a_regulation_is_refused_and_nothing_is_loaded(bot):
     api, svc = bot
-    since = len(api.sent)
-    api.send_document(ADMIN, "随便写的一段话，没有条款。".encode(), "备忘.txt")
-    offer = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "载入问答吗" in (a["text"] or ""),
-                                     since=since)
-    api.press_button(ADMIN, offer["message_id"], offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
-    refused = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "未载入" in (a["text"] or ""),
-                                       since=since)
+    refused = await load_in_chat(api, "随便写的一段话，没有条款。", "备忘.txt", "载入问答吗", "未载入")
     assert "不像是规章制度文件" in refused["text"]
     assert len(svc.qa.documents()) == 2
 
@@ -157,7 +149,7 @@ async def test_faq_answers_forms_and_out_of_scope_examples_from_the_office(bot):
 
     msg = await say(api, ADMIN, "/faq 问：有事找考核办打什么号码？ 条：实施细则第37条", "已添加")
     assert "第三十七条" in msg["text"]
-    msg = await say(api, ADMIN, "/faq 问：打哪个号码 条：第二条", "")
+    msg = await say(api, ADMIN, "/faq 问：打哪个号码 条：第二条", "第二条")
     assert "都有" in msg["text"]  # both documents have a 第二条: the office must say which
 
     msg = await say(api, ADMIN, "/faq 无关：考核组来检查要不要挂欢迎横幅？", "已添加")
