@@ -19,7 +19,7 @@ from telegram.request import BaseRequest
 
 from bot import texts
 from bot.config import AppConfig
-from bot.handlers import office, status
+from bot.handlers import ask, office, status
 from bot.handlers.common import SERVICES_KEY, reply
 from bot.handlers.start import (
     handle_bind,
@@ -36,6 +36,13 @@ from bot.menus import set_all_menus
 log = logging.getLogger(__name__)
 
 
+async def _start_regulations(context) -> None:
+    try:
+        await asyncio.to_thread(context.bot_data[SERVICES_KEY].qa.start)
+    except Exception:  # logged; questions then retry the start themselves
+        log.exception("indexing the regulations failed")
+
+
 def build_application(config: AppConfig, token: str, services: Services | None = None,
                       rate_limit: bool = True, request: BaseRequest | None = None) -> Application:
     """The bot's application for ``config``.
@@ -48,6 +55,9 @@ def build_application(config: AppConfig, token: str, services: Services | None =
             app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
         start_notifications(app, app.bot_data[SERVICES_KEY])
+        # Index the regulations in the background once the bot runs (the first start encodes
+        # every clause, a minute or so); a question asked meanwhile waits for it.
+        app.job_queue.run_once(_start_regulations, 0, name="qa:start")
 
     async def post_shutdown(app: Application) -> None:
         svc = app.bot_data.pop(SERVICES_KEY, None)
@@ -85,6 +95,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", handle_help))
     status.register(app)
     office.register(app)
+    ask.register(app)
     app.add_handler(MessageHandler(filters.Document.ALL, handle_document))
     app.add_handler(MessageHandler(filters.PHOTO, handle_photo))
     app.add_handler(MessageHandler(filters.COMMAND, handle_unknown_command))

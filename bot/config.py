@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scoring.reminders import Phase, ReminderRules
+from scoring.retrieval import RetrievalRules
 from scoring.rules import AddOn, Indicator, IndicatorGroup, ScoringRules
 
 CLOUD_API_URL = "https://api.telegram.org"
@@ -55,6 +56,8 @@ class AppConfig:
     phases: tuple[Phase, ...] = ()
     reminders: ReminderRules = ReminderRules()
     max_messages_per_second: float = 25.0
+    qa: RetrievalRules = RetrievalRules()
+    regulations_dir: Path | None = None
 
     @property
     def bot_base_url(self) -> str:
@@ -230,6 +233,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
         raise ConfigError(f"{file}: [[deadlines]] 中至少要有一项 name = \"自查材料提交\"（自查材料截止时间）")
 
     reminders = _load_reminders(root)
+    qa, regulations_dir = _load_qa(root, path.parent)
     scoring = _load_scoring(root)
     root.finish()
     return AppConfig(
@@ -237,7 +241,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
         max_file_bytes=int(max_mb * 1024 * 1024), storage_dir=storage_dir,
         admins=admins, officials=officials, contact=contact, units=tuple(units),
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
-        max_messages_per_second=rate,
+        max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir,
     )
 
 
@@ -270,6 +274,38 @@ def _load_phases(root: _Section) -> tuple[Phase, ...]:
         phases.append(phase)
     _unique(root.file, "phases", [p.name for p in phases], "name")
     return tuple(phases)
+
+
+def _load_qa(root: _Section, base: Path) -> tuple[RetrievalRules, Path | None]:
+    sec = root.section("qa", required=False)
+    folder = sec.get("folder", str, "规定文件所在文件夹（字符串，可为空）", "")
+    directory = None
+    if folder.strip():
+        directory = Path(folder)
+        if not directory.is_absolute():
+            directory = base / directory
+    groups = sec.get("synonyms", list, "同义词组的列表，如 [[\"截止\", \"期限\"]]", [])
+    for group in groups:
+        if (not isinstance(group, list) or len(group) < 2
+                or any(not isinstance(w, str) or not w.strip() for w in group)):
+            raise sec.error("synonyms", "同义词组的列表，每组至少两个词，如 [[\"截止\", \"期限\"]]", group)
+    defaults = RetrievalRules()
+    rules = RetrievalRules(
+        synonyms=tuple(tuple(w.strip() for w in g) for g in groups),
+        min_coverage=sec.share("min_coverage", defaults.min_coverage),
+        faq_min_coverage=sec.share("faq_min_coverage", defaults.faq_min_coverage),
+        vectors=sec.get("vectors", bool, "true 或 false", defaults.vectors),
+        out_of_scope_margin=_margin(sec, defaults.out_of_scope_margin),
+    )
+    sec.finish()
+    return rules, directory
+
+
+def _margin(sec: _Section, default: float) -> float:
+    value = float(sec.get("out_of_scope_margin", (int, float), "-0.1 到 0.1 之间的小数", default))
+    if not -0.1 <= value <= 0.1:
+        raise sec.error("out_of_scope_margin", "-0.1 到 0.1 之间的小数", value)
+    return value
 
 
 def _load_reminders(root: _Section) -> ReminderRules:

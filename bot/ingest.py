@@ -12,9 +12,11 @@ from datetime import datetime, timezone
 
 from bot.config import AppConfig
 from bot.cycle import Cycle
+from bot.qa import Regulations
 from parsers import ParsedDocument, parse_document
 from scoring.engine import Scorer, SourceParagraph, UnitScore
 from scoring.progress import next_deadline
+from scoring.retrieval import QueryTokenizer
 from storage.files import content_hash
 from storage.store import NewParagraph, NewSubmission, ScoreRecord, Store
 
@@ -55,7 +57,7 @@ class Services:
     """Long-lived services shared by the handlers: config, database, scorer."""
 
     def __init__(self, config: AppConfig, store: Store | None = None,
-                 scorer: Scorer | None = None):
+                 scorer: Scorer | None = None, tokenizer: QueryTokenizer | None = None):
         self.config = config
         self.store = store or Store(config.storage_dir)
         self.scorer = scorer or Scorer(config.scoring)
@@ -64,6 +66,7 @@ class Services:
             for u in config.units
         )
         self.cycle = Cycle(config, self.store)
+        self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 

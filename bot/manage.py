@@ -1,6 +1,9 @@
-"""Office command line: ``python -m bot.manage backup FILE`` / ``restore FILE [--force]``.
+"""Office command line: ``python -m bot.manage backup FILE`` / ``restore FILE [--force]``,
+``regulation load FILE...`` / ``regulation list``.
 
-Backups can be taken while the bot runs; restore with the bot stopped.
+Backups can be taken while the bot runs; restore with the bot stopped. A regulation loaded
+here is in the database at once; a running bot picks it up at its next start (load in
+chat for an immediate change).
 """
 
 from __future__ import annotations
@@ -23,12 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     restore = commands.add_parser("restore", help="从备份恢复（请先停止机器人）")
     restore.add_argument("file", type=Path)
     restore.add_argument("--force", action="store_true", help="覆盖现有数据")
+    regulation = commands.add_parser("regulation", help="载入或列出规定文件（管理办法、实施细则）")
+    regulation.add_argument("action", choices=["load", "list"])
+    regulation.add_argument("files", type=Path, nargs="*")
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
+    if args.command == "regulation":
+        return _regulation(config, args.action, args.files)
     if args.command == "backup":
         if not (config.storage_dir / DB_NAME).exists():
             print(f"未备份：{config.storage_dir} 中没有数据库（[storage] dir 设置对吗？）", file=sys.stderr)
@@ -49,6 +57,50 @@ def main(argv: list[str] | None = None) -> int:
     print(f"已从备份（{summary.created_at} UTC）恢复到 {summary.path}：{summary.units} 个单位，"
           f"{summary.submissions} 份材料，{summary.files} 个文件")
     return 0
+
+
+def _regulation(config, action: str, files: list[Path]) -> int:
+    from bot.qa import Regulations, is_examples_file
+    from parsers import DocumentRejected
+
+    store = Store(config.storage_dir)
+    try:
+        qa = Regulations(config, store)
+        qa.start()
+        failed = 0
+        if action == "load":
+            if not files:
+                print("请给出要载入的文件，如 regulations/kaohe_banfa.md", file=sys.stderr)
+                return 2
+            for path in files:
+                try:
+                    if is_examples_file(path.name):
+                        e = qa.load_examples(path.read_bytes(), path.name, "cli",
+                                             qa.title_for_examples(path.name))
+                        print(f"{'已载入' if e.changed else '未变化'} {path.name}：{e.examples} 个问题示例"
+                              + (f"（条号不存在：{'、'.join(e.unknown_articles)}）" if e.unknown_articles else ""))
+                        continue
+                    r = qa.load(path.read_bytes(), path.name, "cli", "cli")
+                except (DocumentRejected, OSError) as exc:
+                    print(f"未载入 {path}：{getattr(exc, 'reason', exc)}", file=sys.stderr)
+                    failed += 1
+                    continue
+                state = "未变化" if r.unchanged else (
+                    f"已载入（替换第{r.replaced_version}版）" if r.replaced_version else "已载入")
+                forms = qa.load_sidecar(path, r.title, "cli")
+                extra = f"，常见问法 {forms.examples} 条" if forms else ""
+                print(f"{state}《{r.title}》第{r.version}版：{r.clauses} 个条款，{r.tables} 个含表格{extra}")
+        counts: dict[str, int] = {}
+        for e in qa.examples():
+            key = e["title"] if e["kind"] == "article" else ""
+            counts[key] = counts.get(key, 0) + 1
+        for doc in qa.documents():
+            print(f"《{doc['title']}》第{doc['version']}版 {doc['clauses']} 条款 "
+                  f"常见问法 {counts.get(doc['title'], 0)} 条 {doc['file_name']} {doc['loaded_at']}")
+        print(f"规定未涉及的问题示例 {counts.get('', 0)} 条")
+        return 1 if failed else 0
+    finally:
+        store.close()
 
 
 if __name__ == "__main__":

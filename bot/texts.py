@@ -22,13 +22,16 @@ ROLE_LABELS = {"admin": "考核办", "official": "领导/考核组成员", "liai
 COMMANDS = {
     "unknown": [("start", "开始使用 / 用邀请码绑定单位"), ("bind", "用邀请码绑定单位"),
                 ("help", "查看使用说明")],
-    "liaison": [("status", "本单位提交情况、初步得分和截止时间"), ("help", "查看使用说明"),
+    "liaison": [("status", "本单位提交情况、初步得分和截止时间"), ("ask", "问考核规定（私聊直接发问题即可）"),
+                ("help", "查看使用说明"),
                 ("bind", "更换绑定的单位"), ("start", "查看本单位信息和截止时间")],
     "official": [("overview", "考核进度总览"), ("unit", "查看某个单位：/unit 单位名"),
-                 ("help", "查看使用说明"), ("start", "查看身份")],
+                 ("ask", "问考核规定"), ("help", "查看使用说明"), ("start", "查看身份")],
     "admin": [("overview", "考核进度总览"), ("unit", "查看某个单位：/unit 单位名"),
               ("deadline", "查看或调整截止时间"), ("extend", "给某个单位延期"),
-              ("announce", "向联络员发布通知"), ("help", "查看使用说明"), ("start", "查看身份")],
+              ("announce", "向联络员发布通知"), ("regulation", "已载入的规定；发文件即可载入或更新"),
+              ("faq", "考核办答复（FAQ）"), ("ask", "问考核规定"), ("help", "查看使用说明"),
+              ("start", "查看身份")],
 }
 
 
@@ -98,6 +101,14 @@ def liaison_home(unit: dict, files: int, deadline: datetime | None, now: datetim
     )
 
 
+def small_talk_reply(role: str) -> str:
+    """Reply to 你好 / 谢谢 from someone who can ask questions."""
+    lead = "可以直接发文字问我考核的规定，例如“效果分怎么算？”“材料交晚了怎么办？”，我会引用条文回答。"
+    if role == "liaison":
+        return f"您好！{lead}\n上传自查材料直接发送文件；发送 /status 查看进度和初步得分。"
+    return f"您好！{lead}\n发送 /help 查看可用命令。"
+
+
 def bad_invite_code(code: str, contact: str) -> str:
     return (
         f"❌ 邀请码“{escape(code)}”无效。请核对后重新发送 <code>/bind 邀请码</code>"
@@ -118,6 +129,7 @@ def help_text(role: str, max_mb: float) -> str:
     if role == "unknown":
         lines += [
             "/bind 邀请码 — 绑定到您的单位（邀请码由考核办发放）",
+            "• 关于考核规定的问题可以直接发给我，我会引用规定原文回答",
             "/start 邀请码 — 同上，也可以点击考核办发来的链接",
             "/help — 查看本说明",
         ]
@@ -128,6 +140,8 @@ def help_text(role: str, max_mb: float) -> str:
             "• 可以分多份提交；同一文件重复上传只计一次",
             "• 旧版 .doc、加密文件、扫描件暂不支持，请另存为 .docx 或导出带文字的 PDF",
             "/status — 本单位已交材料、指标覆盖、初步得分和下一个截止时间",
+            "• 直接发问题（如“效果分怎么算？”“逾期提交怎么处理？”），我会引用规定原文回答；"
+            "问“什么时候截止”“我们单位多少分”会按当前数据回答",
             "• 截止前 7 天、3 天、1 天和当天上午，尚未提交的单位会收到提醒（遇节假日提前到前一个工作日）；"
             "提交后不再提醒",
             "/start — 查看本单位信息和截止时间",
@@ -144,11 +158,14 @@ def help_text(role: str, max_mb: float) -> str:
                 "/deadline — 查看截止时间；/deadline 编号 新时间 [类别] [原因] — 调整并通知联络员",
                 "/extend 单位名 新时间 [原因] — 给单个单位延期",
                 "/announce [全部|未提交|类别] 内容 — 向联络员发布通知（先预览，确认后发送）",
+                "/regulation — 已载入的规定；直接发送规定文件（.docx/.pdf/.md/.txt）即可载入或替换旧版",
+                "/faq — 考核办答复；/faq 问：… 答：… 添加，问题相近时优先使用",
                 "• 截止后您会收到逾期未交名单；全部单位提交后会通知您",
             ]
         else:
             lines.append("• 截止后每个工作日上午您会收到一份进度简报")
-        lines += ["/start — 查看身份", "/help — 查看本说明"]
+        lines += ["直接发问题（或 /ask 问题）— 引用考核规定原文回答", "/start — 查看身份",
+                  "/help — 查看本说明"]
     lines += ["", "初步得分由系统依据所交材料自动计算，仅供参考，以考核办审核结果为准。"]
     return "\n".join(lines)
 
@@ -192,10 +209,6 @@ def internal_error(contact: str) -> str:
         "⚠️ 抱歉，处理时出现内部错误，本次操作没有完成，也没有留下记录。请稍后重试；"
         f"如多次出现请联系考核办：{escape(contact)}。"
     )
-
-
-def text_from_liaison() -> str:
-    return "请直接发送自查材料文件（.docx 或 .pdf）。发送 /help 查看用法。"
 
 
 def upload_result(outcome: IngestOutcome, tz: ZoneInfo) -> str:

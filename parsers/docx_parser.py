@@ -4,10 +4,15 @@ The body is walked in document order: paragraphs and tables interleaved as they 
 (content controls and text boxes are entered too). Every non-empty paragraph becomes a
 ``Paragraph`` (``kind="heading"`` for Heading/标题/Title styles or an outline level);
 every table row becomes one ``kind="table"`` paragraph with its cells joined by `` | ``,
-followed by the rows of tables nested in its cells. Word auto-numbering at list level 0
-(``一、`` ``1.`` ``1）`` …), which python-docx does not return, is rebuilt from the
-numbering part where its format is a Chinese or decimal counter. Headers and footers are
-ignored.
+followed by the rows of tables nested in its cells. Word auto-numbering (``一、`` ``1.``
+``（一）`` ``第一章`` ``第十二条`` …), which python-docx does not return, is rebuilt from the
+numbering part where its format is a Chinese, decimal, letter or roman counter and the
+level's text shows only that level's own number (``%1、`` at level 0, ``（%2）`` or
+``第%2条`` at level 1; multi-level texts such as ``%1.%2`` are left out). Counters are kept
+per list and level: a level restarts after a higher level of its list (unless its
+``lvlRestart`` says otherwise), and a ``w:num`` with a ``lvlOverride`` is a list of its own
+that starts again. A number ending in a letter or ideograph (``第一条``) is followed by a
+space unless the level's suffix is "nothing". Headers and footers are ignored.
 """
 
 from __future__ import annotations
@@ -135,6 +140,9 @@ class _Level:
     start: int
     fmt: str
     text: str
+    restart: int | None = None  # w:lvlRestart: 0 = never; k = after level k-1 (1-based levels)
+    legal: bool = False  # w:isLgl: numbers shown as decimal
+    suffix: str = "tab"  # w:suff: tab | space | nothing
 
 
 @dataclass(frozen=True)
@@ -273,11 +281,31 @@ def _format_number(n: int, fmt: str) -> str | None:
         return _IDEOGRAPH_TRADITIONAL[n - 1] if n <= 10 else None
     if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese"):
         return chr(0x2460 + n - 1) if n <= 20 else str(n)
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in ("lowerRoman", "upperRoman"):
+        roman = _roman(n)
+        return roman.lower() if fmt == "lowerRoman" else roman
     return None
 
 
+_ROMAN_VALUES = (1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1)
+_ROMAN_SYMBOLS = ("M", "CM", "D", "CD", "C", "XC", "L", "XL", "X", "IX", "V", "IV", "I")
+
+
+def _roman(n: int) -> str:
+    """Roman numeral for 1 ≤ n < 10000 (M repeated beyond 3999)."""
+    out = ""
+    for value, symbol in zip(_ROMAN_VALUES, _ROMAN_SYMBOLS, strict=True):
+        while n >= value:
+            out += symbol
+            n -= value
+    return out
+
+
 class _Numbering:
-    """Rebuilds level-0 auto-numbering (``一、`` ``1.``) from the numbering part."""
+    """Rebuilds Word auto-numbering (``一、`` ``1.`` ``（一）`` ``第一条``) from the numbering part."""
 
     def __init__(self, document: docx.document.Document, styles: _Styles):
         self.styles = styles
@@ -286,7 +314,8 @@ class _Numbering:
         self.abstract_link: dict[str, str] = {}  # abstractNumId -> numStyleLink style id
         self.nums: dict[str, str] = {}  # numId -> abstractNumId
         self.overrides: dict[str, dict[int, tuple[int | None, _Level | None]]] = {}
-        self.counters: dict[tuple[str, int], int] = {}
+        # list key (numId or abstractNumId) -> level -> last number shown at that level
+        self.counters: dict[str, dict[int, int]] = {}
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError, ValueError):
@@ -338,8 +367,16 @@ class _Numbering:
                 aid = self.nums.get(linked_num, aid)
         return aid
 
+    def _level_of(self, num_id: str, aid: str, ilvl: int) -> tuple[_Level | None, int]:
+        """The level definition (with any override) of list ``num_id`` and its start value."""
+        start_override, level_override = self.overrides.get(num_id, {}).get(ilvl, (None, None))
+        level = level_override or self.abstract[aid].get(ilvl)
+        if level is None:
+            return None, 1
+        return level, start_override if start_override is not None else level.start
+
     def prefix(self, p: etree._Element, style_id: str | None) -> str:
-        """The number Word displays before paragraph ``p`` ("一、", "1."), or ""."""
+        """The number Word displays before paragraph ``p`` ("一、", "（二）", "第三条 "), or ""."""
         num_id, ilvl = _num_pr(p.find(qn("w:pPr")))
         defining_style = None
         if num_id is None:
@@ -352,21 +389,35 @@ class _Numbering:
             return ""
         if ilvl is None:
             ilvl = self.abstract_pstyle.get(aid, {}).get(defining_style or "", 0)
-        if ilvl != 0:
+        if not 0 <= ilvl <= 8:
             return ""
-        start_override, level_override = self.overrides.get(num_id, {}).get(0, (None, None))
-        level = level_override or self.abstract[aid].get(0)
+        level, start = self._level_of(num_id, aid, ilvl)
         if level is None:
             return ""
-        # Instances of one abstract list continue its counting unless they restart it.
-        key = (num_id if start_override is not None or level_override else aid, 0)
-        start = start_override if start_override is not None else level.start
-        n = self.counters.get(key, start - 1) + 1
-        self.counters[key] = n
-        if "%1" not in level.text or any(f"%{k}" in level.text for k in range(2, 10)):
+        # Instances of one abstract list continue its counting unless they restart it
+        # (a w:num with level overrides is a list of its own).
+        restarted = any(
+            so is not None or lv is not None for so, lv in self.overrides.get(num_id, {}).values()
+        )
+        key = f"num:{num_id}" if restarted else f"abstract:{aid}"
+        counters = self.counters.setdefault(key, {})
+        n = counters.get(ilvl, start - 1) + 1
+        counters[ilvl] = n
+        for deeper in [k for k in counters if k > ilvl]:
+            deeper_level, _ = self._level_of(num_id, aid, deeper)
+            restart = deeper_level.restart if deeper_level is not None else None
+            if restart is None or (restart > 0 and ilvl < restart):
+                del counters[deeper]
+        own = f"%{ilvl + 1}"
+        if own not in level.text or any(f"%{k}" in level.text.replace(own, "") for k in range(1, 10)):
             return ""
-        rendered = _format_number(n, level.fmt)
-        return level.text.replace("%1", rendered) if rendered else ""
+        rendered = _format_number(n, "decimal" if level.legal else level.fmt)
+        if not rendered:
+            return ""
+        text = level.text.replace(own, rendered)
+        if level.suffix != "nothing" and text[-1:].isalnum():
+            text += " "
+        return text
 
 
 def _level(lvl: etree._Element) -> _Level:
@@ -374,11 +425,17 @@ def _level(lvl: etree._Element) -> _Level:
     start_el = lvl.find(qn("w:start"))
     fmt_el = lvl.find(qn("w:numFmt"))
     text_el = lvl.find(qn("w:lvlText"))
+    restart_el = lvl.find(qn("w:lvlRestart"))
+    legal_el = lvl.find(qn("w:isLgl"))
+    suff_el = lvl.find(qn("w:suff"))
     start = _int(start_el.get(_VAL)) if start_el is not None else None
     return _Level(
         start=start if start is not None else 1,
         fmt=fmt_el.get(_VAL, "decimal") if fmt_el is not None else "decimal",
         text=text_el.get(_VAL, "") if text_el is not None else "",
+        restart=_int(restart_el.get(_VAL)) if restart_el is not None else None,
+        legal=legal_el is not None and legal_el.get(_VAL, "1") not in ("0", "false", "off"),
+        suffix=suff_el.get(_VAL, "tab") if suff_el is not None else "tab",
     )
 
 
@@ -419,7 +476,8 @@ class _Walker:
         except (KeyError, ValueError, TypeError, IndexError):
             prefix = ""
         if prefix and text:
-            text = normalize_text(prefix) + text
+            # normalize_text strips the space that separates "第一条" from the text: keep it.
+            text = normalize_text(prefix) + (" " if prefix.endswith(" ") else "") + text
         return text, boxes
 
     def paragraph(self, p: etree._Element) -> None:

@@ -107,3 +107,41 @@ def m002_cycle(db: Database) -> None:
     db["notifications"].create_index(["status"])
     db["notifications"].create_index(["announcement_id"])
     db["notifications"].create_index(["unit_id", "kind"])
+
+
+@migrations()
+def m003_regulations(db: Database) -> None:
+    """Regulation documents split into clauses (with their index terms) and curated FAQ answers."""
+    db["regulations"].create(
+        {"id": int, "title": str, "file_name": str, "file_type": str, "sha256": str,
+         "version": int, "source": str, "loaded_by": str, "loaded_at": str, "active": int,
+         "clauses": int, "tables": int},
+        pk="id", not_null={"title", "sha256", "version", "loaded_at"}, defaults={"active": 1},
+    )
+    db["regulations"].create_index(["title", "version"], unique=True)
+    db["clauses"].create(
+        {"id": int, "regulation_id": int, "seq": int, "chapter": str, "section": str,
+         "article": str, "text": str, "parts": str, "tables": str, "location": str,
+         "terms": str, "terms_signature": str},
+        pk="id", not_null={"regulation_id", "seq", "text"},
+        foreign_keys=[("regulation_id", "regulations", "id")],
+    )
+    db["clauses"].create_index(["regulation_id", "seq"], unique=True)
+    db["faqs"].create(
+        {"id": int, "question": str, "answer": str, "terms": str, "terms_signature": str,
+         "created_by": str, "created_at": str, "active": int},
+        pk="id", not_null={"question", "answer", "created_at"}, defaults={"active": 1},
+    )
+    # Example questions: 常见问法 that an article answers (kind 'article', tied to the
+    # document title and article label, so they carry over to a new version) and questions
+    # the regulations do not answer (kind 'none'). From files or added in chat.
+    db["question_examples"].create(
+        {"id": int, "kind": str, "title": str, "article": str, "question": str, "terms": str,
+         "terms_signature": str, "source": str, "source_name": str, "created_by": str,
+         "created_at": str, "active": int},
+        pk="id", not_null={"kind", "question", "source", "created_at"}, defaults={"active": 1},
+    )
+    db["question_examples"].create_index(["source_name", "active"])
+    # Sentence vectors of stored texts (clauses, question forms, out-of-scope examples),
+    # addressed by model and text, so a restart or a new version re-encodes nothing it knows.
+    db["text_vectors"].create({"model": str, "key": str, "vector": bytes}, pk=("model", "key"))

@@ -22,6 +22,7 @@ from storage.clock import parse_utc, utc_iso
 from storage.cycle import CycleStore
 from storage.files import FileStore
 from storage.migrations import migrations
+from storage.regulations import RegulationStore
 
 DB_NAME = "kaohe.db"
 __all__ = ["Store", "NewSubmission", "NewParagraph", "ScoreRecord", "utc_iso", "parse_utc"]
@@ -64,7 +65,7 @@ class NewSubmission:
         return self.deadline_at is not None and self.received_at > self.deadline_at
 
 
-class Store(CycleStore):
+class Store(CycleStore, RegulationStore):
     """The project's SQLite database plus its file store."""
 
     def __init__(self, directory: Path | str):

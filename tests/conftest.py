@@ -27,6 +27,14 @@ def scorer(shipped_config):
 
 @pytest.fixture
 def config(shipped_config, tmp_path):
+    # No regulations: indexing them costs each test time; the Q&A tests use qa_config.
+    return replace(shipped_config, storage_dir=tmp_path / "data", regulations_dir=None)
+
+
+@pytest.fixture
+def qa_config(shipped_config, tmp_path):
+    """The shipped config with the shipped example regulations, question forms and
+    out-of-scope examples."""
     return replace(shipped_config, storage_dir=tmp_path / "data")
 
 

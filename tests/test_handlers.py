@@ -127,8 +127,10 @@ async def test_refusals_reply_in_chinese_and_record_nothing(chat, file_name, dat
 
 async def test_upload_before_binding_and_by_staff_is_refused(chat):
     assert "还没有绑定单位" in await chat.upload(STRANGER, "a.docx", EXAMPLE_REPORT.read_bytes())
-    assert "不是联络员" in await chat.upload(ADMIN, "a.docx", EXAMPLE_REPORT.read_bytes())
+    reply = await chat.upload(ADMIN, "a.docx", EXAMPLE_REPORT.read_bytes())
+    assert "不作为自查材料" in reply and "载入问答吗" in reply
     assert chat.services.store.counts()["submissions"] == 0
+    assert chat.services.store.regulations() == []  # only loaded after 作为规定载入 is pressed
 
 
 async def test_too_large_file_is_refused_before_download(chat, config):

@@ -124,8 +124,8 @@ async def test_office_commands_are_refused_to_liaisons(office):
 
 async def test_extension_tells_the_unit_and_moves_its_deadline(office):
     api, svc = office
-    await say(api, ADMIN, "/extend 东城区 2026-12-23 机构调整", "已为东城区")
-    reply = last(api, ADMIN)["text"]
+    action = await say(api, ADMIN, "/extend 东城区 2026-12-23 机构调整", "已为东城区")
+    reply = action.get("rendered_text") or action["text"]
     assert "延期至 2026年12月23日 18:00" in reply and "本类别截止时间为 2026年12月20日 18:00" in reply
     await api.wait_for_async(lambda a: a["chat_id"] == DCQ and "延期通知" in (a["text"] or ""))
     assert "2026年12月23日 18:00" in last(api, DCQ)["text"] and "机构调整" in last(api, DCQ)["text"]

@@ -8,8 +8,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.handlers.ask import answer_question
 from bot.handlers.common import now, reply, services
 from bot.menus import set_commands_for
+from scoring.intents import is_small_talk
 
 
 async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,15 +69,18 @@ async def handle_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Plain text: tell unknown users how to bind, and liaisons what to send."""
+    """Plain text in a private chat is a question (an invite code gets the binding hint)."""
     svc = services(context)
+    text = (update.effective_message.text or "").strip()
     role = await asyncio.to_thread(svc.role_of, update.effective_user.id)
     if role == "unknown":
+        # Questions are for the units' liaisons and the office: a stranger learns how to bind.
         await reply(update, texts.welcome_unknown(svc.config.contact))
-    elif role == "liaison":
-        await reply(update, texts.text_from_liaison())
-    else:
-        await reply(update, texts.help_text(role, svc.config.max_file_bytes / 1048576))
+        return
+    if is_small_talk(text):
+        await reply(update, texts.small_talk_reply(role))
+        return
+    await answer_question(update, context, text)
 
 
 async def handle_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

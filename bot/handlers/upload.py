@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.handlers.ask import offer_regulation_upload
 from bot.handlers.common import now, replace, reply, services
 from parsers import DocumentRejected
 
@@ -28,7 +29,10 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     person = await asyncio.to_thread(svc.store.person, user_id)
     if person is None:
         role = await asyncio.to_thread(svc.role_of, user_id)
-        await reply(update, texts.staff_upload() if role in ("admin", "official")
+        if role == "admin":
+            await offer_regulation_upload(update, context)
+            return
+        await reply(update, texts.staff_upload() if role == "official"
                     else texts.not_bound_upload(svc.config.contact))
         return
     if document.file_size and document.file_size > svc.config.max_file_bytes:

@@ -1,0 +1,243 @@
+"""Questions (private text or /ask), related-clause buttons, and the office's regulation
+and FAQ commands. Live questions (deadlines, our score) are answered from live data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import qa_texts
+from bot.handlers.common import now, reply, services
+from bot.qa import is_examples_file
+from parsers import DocumentRejected
+from scoring.intents import DEADLINE, SCORE, detect_intent
+
+log = logging.getLogger(__name__)
+PENDING_KEY = "pending_regulations"
+DOWNLOAD_TIMEOUT = 120
+
+
+def register(app: Application) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("ask", handle_ask))
+    app.add_handler(CommandHandler("regulation", handle_regulation))
+    app.add_handler(CommandHandler("faq", handle_faq))
+    app.add_handler(CallbackQueryHandler(handle_clause_button, pattern=r"^qa:"))
+    app.add_handler(CallbackQueryHandler(handle_regulation_button, pattern=r"^reg:"))
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Reply to one question: live data for deadline and score questions, else the regulations."""
+    svc = services(context)
+    user_id = update.effective_user.id
+    intent = detect_intent(question)
+    if intent is not None:
+        await reply(update, await asyncio.to_thread(_live_answer, svc, user_id, intent, now(context)))
+        return
+    ans = await asyncio.to_thread(svc.qa.answer, question)
+    buttons = [[InlineKeyboardButton(qa_texts.related_label(c), callback_data=f"qa:c:{c['id']}")]
+               for c in ans.related]
+    await update.effective_message.reply_text(
+        qa_texts.answer(ans, svc.config.contact), parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+        disable_web_page_preview=True)
+
+
+def _live_answer(svc, user_id: int, intent: str, moment) -> str:
+    role = svc.role_of(user_id)
+    person = svc.store.person(user_id) if role == "liaison" else None
+    unit = svc.store.unit(person["unit_id"]) if person else None
+    if intent == DEADLINE:
+        if unit is not None:
+            return qa_texts.deadline_answer(svc.cycle.progress(unit["id"]), unit["name"], moment,
+                                            svc.config.tz)
+        return qa_texts.deadline_answer([], None, moment, svc.config.tz, svc.store.deadline_rows())
+    if intent == SCORE:
+        if unit is not None:
+            return qa_texts.score_answer(unit["name"], svc.store.unit_score(unit["id"]))
+        if role in ("admin", "official"):
+            return qa_texts.score_for_staff()
+        return qa_texts.score_for_unknown(svc.config.contact)
+    raise ValueError(intent)
+
+
+async def handle_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/ask 问题`` (for groups; in a private chat plain text works too)."""
+    question = " ".join(context.args).strip()
+    if not question:
+        await reply(update, qa_texts.ask_usage())
+        return
+    await answer_question(update, context, question)
+
+
+async def handle_clause_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A related-clause button: send that clause in full."""
+    query = update.callback_query
+    svc = services(context)
+    try:
+        clause_id = int(query.data.split(":")[2])
+    except (IndexError, ValueError):
+        await query.answer("按钮已失效", show_alert=True)
+        return
+    clause = await asyncio.to_thread(svc.qa.clause, clause_id)
+    if clause is None:
+        await query.answer("该条款已不存在（规定可能已更新），请重新提问。", show_alert=True)
+        return
+    await query.answer()
+    lead = "相关规定" if clause.get("active", 1) else "相关规定（旧版本，现已更新）"
+    await query.message.reply_text(qa_texts.clause_message(clause, lead=lead), parse_mode=ParseMode.HTML)
+
+
+# ---- office: regulations and FAQ -----------------------------------------------------------
+
+
+async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    svc = services(context)
+    if await asyncio.to_thread(svc.role_of, update.effective_user.id) == "admin":
+        return True
+    await reply(update, "这个命令仅限考核办使用。发送 /help 查看您可以使用的命令。")
+    return False
+
+
+async def handle_regulation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/regulation``: what is loaded and how to load or replace a document."""
+    if not await _admin(update, context):
+        return
+    svc = services(context)
+    docs = await asyncio.to_thread(svc.qa.documents)
+    faqs = await asyncio.to_thread(svc.qa.faqs)
+    examples = await asyncio.to_thread(svc.qa.examples)
+    await reply(update, qa_texts.regulation_list(docs, len(faqs), examples, svc.config.tz))
+
+
+async def offer_regulation_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The office sent a file: offer to load it as a regulation (it is never a self-check)."""
+    document = update.effective_message.document
+    token = secrets.token_hex(4)
+    pending = context.user_data.setdefault(PENDING_KEY, {})
+    pending[token] = (document.file_id, document.file_name or "未命名文件")
+    examples = is_examples_file(document.file_name or "")
+    keyboard = InlineKeyboardMarkup([[
+        InlineKeyboardButton("载入问题示例" if examples else "作为规定载入", callback_data=f"reg:load:{token}"),
+        InlineKeyboardButton("取消", callback_data=f"reg:no:{token}")]])
+    await update.effective_message.reply_text(
+        qa_texts.offer_regulation(document.file_name or "未命名文件", examples), parse_mode=ParseMode.HTML,
+        reply_markup=keyboard)
+
+
+async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """作为规定载入 / 取消 under an office upload."""
+    query = update.callback_query
+    svc = services(context)
+    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
+        await query.answer("仅考核办可以操作", show_alert=True)
+        return
+    _, action, token = (query.data.split(":") + ["", ""])[:3]
+    entry = context.user_data.get(PENDING_KEY, {}).pop(token, None)
+    if entry is None:
+        await query.answer("这个文件已处理过，请重新发送。", show_alert=True)
+        return
+    file_id, file_name = entry
+    if action != "load":
+        await query.answer("已取消")
+        await query.edit_message_text(f"已取消，《{file_name}》未载入。")
+        return
+    await query.answer("正在载入……")
+    await query.edit_message_text(f"⏳ 正在载入《{file_name}》并拆分条款……")
+    try:
+        telegram_file = await context.bot.get_file(file_id)
+        data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+        if is_examples_file(file_name):
+            title = await asyncio.to_thread(svc.qa.title_for_examples, file_name)
+            result = await asyncio.to_thread(svc.qa.load_examples, data, file_name, query.from_user.id, title)
+            await query.edit_message_text(qa_texts.examples_loaded(result, title), parse_mode=ParseMode.HTML)
+            return
+        result = await asyncio.to_thread(svc.qa.load, data, file_name, query.from_user.id, "chat")
+    except DocumentRejected as exc:
+        await query.edit_message_text(qa_texts.regulation_refused(file_name, exc.reason),
+                                      parse_mode=ParseMode.HTML)
+        return
+    except TelegramError:
+        log.exception("could not download regulation %s", file_name)
+        await query.edit_message_text(qa_texts.regulation_refused(
+            file_name, "无法从 Telegram 下载这个文件（可能超过大小上限），请稍后重试或用命令行载入。"),
+            parse_mode=ParseMode.HTML)
+        return
+    await query.edit_message_text(qa_texts.regulation_loaded(result), parse_mode=ParseMode.HTML)
+
+
+async def handle_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/faq`` lists; ``/faq 问：… 答：…`` adds an answer; ``/faq 问：… 条：…`` a question
+    form for an article; ``/faq 无关：…`` a question the regulations do not answer;
+    ``/faq 删除 N`` / ``/faq 删除 例N`` removes."""
+    if not await _admin(update, context):
+        return
+    svc = services(context)
+    user = update.effective_user.id
+    text = (update.effective_message.text or "").split(maxsplit=1)
+    body = text[1].strip() if len(text) > 1 else ""
+    if not body:
+        faqs = await asyncio.to_thread(svc.qa.faqs)
+        examples = [e for e in await asyncio.to_thread(svc.qa.examples) if e["source"] == "chat"]
+        await reply(update, qa_texts.faq_list(faqs, examples))
+        return
+    words = body.split()
+    if words[0] in ("删除", "del", "delete") and len(words) == 2:
+        target = words[1]
+        if target.startswith("例") and target[1:].isdigit():
+            ok = await asyncio.to_thread(svc.qa.remove_example, int(target[1:]), user)
+            await reply(update, qa_texts.faq_removed(f"问题示例 {target}", ok))
+            return
+        if target.isdigit():
+            ok = await asyncio.to_thread(svc.qa.remove_faq, int(target), user)
+            await reply(update, qa_texts.faq_removed(f"第 {target} 条考核办答复", ok))
+            return
+    form = _split_faq(body)
+    if form.kind == "none" and form.question:
+        eid = await asyncio.to_thread(svc.qa.add_example, form.question, user, None)
+        await reply(update, qa_texts.example_added(eid, None))
+        return
+    if form.kind == "article" and form.question and form.target:
+        doc_hint, _, label = form.target.rpartition("第")
+        clauses = await asyncio.to_thread(svc.qa.find_article, "第" + label, doc_hint.strip(" 《》"))
+        if len(clauses) != 1:
+            everywhere = await asyncio.to_thread(svc.qa.find_article, "第" + label)
+            await reply(update, qa_texts.article_not_found(form.target, everywhere if clauses else []))
+            return
+        eid = await asyncio.to_thread(svc.qa.add_example, form.question, user, clauses[0])
+        await reply(update, qa_texts.example_added(eid, clauses[0]))
+        return
+    if form.kind == "answer" and form.question and form.target:
+        faq_id = await asyncio.to_thread(svc.qa.add_faq, form.question, form.target, user)
+        await reply(update, qa_texts.faq_added(faq_id))
+        return
+    await reply(update, qa_texts.faq_usage())
+
+
+@dataclass(frozen=True)
+class _FaqForm:
+    kind: str  # answer | article | none | ""
+    question: str = ""
+    target: str = ""  # the answer text, or the article ("实施细则第十二条")
+
+
+def _split_faq(body: str) -> _FaqForm:
+    """``问：… 答：…`` / ``问题 | 答复`` (answer), ``问：… 条：…`` (article), ``无关：…`` (none)."""
+    normalized = body.replace(":", "：")
+    if normalized.startswith("无关："):
+        return _FaqForm("none", normalized[3:].strip())
+    for marker, kind in (("答：", "answer"), ("条：", "article")):
+        if marker in normalized:
+            question, target = normalized.split(marker, 1)
+            return _FaqForm(kind, question.replace("问：", "", 1).strip(), target.strip())
+    if "|" in body:
+        question, answer = body.split("|", 1)
+        return _FaqForm("answer", question.strip(), answer.strip())
+    return _FaqForm("")

@@ -1,0 +1,33 @@
+"""Questions that live data answers better than any regulation: "when is the deadline",
+"what did our unit score". Pure keyword rules; everything else goes to the regulations."""
+
+from __future__ import annotations
+
+import re
+
+DEADLINE, SCORE = "deadline", "score"
+
+_WHEN = re.compile(r"(什么时候|啥时候|何时|哪天|几号|几月几|几点|还有几天|还剩|还有多久|多久|截止(时间|日期)?是|"
+                   r"最后(一天|期限)|最迟|最晚|deadline)", re.I)
+_SUBMIT = re.compile(r"(交|提交|报送|上报|截止|期限)")
+_RULE_WORDS = re.compile(r"(逾期|晚交|迟交|延期|申请|怎么办|怎么处理|后果|扣分|规定|格式|要求)")
+_OWN = re.compile(r"(我们|本单位|我单位|咱们|我们单位|我的|我局|我委|我区)")
+_SCORE = re.compile(r"(得了?多少分|多少分|得分|分数|初步得分|排名|排第几|第几名|等次是|什么等次|评了?什么)")
+
+
+def detect_intent(text: str) -> str | None:
+    """``deadline``, ``score`` or None (a question for the regulations)."""
+    if _OWN.search(text) and _SCORE.search(text):
+        return SCORE
+    if _WHEN.search(text) and _SUBMIT.search(text) and not _RULE_WORDS.search(text):
+        return DEADLINE
+    return None
+
+
+_SMALL_TALK = re.compile(r"^(你好|您好|hi|hello|在吗|在不在|有人吗|谢谢|多谢|感谢|谢了|好的|好|嗯|哦|ok|收到|明白|知道了|再见|拜拜)"
+                         r"[啊呀呢哈！!。.，,~～？?\s]*$", re.I)
+
+
+def is_small_talk(text: str) -> bool:
+    """A greeting or a thank-you, not a question for the regulations."""
+    return bool(_SMALL_TALK.match(text.strip()))
