@@ -151,6 +151,11 @@ class Regulations:
             finally:
                 self._ready = True
 
+    @property
+    def ready(self) -> bool:
+        """The index is built (a question now gets an answer without waiting)."""
+        return self._ready
+
     def _ensure(self) -> None:
         if not self._ready:
             with self._lock:  # blocks while another thread is in start()

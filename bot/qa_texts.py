@@ -35,6 +35,10 @@ def answer(ans: Answer, contact: str) -> str:
     return no_answer(contact)
 
 
+def indexing() -> str:
+    return "⏳ 正在载入考核规定（首次启动约需半分钟），稍后自动回答您的问题……"
+
+
 def no_answer(contact: str) -> str:
     return ("现行规定中没有找到相关条款。\n"
             f"可以换个说法再问，或直接联系考核办（{escape(contact)}）。")

@@ -160,3 +160,32 @@ async def test_faq_answers_forms_and_out_of_scope_examples_from_the_office(bot):
     assert f"例{eid}. 考核组来检查要不要挂欢迎横幅？ → 规定未涉及" in listing["text"]
     await say(api, ADMIN, f"/faq 删除 例{eid}", "已删除")
     msg = await say(api, LIAISON, "/faq", "仅限考核办")
+
+
+async def test_a_question_during_the_first_indexing_is_told_to_wait_then_answered(qa_config, scorer):
+    import time
+
+    from bot.ingest import Services
+
+    with LocalBotApi() as api:
+        cfg = replace(qa_config, api_url=api.api_url, max_messages_per_second=1000)
+        svc = Services(cfg, scorer=scorer)
+        load_folder = svc.qa.load_folder
+
+        def slow_load_folder():
+            time.sleep(1.5)  # as on a first start, when every clause is encoded
+            return load_folder()
+
+        svc.qa.load_folder = slow_load_folder
+        app = build_application(cfg, api.token, services=svc)  # its start-up job indexes
+        app.bot_data[CLOCK_KEY] = lambda: NOW
+        await start_polling(app)
+        try:
+            api.send_text(ADMIN, "违规失职扣分有上限吗？")
+            answer = await api.wait_for_async(
+                lambda a: a["chat_id"] == ADMIN and "依据" in (a.get("text") or ""), timeout=120)
+            texts = [m["text"] for m in api.messages(ADMIN)]
+            assert "正在载入考核规定" in texts[0] and "第二十条" in answer["text"]
+        finally:
+            await stop_polling(app)
+            svc.close()

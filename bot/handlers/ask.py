@@ -41,6 +41,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     if intent is not None:
         await reply(update, await asyncio.to_thread(_live_answer, svc, user_id, intent, now(context)))
         return
+    if not svc.qa.ready:  # the first start encodes every clause: say why the reply takes a while
+        await reply(update, qa_texts.indexing())
     ans = await asyncio.to_thread(svc.qa.answer, question)
     buttons = [[InlineKeyboardButton(qa_texts.related_label(c), callback_data=f"qa:c:{c['id']}")]
                for c in ans.related]
