@@ -99,14 +99,16 @@ class Encoder:
         if todo:
             model = self._get_model()
             keys = list(todo)
+            encoded = {}
             for start in range(0, len(keys), 64):
                 batch = keys[start:start + 64]
                 with self._model_lock:
                     vecs = model.encode([todo[k] for k in batch], kind == QUESTION)
                 for key, vec in zip(batch, vecs, strict=True):
-                    out[key] = np.asarray(vec, dtype=np.float32)
-        with self._cache_lock:
-            self._cache.update(out)
+                    encoded[key] = np.asarray(vec, dtype=np.float32)
+            with self._cache_lock:  # another database in this process may need them too
+                self._cache.update(encoded)
+            out.update(encoded)
         return out
 
 
