@@ -152,7 +152,8 @@ async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT
         await query.edit_message_text(f"已取消，《{file_name}》未载入。")
         return
     await query.answer("正在载入……")
-    await query.edit_message_text(f"⏳ 正在载入《{file_name}》并拆分条款……")
+    what = "读取问题示例" if is_examples_file(file_name) else "拆分条款"
+    await query.edit_message_text(f"⏳ 正在载入《{file_name}》并{what}……")
     try:
         telegram_file = await context.bot.get_file(file_id)
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
