@@ -361,6 +361,7 @@ def _load_scoring(root: _Section) -> ScoringRules:
     evidence_needed = scoring.positive("evidence_needed", int, 2)
     signals_needed = scoring.positive("signals_needed", int, 3)
     match_threshold = scoring.positive("match_threshold", int, 2)
+    signals_per_kind = scoring.positive("signals_per_kind", int, 2)
 
     grades_section = scoring.section("grades")
     grades = []
@@ -384,6 +385,10 @@ def _load_scoring(root: _Section) -> ScoringRules:
             veto_keywords=sec.strings("veto_keywords", "一票否决关键词列表（字符串）", ()),
         )
         sec.finish()
+    social = scoring.section("social", required=False)
+    social_weight = social.share("weight", 0.0)
+    social_name = social.get("name", str, "社会评价部分的名称，如 \"社会评价\"", "社会评价")
+    social.finish()
     scoring.finish()
 
     groups = []
@@ -403,6 +408,10 @@ def _load_scoring(root: _Section) -> ScoringRules:
                 keywords=child.strings("keywords", "关键词列表（至少一个字符串）"),
                 core=child.get("core", bool, "true 或 false", False),
                 categories=child.strings("categories", "单位类别列表", ()),
+                evidence_needed=child.positive("evidence_needed", int, None)
+                if "evidence_needed" in child.data else None,
+                signals_needed=child.positive("signals_needed", int, None)
+                if "signals_needed" in child.data else None,
             ))
             if not children[-1].keywords:
                 raise child.error("keywords", "关键词列表（至少一个字符串）", [])
@@ -416,4 +425,5 @@ def _load_scoring(root: _Section) -> ScoringRules:
         groups=tuple(groups), bonus=addons["bonus"], deduction=addons["deduction"],
         grades=tuple(grades), evidence_needed=evidence_needed,
         signals_needed=signals_needed, match_threshold=match_threshold,
+        signals_per_kind=signals_per_kind, social_weight=social_weight, social_name=social_name,
     )

@@ -13,12 +13,21 @@ from datetime import datetime, timezone
 from bot.config import AppConfig
 from bot.cycle import Cycle
 from bot.qa import Regulations
+from bot.results import Results
 from parsers import ParsedDocument, parse_document
 from scoring.engine import Scorer, SourceParagraph, UnitScore
 from scoring.progress import next_deadline
+from scoring.result import CoverageChange, Result, coverage_change
 from scoring.retrieval import QueryTokenizer
 from storage.files import content_hash
-from storage.store import NewParagraph, NewSubmission, ScoreRecord, Store
+from storage.store import (
+    NewParagraph,
+    NewSubmission,
+    ResultLocked,
+    ScoreRecord,
+    StaleVersion,
+    Store,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,14 @@ class Receipt:
     warnings: tuple[str, ...] = ()  # what the parser could not read (scanned pages, bad fonts)
 
 
+class Refused(Exception):
+    """An action the rules do not allow now; ``reason`` is the Chinese reply."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class IngestOutcome:
     unit: dict
@@ -46,11 +63,32 @@ class IngestOutcome:
     score: UnitScore
     files_counted: int
     evidence_in_file: int | None = None  # evidence paragraphs the new file contributed
+    result: Result | None = None
+    change: CoverageChange | None = None  # against the score before this upload
+    replaced: dict | None = None  # the earlier version this file replaces
 
     @property
     def file_matched_nothing(self) -> bool:
         """The new file holds nothing the indicators recognise (perhaps the wrong file)."""
         return self.evidence_in_file == 0
+
+
+@dataclass(frozen=True)
+class WithdrawOutcome:
+    unit: dict
+    submission: dict
+    result: Result
+    change: CoverageChange
+    files_counted: int
+
+
+@dataclass(frozen=True)
+class RecomputeLine:
+    unit: dict
+    before: dict | None
+    after: dict | None
+    changed_indicators: tuple[tuple[str, float, float], ...] = ()
+    skipped: str | None = None  # why the unit was not recomputed (locked)
 
 
 class Services:
@@ -61,6 +99,7 @@ class Services:
         self.config = config
         self.store = store or Store(config.storage_dir)
         self.scorer = scorer or Scorer(config.scoring)
+        self.results = Results(self.store, config.scoring)
         self.store.sync_units(
             {"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code}
             for u in config.units
@@ -87,16 +126,21 @@ class Services:
         upcoming = next_deadline(self.cycle.progress(unit["id"]))
         return upcoming.deadline.due if upcoming else None
 
-    def _unit_lock(self, unit_id: str) -> threading.Lock:
+    def unit_lock(self, unit_id: str) -> threading.Lock:
+        """The lock that serialises every change to one unit's materials and result."""
         with self._locks_guard:
             return self._unit_locks[unit_id]
 
-    def ingest(self, unit_id: str, telegram_id: int, file_name: str, data: bytes,
-               received_at: datetime | None = None) -> IngestOutcome:
-        """Record one upload for a unit and rescore the unit over all its materials.
+    # ---- uploads and versions ------------------------------------------------------------
 
-        Raises ``parsers.DocumentRejected`` (nothing recorded) for files that cannot be used.
-        Uploading bytes the unit already sent returns the earlier receipt, counted once.
+    def ingest(self, unit_id: str, telegram_id: int, file_name: str, data: bytes,
+               received_at: datetime | None = None, replaces: int | None = None) -> IngestOutcome:
+        """Record one upload for a unit and rescore the unit over all its current materials.
+
+        A file with the name of one of the unit's current files (or ``replaces``, a
+        submission id) is a new version of it: the old version stops counting. Raises
+        ``parsers.DocumentRejected`` or ``Refused`` (nothing recorded) for files that cannot
+        be used. Uploading bytes the unit already has returns the earlier receipt.
         """
         received_at = received_at or datetime.now(timezone.utc)
         unit = self.store.unit(unit_id)
@@ -105,7 +149,9 @@ class Services:
         rule = self.cycle.upload_deadline(unit, received_at)
         deadline = rule.due if rule else None
         sha = content_hash(data)
-        with self._unit_lock(unit_id):
+        with self.unit_lock(unit_id):
+            if self.store.is_locked(unit_id):
+                raise Refused(LOCKED_UPLOAD.format(contact=self.config.contact))
             earlier = self.store.submission_by_hash(unit_id, sha)
             if earlier is not None:
                 score = self.score_unit(unit)
@@ -116,23 +162,30 @@ class Services:
                     received_at=received_at, deadline_at=deadline,
                     late=bool(earlier["late"]), duplicate_of=earlier,
                 )
-                return IngestOutcome(unit, receipt, score, self.store.submission_count(unit_id))
+                return IngestOutcome(unit, receipt, score, self.store.submission_count(unit_id),
+                                     result=self.results.current(unit_id))
 
+            old = self._version_to_replace(unit_id, file_name, replaces)
             parsed = parse_document(data, file_name)
             new_paragraphs = _new_paragraphs(parsed)
-            stored = self._stored_paragraphs(unit_id)
+            stored = self._stored_paragraphs(unit_id, without=old["id"] if old else None)
             incoming = [
                 SourceParagraph(("new", p.seq), p.text, file_name, p.location, p.kind)
                 for p in new_paragraphs
             ]
+            before = self._coverage(unit_id)
             score = self.scorer.score(stored + incoming, unit["category"])
+            record, result = self.results.record(unit_id, score)
             submission = NewSubmission(
                 unit_id=unit_id, telegram_id=telegram_id, file_name=file_name,
                 file_type=parsed.file_type, data=data, pages=parsed.pages,
                 received_at=received_at, deadline_at=deadline, paragraphs=new_paragraphs,
                 deadline_name=rule.name if rule else None,
             )
-            submission_id = self.store.record_submission(submission, score_record(score))
+            try:
+                submission_id = self.store.record_submission(submission, record, replaces=old)
+            except StaleVersion:
+                raise Refused(STALE_VERSION.format(name=old["file_name"])) from None
         receipt = Receipt(
             submission_id=submission_id, file_name=file_name, file_type=parsed.file_type,
             pages=parsed.pages, paragraphs=len(new_paragraphs), chars=parsed.chars,
@@ -144,17 +197,160 @@ class Services:
             if isinstance(ev.paragraph.ref, tuple)
         )
         return IngestOutcome(unit, receipt, score, self.store.submission_count(unit_id),
-                             contributed)
+                             contributed, result, self._change(before, score, result), old)
+
+    def _version_to_replace(self, unit_id: str, file_name: str,
+                            replaces: int | None) -> dict | None:
+        if replaces is None:
+            return self.store.current_version(unit_id, file_name)
+        old = self.store.submission(replaces)
+        if old is None or old["unit_id"] != unit_id or old["replaced_by"] or old["withdrawn_at"]:
+            raise Refused(STALE_VERSION.format(name=old["file_name"] if old else "原文件"))
+        return old
+
+    def withdraw(self, unit_id: str, submission_id: int, actor: int,
+                 at: datetime | None = None) -> WithdrawOutcome:
+        """Withdraw one of the unit's current files before the deadline and rescore the unit."""
+        at = at or datetime.now(timezone.utc)
+        unit = self.store.unit(unit_id)
+        with self.unit_lock(unit_id):
+            row = self.store.submission(submission_id)
+            if row is None or row["unit_id"] != unit_id:
+                raise Refused(NOT_YOUR_FILE)
+            if row["replaced_by"] or row["withdrawn_at"]:
+                raise Refused(ALREADY_GONE.format(name=row["file_name"]))
+            if self.store.is_locked(unit_id):
+                raise Refused(LOCKED_UPLOAD.format(contact=self.config.contact))
+            rule = self.cycle.upload_deadline(unit, at)
+            if rule is not None and at > rule.due:
+                raise Refused(WITHDRAW_LATE.format(name=row["file_name"],
+                                                   contact=self.config.contact))
+            before = self._coverage(unit_id)
+            score = self.scorer.score(self._stored_paragraphs(unit_id, without=submission_id),
+                                      unit["category"])
+            record, result = self.results.record(unit_id, score)
+            if not self.store.withdraw_submission(submission_id, actor, record, at):
+                raise Refused(ALREADY_GONE.format(name=row["file_name"]))
+        return WithdrawOutcome(unit, row, result, self._change(before, score, result),
+                               self.store.submission_count(unit_id))
+
+    def _coverage(self, unit_id: str) -> tuple[dict[str, str], float | None] | None:
+        row = self.store.unit_score(unit_id)
+        if row is None:
+            return None
+        return ({r["indicator_id"]: r["coverage"] for r in self.store.indicator_scores(unit_id)},
+                row["total"])
+
+    @staticmethod
+    def _change(before: tuple[dict[str, str], float | None] | None, score: UnitScore,
+                result: Result) -> CoverageChange:
+        names = {s.indicator.id: s.indicator.name for s in score.indicators}
+        after = {s.indicator.id: s.coverage for s in score.indicators}
+        coverage, total = before if before else ({}, None)
+        return coverage_change(coverage, after, names, total, result.total)
 
     def score_unit(self, unit: dict) -> UnitScore:
-        """The unit's score over its stored materials (recomputed, not cached)."""
+        """The unit's automatic score over its current materials (recomputed, not cached)."""
         return self.scorer.score(self._stored_paragraphs(unit["id"]), unit["category"])
 
-    def _stored_paragraphs(self, unit_id: str) -> list[SourceParagraph]:
+    def _stored_paragraphs(self, unit_id: str, without: int | None = None) -> list[SourceParagraph]:
         return [
             SourceParagraph(row["id"], row["text"], row["file_name"], row["location"], row["kind"])
-            for row in self.store.unit_paragraphs(unit_id)
+            for row in self.store.unit_paragraphs(unit_id, without)
         ]
+
+    # ---- the office: decisions, social evaluation, locking, recomputing ------------------
+
+    def ensure_scored(self, unit: dict) -> None:
+        """Give a unit that has no materials a stored (zero) score the office can adjust."""
+        if self.store.unit_score(unit["id"]) is None:
+            record, _ = self.results.record(unit["id"], self.score_unit(unit))
+            self.store.store_score(unit["id"], record, "system", "score_empty", {})
+
+    def decide(self, unit_id: str, kind: str, target: str | None, value: float, reason: str,
+               actor: int) -> Result:
+        """Record an office decision on a unit's result; return the new result."""
+        unit = self.store.unit(unit_id)
+        with self.unit_lock(unit_id):
+            self.ensure_scored(unit)
+            try:
+                self.store.add_adjustment(unit_id, kind, target, value, reason, actor,
+                                          lambda db: self.results.rewrite(db, unit_id))
+            except ResultLocked:
+                raise Refused(LOCKED_REVIEW.format(unit=unit["name"])) from None
+        return self.results.current(unit_id)
+
+    def revoke(self, unit_id: str, adjustment_id: int, reason: str, actor: int) -> dict | None:
+        """Revoke an office decision; return it (None if there was no such decision)."""
+        unit = self.store.unit(unit_id)
+        with self.unit_lock(unit_id):
+            try:
+                return self.store.revoke_adjustment(unit_id, adjustment_id, reason, actor,
+                                                    lambda db: self.results.rewrite(db, unit_id))
+            except ResultLocked:
+                raise Refused(LOCKED_REVIEW.format(unit=unit["name"])) from None
+
+    def import_social(self, rows: list[tuple[str, float, int | None]], source: str,
+                      actor: int) -> int:
+        """Store social-evaluation scores (unit id, score, respondents) and rescore, all or none."""
+        units = {row[0]: self.store.unit(row[0]) for row in rows}
+        locks = [self.unit_lock(unit_id) for unit_id in sorted(units)]
+        for lock in locks:
+            lock.acquire()
+        try:
+            for unit in units.values():
+                self.ensure_scored(unit)
+            return self.store.import_social(rows, source, actor,
+                                            lambda db, unit_id: self.results.rewrite(db, unit_id))
+        except ResultLocked as exc:
+            raise Refused(LOCKED_SOCIAL.format(unit=units[exc.args[0]]["name"])) from None
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    def recompute(self, actor: object = "recompute", units: list[str] | None = None) -> list[RecomputeLine]:
+        """Rescore every active unit (or ``units``) under the current rules; audit before/after.
+
+        Locked results are left as they are (unlock first to recompute them).
+        """
+        lines = []
+        for unit in self.store.unit_list():
+            if units is not None and unit["id"] not in units:
+                continue
+            unit = self.store.unit(unit["id"])
+            with self.unit_lock(unit["id"]):
+                before = self.store.unit_score(unit["id"])
+                if before is not None and before["locked_at"]:
+                    lines.append(RecomputeLine(unit, before, before, skipped="结果已锁定"))
+                    continue
+                old = {r["indicator_id"]: r["final"] for r in self.store.indicator_scores(unit["id"])}
+                record, result = self.results.record(unit["id"], self.score_unit(unit))
+                changed = tuple(
+                    (item.auto.name, old.get(item.auto.id, 0.0) or 0.0, item.final)
+                    for item in result.indicators
+                    if round((old.get(item.auto.id) or 0.0) - item.final, 2) != 0)
+                self.store.store_score(unit["id"], record, actor, "recompute", {
+                    "rules_hash": self.config.scoring.fingerprint(),
+                    "indicators": [list(c) for c in changed]})
+                lines.append(RecomputeLine(unit, before, self.store.unit_score(unit["id"]), changed))
+        return lines
+
+    def stale_units(self) -> list[str]:
+        """Units whose stored score was computed under other rules than the current ones."""
+        current = self.config.scoring.fingerprint()
+        return [row["unit_id"] for row in self.store.score_hashes()
+                if row["rules_hash"] != current and not row["locked_at"]]
+
+
+LOCKED_UPLOAD = ("本单位的考核结果已由考核办锁定，不能再提交、替换或撤回材料。"
+                 "如确需更正，请联系考核办（{contact}）。")
+LOCKED_REVIEW = "{unit}的考核结果已锁定。如需修改，请先发送 /review {unit} 解锁 理由。"
+LOCKED_SOCIAL = "{unit}的考核结果已锁定，本次导入没有保存任何数据。请先解锁该单位，或从表中删去该单位后重新导入。"
+STALE_VERSION = "《{name}》已被替换或撤回，请发送 /files 查看本单位当前的材料后重试。"
+NOT_YOUR_FILE = "没有找到这份文件，请发送 /files 查看本单位当前的材料。"
+ALREADY_GONE = "《{name}》已经被替换或撤回了，无需再撤回。发送 /files 可查看当前材料。"
+WITHDRAW_LATE = ("已过提交截止时间，不能再撤回《{name}》（截止后的材料已进入审核）。"
+                 "可以上传新版本（会标记为逾期），或联系考核办（{contact}）。")
 
 
 def _new_paragraphs(parsed: ParsedDocument) -> list[NewParagraph]:
@@ -173,6 +369,9 @@ def score_record(score: UnitScore) -> ScoreRecord:
         "effect_total": score.effect_total, "bonus": score.bonus,
         "deduction": score.deduction, "vetoed": int(score.vetoed),
         "paragraphs_considered": score.paragraphs_considered,
+        "auto_total": score.total, "auto_bonus": score.bonus,
+        "auto_deduction": score.deduction, "auto_vetoed": int(score.vetoed),
+        "indicator_total": round(score.base_total + score.effect_total, 2),
     }
     indicators = []
     evidence = []
@@ -181,7 +380,7 @@ def score_record(score: UnitScore) -> ScoreRecord:
         indicators.append({
             "indicator_id": ind.id, "indicator_name": ind.name, "coverage": item.coverage,
             "base": item.base, "effect": item.effect, "evidence_count": len(item.evidence),
-            "gaps": "；".join(item.gaps),
+            "gaps": "；".join(item.gaps), "final": item.total,
         })
         for rank, ev in enumerate(item.evidence, start=1):
             evidence.append({

@@ -238,21 +238,16 @@ def _names_with(rows: Iterable[Mapping[str, Any]], coverage: str) -> list[str]:
 
 def file_lines(submissions: Sequence[Mapping[str, Any]], progress: Sequence[UnitProgress],
                tz: ZoneInfo, shown: int) -> list[str]:
-    """The unit's files, newest ``shown`` of them: name, version, type, time, on time or late.
+    """The unit's current files, newest ``shown`` of them: name, version, type, time, on time or late.
 
     On time / late is judged against the deadline the file counted for, as it stands now
     (an extension granted later makes an earlier upload on time).
     """
     rules = {p.deadline.name: p.deadline for p in progress}
-    totals: dict[str, int] = {}
-    for sub in submissions:
-        totals[sub["file_name"]] = totals.get(sub["file_name"], 0) + 1
-    seen: dict[str, int] = {}
     lines = []
     for number, sub in enumerate(submissions, 1):
         name = sub["file_name"]
-        seen[name] = seen.get(name, 0) + 1
-        version = f" 第{seen[name]}版" if totals[name] > 1 else ""
+        version = f" 第{sub['version']}版" if (sub.get("version") or 1) > 1 else ""
         received = _utc(sub["received_at"])
         rule = rules.get(sub.get("deadline_name") or "")
         if rule is not None and received is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -18,6 +19,8 @@ class Indicator:
     keywords: tuple[str, ...]
     core: bool = False
     categories: tuple[str, ...] = ()  # empty: applies to every unit category
+    evidence_needed: int | None = None  # None: the rules' default
+    signals_needed: int | None = None
 
     @property
     def base_points(self) -> float:
@@ -66,6 +69,23 @@ class ScoringRules:
     signals_needed: int = 3
     match_threshold: int = 2
     failing_grade: str = "不合格"
+    # Outcome signals of one kind counted per indicator (ten percentages are not ten results).
+    signals_per_kind: int = 2
+    # 社会评价: its share of the total (0 = not used) and the name the office uses for it.
+    social_weight: float = 0.0
+    social_name: str = "社会评价"
+
+    def fingerprint(self) -> str:
+        """Differs whenever anything that changes a score differs (stored with each score)."""
+        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()[:16]
+
+    def evidence_needed_for(self, ind: Indicator) -> int:
+        """Distinct evidence paragraphs needed for the indicator's full base points."""
+        return ind.evidence_needed or self.evidence_needed
+
+    def signals_needed_for(self, ind: Indicator) -> int:
+        """Distinct outcome signals needed for the indicator's full effect points."""
+        return ind.signals_needed or self.signals_needed
 
     def indicators_for(self, category: str) -> tuple[Indicator, ...]:
         """The leaf indicators a unit of ``category`` is assessed on, in tree order."""

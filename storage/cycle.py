@@ -108,16 +108,18 @@ class CycleStore:
 
     def submission_summary(self, unit_id: str | None = None) -> list[dict[str, Any]]:
         """First and last receipt time and file count per unit and deadline."""
-        where, params = ("where unit_id = ?", [unit_id]) if unit_id else ("", [])
+        # Withdrawn files do not count; a replaced version still shows when the unit submitted.
+        where, params = (("where withdrawn_at is null and unit_id = ?", [unit_id]) if unit_id
+                         else ("where withdrawn_at is null", []))
         return self._rows(
             f"""select unit_id, deadline_name, min(received_at) as first_at,
-                       max(received_at) as last_at, count(*) as files
+                       max(received_at) as last_at, sum(replaced_by is null) as files
                 from submissions {where} group by unit_id, deadline_name""", params)
 
     def has_submitted(self, unit_id: str, deadline_name: str) -> bool:
         """Whether the unit has any file recorded against deadline ``deadline_name``."""
         return self._row("select 1 as x from submissions where unit_id = ? and deadline_name = ? "
-                         "limit 1", [unit_id, deadline_name]) is not None
+                         "and withdrawn_at is null limit 1", [unit_id, deadline_name]) is not None
 
     def unit_list(self) -> list[dict[str, Any]]:
         """Active units: id, name, category (config order)."""

@@ -145,3 +145,43 @@ def m003_regulations(db: Database) -> None:
     # Sentence vectors of stored texts (clauses, question forms, out-of-scope examples),
     # addressed by model and text, so a restart or a new version re-encodes nothing it knows.
     db["text_vectors"].create({"model": str, "key": str, "vector": bytes}, pk=("model", "key"))
+
+
+@migrations()
+def m004_results(db: Database) -> None:
+    """File versions and withdrawals, the office's decisions, 社会评价 scores, locked results."""
+    for column, kind in (("version", int), ("replaces", int), ("replaced_by", int),
+                         ("withdrawn_at", str), ("withdrawn_by", str)):
+        db["submissions"].add_column(column, kind)
+    db.execute("update submissions set version = 1 where version is null")
+    # The same bytes may come back as a new version after a withdrawal: unique only among
+    # the unit's current files.
+    db.execute("drop index if exists idx_submissions_unit_id_sha256")
+    db.execute("""create unique index idx_submissions_current_sha256 on submissions (unit_id, sha256)
+                  where replaced_by is null and withdrawn_at is null""")
+    # unit_scores holds the result (office decisions and social evaluation included); the
+    # automatic numbers are kept beside it so either can be shown and recomposed.
+    for column, kind in (("auto_total", float), ("auto_bonus", float), ("auto_deduction", float),
+                         ("auto_vetoed", int), ("indicator_total", float), ("social", float),
+                         ("social_weight", float), ("decisions", int), ("rules_hash", str),
+                         ("locked_at", str), ("locked_by", str)):
+        db["unit_scores"].add_column(column, kind)
+    db.execute("""update unit_scores set auto_total = total, auto_bonus = bonus,
+                  auto_deduction = deduction, auto_vetoed = vetoed,
+                  indicator_total = round(base_total + effect_total, 2), decisions = 0""")
+    for column, kind in (("final", float), ("decided_by", str), ("reason", str)):
+        db["indicator_scores"].add_column(column, kind)
+    db.execute("update indicator_scores set final = round(base + effect, 2)")
+    db["adjustments"].create(
+        {"id": int, "unit_id": str, "kind": str, "target": str, "value": float, "reason": str,
+         "created_by": str, "created_at": str, "revoked_at": str, "revoked_by": str,
+         "revoke_reason": str},
+        pk="id", not_null={"unit_id", "kind", "value", "reason", "created_at"},
+        foreign_keys=[("unit_id", "units", "id")],
+    )
+    db["adjustments"].create_index(["unit_id"])
+    db["social_scores"].create(
+        {"unit_id": str, "score": float, "respondents": int, "source": str, "imported_by": str,
+         "imported_at": str},
+        pk="unit_id", not_null={"score", "imported_at"}, foreign_keys=[("unit_id", "units", "id")],
+    )

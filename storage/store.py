@@ -23,9 +23,17 @@ from storage.cycle import CycleStore
 from storage.files import FileStore
 from storage.migrations import migrations
 from storage.regulations import RegulationStore
+from storage.results import ResultLocked, ResultStore
 
 DB_NAME = "kaohe.db"
-__all__ = ["Store", "NewSubmission", "NewParagraph", "ScoreRecord", "utc_iso", "parse_utc"]
+# A submission that counts: not replaced by a newer version, not withdrawn.
+ACTIVE = "replaced_by is null and withdrawn_at is null"
+__all__ = ["Store", "NewSubmission", "NewParagraph", "ScoreRecord", "StaleVersion", "ResultLocked", "utc_iso",
+           "parse_utc"]
+
+
+class StaleVersion(Exception):
+    """The submission a new version was to replace was replaced or withdrawn meanwhile."""
 
 
 @dataclass
@@ -65,7 +73,7 @@ class NewSubmission:
         return self.deadline_at is not None and self.received_at > self.deadline_at
 
 
-class Store(CycleStore, RegulationStore):
+class Store(CycleStore, RegulationStore, ResultStore):
     """The project's SQLite database plus its file store."""
 
     def __init__(self, directory: Path | str):
@@ -187,34 +195,53 @@ class Store(CycleStore, RegulationStore):
     # ---- submissions -----------------------------------------------------------------
 
     def submission_by_hash(self, unit_id: str, sha256: str) -> dict[str, Any] | None:
-        """The unit's earlier submission of exactly these bytes, if any."""
+        """The unit's current (not replaced, not withdrawn) submission of exactly these bytes."""
         return self._row(
-            "select * from submissions where unit_id = ? and sha256 = ?", [unit_id, sha256]
-        )
+            f"select * from submissions where unit_id = ? and sha256 = ? and {ACTIVE}",
+            [unit_id, sha256])
 
-    def submissions(self, unit_id: str) -> list[dict[str, Any]]:
-        """A unit's submissions, oldest first."""
-        return self._rows("select * from submissions where unit_id = ? order by id", [unit_id])
+    def submissions(self, unit_id: str, include_history: bool = False) -> list[dict[str, Any]]:
+        """A unit's current submissions (or every version and withdrawal), oldest first."""
+        where = "" if include_history else f" and {ACTIVE}"
+        return self._rows(f"select * from submissions where unit_id = ?{where} order by id",
+                          [unit_id])
+
+    def submission(self, submission_id: int) -> dict[str, Any] | None:
+        """One submission by id."""
+        return self._row("select * from submissions where id = ?", [submission_id])
+
+    def current_version(self, unit_id: str, file_name: str) -> dict[str, Any] | None:
+        """The unit's current submission with this file name (case and spaces ignored)."""
+        return self._row(
+            f"""select * from submissions where unit_id = ? and {ACTIVE}
+                and lower(trim(file_name)) = lower(trim(?)) order by id desc limit 1""",
+            [unit_id, file_name])
 
     def submission_count(self, unit_id: str) -> int:
-        """How many files a unit has submitted."""
+        """How many files a unit currently has (replaced and withdrawn ones not counted)."""
         with self._lock:
-            return self.db["submissions"].count_where("unit_id = ?", [unit_id])
+            return self.db["submissions"].count_where(f"unit_id = ? and {ACTIVE}", [unit_id])
 
-    def unit_paragraphs(self, unit_id: str) -> list[dict[str, Any]]:
-        """Every stored paragraph of a unit's materials, file by file in reading order."""
+    def unit_paragraphs(self, unit_id: str, without: int | None = None) -> list[dict[str, Any]]:
+        """Every paragraph of a unit's current materials, file by file in reading order.
+
+        ``without``: leave out that submission (the one a new version is about to replace).
+        """
         return self._rows(
             """select p.id, p.kind, p.location, p.text, s.file_name, s.id as submission_id
                from paragraphs p join submissions s on s.id = p.submission_id
-               where s.unit_id = ? order by s.id, p.seq""",
-            [unit_id],
+               where s.unit_id = ? and s.replaced_by is null and s.withdrawn_at is null
+                 and s.id != ? order by s.id, p.seq""",
+            [unit_id, without or -1],
         )
 
-    def record_submission(self, sub: NewSubmission, score: ScoreRecord) -> int:
+    def record_submission(self, sub: NewSubmission, score: ScoreRecord,
+                          replaces: dict[str, Any] | None = None) -> int:
         """Store the file, the submission, its paragraphs and the unit's new score at once.
 
-        Either everything is written or nothing is (a file written for a failed record is
-        removed again). Returns the new submission id.
+        ``replaces``: the current submission this one is a new version of. Either everything
+        is written or nothing is (a file written for a failed record is removed again).
+        Returns the new submission id.
         """
         sha, new_file = self.files.put(sub.data)
         try:
@@ -231,7 +258,16 @@ class Store(CycleStore, RegulationStore):
                     "received_at": utc_iso(sub.received_at),
                     "deadline_at": utc_iso(sub.deadline_at) if sub.deadline_at else None,
                     "late": int(sub.late), "deadline_name": sub.deadline_name,
+                    "version": (replaces["version"] or 1) + 1 if replaces else 1,
+                    "replaces": replaces["id"] if replaces else None,
                 }).last_pk
+                if replaces:
+                    changed = db.execute(
+                        f"update submissions set replaced_by = ? where id = ? and {ACTIVE}",
+                        [submission_id, replaces["id"]]).rowcount
+                    if not changed:
+                        raise StaleVersion(replaces["file_name"])
+                self._refuse_if_locked(db, sub.unit_id)
                 db["paragraphs"].insert_all(
                     ({"submission_id": submission_id, "seq": p.seq, "kind": p.kind,
                       "page": p.page, "idx": p.idx, "location": p.location, "text": p.text}
@@ -240,10 +276,14 @@ class Store(CycleStore, RegulationStore):
                 )
                 new_ids = {row["seq"]: row["id"] for row in db.query(
                     "select id, seq from paragraphs where submission_id = ?", [submission_id])}
+                before = self._score_row(db, sub.unit_id)
                 self._write_score(db, sub.unit_id, score, new_ids)
                 self._audit(db, sub.telegram_id, "submit", sub.unit_id, {
                     "submission_id": submission_id, "file_name": sub.file_name,
-                    "sha256": sha, "late": sub.late, "total": score.unit.get("total"),
+                    "sha256": sha, "late": sub.late,
+                    "replaces": replaces["id"] if replaces else None,
+                    "version": (replaces["version"] or 1) + 1 if replaces else 1,
+                    "before": before, "total": score.unit.get("total"),
                     "grade": score.unit.get("grade"),
                 })
         except BaseException:
@@ -251,6 +291,31 @@ class Store(CycleStore, RegulationStore):
                 self.files.remove(sha)
             raise
         return submission_id
+
+    def withdraw_submission(self, submission_id: int, actor: object, score: ScoreRecord,
+                            at: datetime | None = None) -> bool:
+        """Withdraw a current submission and store the unit's new score; False if not current."""
+        with self.transaction() as db:
+            row = db["submissions"].get(submission_id)
+            self._refuse_if_locked(db, row["unit_id"])
+            changed = db.execute(
+                f"update submissions set withdrawn_at = ?, withdrawn_by = ? where id = ? and {ACTIVE}",
+                [utc_iso(at), str(actor), submission_id]).rowcount
+            if not changed:
+                return False
+            before = self._score_row(db, row["unit_id"])
+            self._write_score(db, row["unit_id"], score, {})
+            self._audit(db, actor, "withdraw", row["unit_id"], {
+                "submission_id": submission_id, "file_name": row["file_name"],
+                "version": row["version"], "before": before, "total": score.unit.get("total"),
+                "grade": score.unit.get("grade")})
+        return True
+
+    @staticmethod
+    def _score_row(db: Database, unit_id: str) -> dict[str, Any] | None:
+        """The stored total and grade (for the audit log's before/after)."""
+        rows = list(db.query("select total, grade from unit_scores where unit_id = ?", [unit_id]))
+        return rows[0] if rows else None
 
     def _write_score(self, db: Database, unit_id: str, score: ScoreRecord,
                      new_ids: dict[int, int]) -> None:

@@ -166,9 +166,10 @@ async def test_repeated_file_names_are_versions(chat):
     chat.clock = BEFORE_DEADLINE + timedelta(days=1)
     await chat.upload(LIAISON, "自查报告.docx", small_docx("修订稿：立项督查事项12项全部办结，台账销号。"))
     reply = await chat.send(LIAISON, "/status")
-    assert "1. 《自查报告.docx》 第1版 · Word 文档 · 2026年11月24日 10:00 接收" in reply
-    assert "2. 《自查报告.docx》 第2版 · Word 文档 · 2026年11月25日 10:00 接收" in reply
-    assert "已提交材料（2 份）" in reply
+    # The second upload of the same name replaces the first: only the current version counts.
+    assert "1. 《自查报告.docx》 第2版 · Word 文档 · 2026年11月25日 10:00 接收" in reply
+    assert "第1版" not in reply
+    assert "已提交材料（1 份）" in reply
 
 
 async def test_late_upload_shows_overdue(chat):
@@ -576,16 +577,17 @@ async def test_names_with_html_characters_and_many_files_stay_valid(config, scor
         svc.store.bind_liaison(LIAISON, "<b>王</b>&", None, "odd")
         for i in range(17):
             received = BEFORE_DEADLINE + timedelta(hours=i)
-            svc.ingest("odd", LIAISON, "报告<1>&.docx", small_docx(f"第{i}稿：立项督查事项{i}项，已办结销号。"),
-                       received)
+            svc.ingest("odd", LIAISON, f"报告<{i % 16}>&.docx",
+                       small_docx(f"第{i}稿：立项督查事项{i}项，已办结销号。"), received)
         status = await chat.send(LIAISON, "/status")
         assert "<b>A&amp;B&lt;测试&gt;局</b>" in status
-        assert "（共 17 份，以下为最近 15 份）" in status and "17. 《报告&lt;1&gt;&amp;.docx》 第17版" in status
-        assert "\n2. 《" not in status and "\n3. 《报告" in status
+        # 17 uploads, the last a new version of the first: 16 current files.
+        assert "（共 16 份，以下为最近 15 份）" in status and "16. 《报告&lt;0&gt;&amp;.docx》 第2版" in status
+        assert "\n1. 《" not in status and "\n2. 《报告" in status
         assert "A&B<测试>局" in rendered(status)
         card = await chat.command(ADMIN, "/unit odd")
         assert "联络员：&lt;b&gt;王&lt;/b&gt;&amp;" in card["text"]
-        assert "（共 17 份，以下为最近 10 份）" in card["text"]
+        assert "（共 16 份，以下为最近 10 份）" in card["text"]
         rendered(card["text"])
         summary = await chat.command(ADMIN, "/overview")
         rendered(summary["text"])

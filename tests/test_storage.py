@@ -35,14 +35,16 @@ def submission(data=b"%PDF-1.7 bytes", unit_id="sfj", deadline=NOW + timedelta(d
 
 
 def score(evidence_ref=("new", 1)):
+    evidence = [] if evidence_ref is None else [
+        {"indicator_id": "lxdc", "kind": "base", "paragraph_ref": evidence_ref,
+         "snippet": "立项督查事项12项", "rank": 1, "detail": "立项督查"}]
     return ScoreRecord(
         unit={"total": 40.0, "full_marks": 100.0, "percent": 40.0, "grade": "不合格",
               "base_total": 30.0, "effect_total": 10.0, "bonus": 0.0, "deduction": 0.0,
               "vetoed": 0, "paragraphs_considered": 2},
         indicators=[{"indicator_id": "lxdc", "indicator_name": "立项督查", "coverage": "covered",
                      "base": 15.0, "effect": 10.0, "evidence_count": 1, "gaps": ""}],
-        evidence=[{"indicator_id": "lxdc", "kind": "base", "paragraph_ref": evidence_ref,
-                   "snippet": "立项督查事项12项", "rank": 1, "detail": "立项督查"}],
+        evidence=evidence,
     )
 
 
@@ -102,8 +104,13 @@ def test_failed_record_leaves_nothing_behind(store):
 
 
 def test_same_bytes_twice_for_one_unit_is_refused_by_the_schema(store):
-    store.record_submission(submission(), score())
+    first = store.record_submission(submission(), score())
     with pytest.raises(sqlite3.IntegrityError):
         store.record_submission(submission(), score())
     assert len(store.submissions("sfj")) == 1
     assert store.files.read(store.submissions("sfj")[0]["sha256"])  # the first copy survives
+    # Once withdrawn, the same bytes may come back as a new submission.
+    assert store.withdraw_submission(first, 5, score(evidence_ref=None))
+    store.record_submission(submission(), score())
+    assert len(store.submissions("sfj")) == 1
+    assert len(store.submissions("sfj", include_history=True)) == 2

@@ -1,0 +1,96 @@
+"""Results: the automatic score composed with the office's decisions and the social evaluation.
+
+The glue between ``scoring.result`` (pure rules) and the store. Every stored score goes
+through here, so what the liaison sees, what the office reviews and what is exported is
+one number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scoring.engine import UnitScore
+from scoring.result import AutoIndicator, Decision, Result, compose
+from scoring.rules import ScoringRules
+from storage.results import stored_score, write_result
+from storage.store import ScoreRecord, Store
+
+
+def decisions_from(rows: list[dict[str, Any]]) -> list[Decision]:
+    """Adjustment rows as ``Decision`` values."""
+    return [Decision(id=r["id"], kind=r["kind"], value=r["value"], reason=r["reason"],
+                     target=r["target"], by=r["created_by"], at=r["created_at"]) for r in rows]
+
+
+def result_fields(result: Result, rules: ScoringRules) -> dict[str, Any]:
+    """The unit_scores columns a result sets (besides the automatic ones)."""
+    return {
+        "total": result.total, "percent": result.percent, "grade": result.grade,
+        "full_marks": result.full_marks, "bonus": result.bonus, "deduction": result.deduction,
+        "vetoed": int(result.vetoed), "indicator_total": result.indicator_total,
+        "social": result.social, "social_weight": result.social_weight,
+        "decisions": result.decisions, "rules_hash": rules.fingerprint(),
+    }
+
+
+def result_from_rows(unit_row: dict[str, Any], indicator_rows: list[dict[str, Any]],
+                     decision_rows: list[dict[str, Any]], social_row: dict[str, Any] | None,
+                     rules: ScoringRules) -> Result:
+    """Recompose a result from stored rows (automatic numbers, decisions, social score)."""
+    points = {ind.id: ind.points for ind in rules.all_indicators()}
+    autos = [AutoIndicator(r["indicator_id"], r["indicator_name"],
+                           points.get(r["indicator_id"], r["base"] + r["effect"]),
+                           r["base"], r["effect"]) for r in indicator_rows]
+    return compose(autos, unit_row.get("auto_bonus") or 0.0, unit_row.get("auto_deduction") or 0.0,
+                   bool(unit_row.get("auto_vetoed")), decisions_from(decision_rows),
+                   social_row["score"] if social_row else None, rules)
+
+
+class Results:
+    """Composes and stores results for one store under one set of rules."""
+
+    def __init__(self, store: Store, rules: ScoringRules):
+        self.store = store
+        self.rules = rules
+
+    def compose(self, unit_id: str, score: UnitScore) -> Result:
+        """``score`` (automatic) combined with the unit's current decisions and social score."""
+        autos = [AutoIndicator(s.indicator.id, s.indicator.name, s.indicator.points, s.base,
+                               s.effect) for s in score.indicators]
+        social = self.store.social_score(unit_id)
+        return compose(autos, score.bonus, score.deduction, score.vetoed,
+                       decisions_from(self.store.adjustments(unit_id)),
+                       social["score"] if social else None, self.rules)
+
+    def record(self, unit_id: str, score: UnitScore) -> tuple[ScoreRecord, Result]:
+        """The rows to store for a new automatic score, and the composed result."""
+        from bot.ingest import score_record  # imported here: bot.ingest imports this module
+
+        result = self.compose(unit_id, score)
+        record = score_record(score)
+        record.unit.update(result_fields(result, self.rules))
+        finals = {item.auto.id: item for item in result.indicators}
+        for row in record.indicators:
+            item = finals[row["indicator_id"]]
+            row["final"] = item.final
+            row["decided_by"] = item.decision.by if item.decision else None
+            row["reason"] = item.decision.reason if item.decision else None
+        return record, result
+
+    def rewrite(self, db: Any, unit_id: str) -> dict[str, Any]:
+        """Inside a transaction: recompose the unit's stored result; return the new score row."""
+        unit_row, indicators, decisions, social = stored_score(db, unit_id)
+        result = result_from_rows(unit_row, indicators, decisions, social, self.rules)
+        finals = {item.auto.id: (item.final, item.decision.by if item.decision else None,
+                                 item.decision.reason if item.decision else None)
+                  for item in result.indicators}
+        return write_result(db, unit_id, result_fields(result, self.rules), finals)
+
+    def current(self, unit_id: str) -> Result | None:
+        """The unit's stored result, recomposed (None before anything was scored)."""
+        unit_row = self.store.unit_score(unit_id)
+        if unit_row is None:
+            return None
+        return result_from_rows(unit_row, self.store.indicator_scores(unit_id),
+                                self.store.adjustments(unit_id),
+                                self.store.social_score(unit_id), self.rules)
