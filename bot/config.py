@@ -362,6 +362,12 @@ def _load_scoring(root: _Section) -> ScoringRules:
     signals_needed = scoring.positive("signals_needed", int, 3)
     match_threshold = scoring.positive("match_threshold", int, 2)
     signals_per_kind = scoring.positive("signals_per_kind", int, 2)
+    share_of_best = scoring.share("share_of_best", 0.5)
+    max_indicators = scoring.positive("max_indicators_per_paragraph", int, 3)
+    not_evidence_cues = scoring.strings("not_evidence_cues", "不作为证据的句子提示词列表（字符串）", ())
+    outcome_words = scoring.strings("outcome_words", "表示成效的词语列表（字符串）", ())
+    not_evidence_headings = scoring.strings("not_evidence_headings",
+                                            "其下段落不作为证据的标题提示词列表（字符串）", ())
 
     grades_section = scoring.section("grades")
     grades = []
@@ -408,6 +414,8 @@ def _load_scoring(root: _Section) -> ScoringRules:
                 keywords=child.strings("keywords", "关键词列表（至少一个字符串）"),
                 core=child.get("core", bool, "true 或 false", False),
                 categories=child.strings("categories", "单位类别列表", ()),
+                strong_keywords=child.strings("strong_keywords", "强关键词列表（字符串）", ()),
+                residual=child.get("residual", bool, "true 或 false", False),
                 evidence_needed=child.positive("evidence_needed", int, None)
                 if "evidence_needed" in child.data else None,
                 signals_needed=child.positive("signals_needed", int, None)
@@ -426,4 +434,7 @@ def _load_scoring(root: _Section) -> ScoringRules:
         grades=tuple(grades), evidence_needed=evidence_needed,
         signals_needed=signals_needed, match_threshold=match_threshold,
         signals_per_kind=signals_per_kind, social_weight=social_weight, social_name=social_name,
+        share_of_best=share_of_best, not_evidence_cues=not_evidence_cues,
+        max_indicators_per_paragraph=max_indicators,
+        not_evidence_headings=not_evidence_headings, outcome_words=outcome_words,
     )

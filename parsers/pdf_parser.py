@@ -36,7 +36,15 @@ from .model import (
     Paragraph,
     ParsedDocument,
 )
-from .normalize import is_page_number, join_broken_lines, join_pair, normalize_text, typical_width
+from .normalize import (
+    ends_sentence,
+    is_page_number,
+    join_broken_lines,
+    join_pair,
+    normalize_text,
+    starts_with_marker,
+    typical_width,
+)
 
 ENCRYPTED_REASON = "这个 PDF 设置了密码，无法读取。请去掉密码（在 PDF 阅读器/WPS 中取消加密，或从原文档重新导出不加密的 PDF）后重新上传。"
 CORRUPT_REASON = "PDF 文件已损坏，无法读取。请从原文档重新导出 PDF（或重新下载原文件）后再上传。"
@@ -109,6 +117,12 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber) -> ParsedDocument:
         texts = _page_paragraphs(raw_text, n_paths, number - 1, plumber, warnings)
         if not texts and n_images:
             textless_image_pages.append(number)
+        if texts and paragraphs and _continues_from_last_page(paragraphs[-1], *texts[0]):
+            # A paragraph broken by the page end: it stays where it began.
+            last = paragraphs[-1]
+            paragraphs[-1] = Paragraph(text=join_pair(last.text, texts[0][1]), kind=last.kind,
+                                       page=last.page, index=last.index)
+            texts = texts[1:]
         for index, (kind, text) in enumerate(texts, 1):
             paragraphs.append(Paragraph(text=text, kind=kind, page=number, index=index))
     if not paragraphs:
@@ -122,6 +136,20 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber) -> ParsedDocument:
     return ParsedDocument(
         file_type="pdf", paragraphs=tuple(paragraphs), pages=n_pages, warnings=tuple(warnings)
     )
+
+
+_CONTINUATION = set("，,、；;：:。.）)》」』”")
+PAGE_JOIN_MIN_CHARS = 30  # a shorter last line (a title, a signature) is not broken text
+
+
+def _continues_from_last_page(last: Paragraph, kind: str, text: str) -> bool:
+    """Whether a page's first paragraph is the rest of the previous page's last one."""
+    if last.kind != "text" or kind != "text" or not text:
+        return False
+    if text[0] in _CONTINUATION:
+        return True
+    return (len(last.text) >= PAGE_JOIN_MIN_CHARS and not ends_sentence(last.text)
+            and not starts_with_marker(text))
 
 
 def _read_page(pdf: pdfium.PdfDocument, i: int) -> tuple[str, int, int]:

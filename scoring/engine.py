@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,6 +26,22 @@ COVERAGE_LABELS = {COVERED: "已覆盖", THIN: "材料较少", MISSING: "缺失"
 MIN_EVIDENCE_CHARS = 12  # shorter blocks (titles, table headers) are context, not evidence
 TOKEN_CACHE_SIZE = 50_000  # paragraphs; about 40 MB at most
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+HEADING_MAX_CHARS = 30
+_OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]\s*\D|第[一二三四五六七八九十]+[章节部分])")
+_SENTENCE_PUNCT = re.compile(r"[。；;，,：:！？]")
+_FULL_SENTENCE = re.compile(r"(?<=[。！!？?])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# List markers and filler that carry no content of their own (一是、（二）、第三、等).
+_LIST_MARKERS = re.compile(r"[一二三四五六七八九十]是|第[一二三四五六七八九十]|[（(][一二三四五六七八九十\d]+[)）]|以及|和|与|及|等|方面|工作")
+# A paragraph of at least this many Chinese characters of which less than this share is
+# left once the configured keywords and list filler are removed is a keyword list.
+KEYWORD_LIST_MIN_CHARS = 8
+# Near copies: trigram Jaccard similarity at or above this, for paragraphs this long; a
+# trigram shared by more paragraphs than the cap stops being indexed (too common to tell).
+NEAR_DUPLICATE = 0.7
+NEAR_DUPLICATE_MIN_CHARS = 20
+NEAR_DUPLICATE_POSTINGS = 200
+KEYWORD_LIST_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -140,12 +157,15 @@ class Scorer:
     def __init__(self, rules: ScoringRules):
         self.rules = rules
         self._jieba = jieba.Tokenizer()
-        words = {w for ind in rules.all_indicators() for w in ind.keywords}
+        words = {w for ind in rules.all_indicators() for w in ind.all_keywords}
         words |= set(rules.bonus.keywords) | set(rules.deduction.keywords)
         words |= set(rules.deduction.veto_keywords)
         for word in sorted(words):
             self._jieba.add_word(word, freq=200000)
         self._jieba.initialize()
+        indicator_words = sorted({w for ind in rules.all_indicators() for w in ind.all_keywords},
+                                 key=len, reverse=True)
+        self._keyword_pattern = re.compile("|".join(map(re.escape, indicator_words)) or "(?!)")
         # A unit is rescored over all its materials at each upload: segment each text once.
         self.tokens = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._segment)
 
@@ -159,25 +179,32 @@ class Scorer:
         indicators = rules.indicators_for(category)
         unique, duplicates = _dedupe(paragraphs)
         evidence: dict[str, list[Evidence]] = {ind.id: [] for ind in indicators}
-        context: dict[str, set[str]] = {}
+        context: set[str] = set()
         current_file = None
+        residual = next((ind for ind in indicators if ind.residual), None)
+        listed = 0
+        skip_section = False  # under a heading such as 存在的问题 or 下一步打算
         for para in unique:
             if para.file_name != current_file:
-                current_file, context = para.file_name, {}
-            words = self.tokens(para.text)
-            if para.kind == "heading":
-                context = {ind.id: set() for ind in indicators if _heading_names(para.text, ind, words)}
+                current_file, context, skip_section = para.file_name, set(), False
+            if para.kind == "heading" or (para.kind == "text" and looks_like_heading(para.text)):
+                # (PDF has no heading styles: an outline-numbered short line is one too.)
+                words = self.tokens(para.text)
+                context = {ind.id for ind in indicators if _heading_names(para.text, ind, words)}
+                skip_section = any(cue in para.text for cue in rules.not_evidence_headings)
+                continue
+            if skip_section:
                 continue
             if len(fingerprint(para.text)) < MIN_EVIDENCE_CHARS and para.kind != "table":
                 continue
-            signals = tuple(find_signals(para.text))
-            for ind in indicators:
-                hits = tuple(w for w in ind.keywords if w in words)
-                strength = len(hits) + (1 if ind.id in context else 0)
-                if ind.name in para.text:
-                    strength += 1
-                if hits and strength >= rules.match_threshold:
-                    evidence[ind.id].append(Evidence(para, hits, signals, strength))
+            text = self._evidence_text(para.text)
+            if not text:
+                continue  # plans, problems, the opening: not evidence of work done
+            if self._is_keyword_list(text):
+                listed += 1
+                continue
+            for ind_id, item in self._match(para, text, context, indicators, residual).items():
+                evidence[ind_id].append(item)
 
         scores = tuple(self._score_indicator(ind, evidence[ind.id]) for ind in indicators)
         bonus_items = self._addon_items(unique, rules.bonus.keywords, min_hits=2)
@@ -198,25 +225,79 @@ class Scorer:
             duplicates_ignored=duplicates,
         )
 
+    def _evidence_text(self, text: str) -> str:
+        """``text`` without the sentences that are not evidence (plans, problems, openings);
+        a sentence runs to its full stop, so a plan's list goes with it."""
+        cues = self.rules.not_evidence_cues
+        if not cues:
+            return text
+        return "".join(s for s in _FULL_SENTENCE.split(text)
+                       if s.strip() and not any(cue in s for cue in cues))
+
+    def _is_keyword_list(self, text: str) -> bool:
+        """Whether ``text`` is little more than configured keywords strung together."""
+        cjk = _CJK.findall(text)
+        rest = self._keyword_pattern.sub("", text)
+        rest = _LIST_MARKERS.sub("", rest)
+        left = _CJK.findall(rest)
+        return len(cjk) >= KEYWORD_LIST_MIN_CHARS and len(left) < KEYWORD_LIST_SHARE * len(cjk)
+
+    def _match(self, para: SourceParagraph, text: str, context: set[str],
+               indicators: Sequence[Indicator], residual: Indicator | None) -> dict[str, Evidence]:
+        """The indicators ``text`` (a paragraph's evidence sentences) is evidence for."""
+        rules = self.rules
+        words = self.tokens(text)
+        signals = tuple(find_signals(text))
+        found: dict[str, Evidence] = {}
+        for ind in indicators:
+            weak = [w for w in ind.keywords if w in words]
+            strong = [w for w in ind.strong_keywords if w in words or w in text]
+            if not weak and not strong:
+                continue
+            strength = len(weak) + 2 * len(strong) + (ind.id in context) + (ind.name in text)
+            if strength >= rules.match_threshold:
+                found[ind.id] = Evidence(para, tuple(strong + weak), signals, strength)
+        if found:
+            best = max(item.strength for item in found.values())
+            kept = sorted((v for v in found.values() if v.strength >= rules.share_of_best * best),
+                          key=lambda v: -v.strength)[:rules.max_indicators_per_paragraph]
+            return {k: v for k, v in found.items() if v in kept}
+        if residual is not None \
+                and (signals or residual.id in context or any(w in text for w in rules.outcome_words)) \
+                and len(keyword_hits(text, rules.bonus.keywords, skip_negated=True)) < 2:
+            # (A paragraph that only reports an award or a pilot is for 争优创新.)
+            # Concrete work no other indicator claims: the unit's other statutory duties.
+            return {residual.id: Evidence(para, (), signals, 1)}
+        return {}
+
     def _score_indicator(self, ind: Indicator, found: list[Evidence]) -> IndicatorScore:
         rules = self.rules
+        needed = rules.evidence_needed_for(ind)
+        signals_needed = rules.signals_needed_for(ind)
         count = len(found)
-        coverage = MISSING if count == 0 else THIN if count < rules.evidence_needed else COVERED
-        base = ind.base_points * min(1.0, count / rules.evidence_needed)
+        coverage = MISSING if count == 0 else THIN if count < needed else COVERED
+        base = ind.base_points * min(1.0, count / needed)
         cited: dict[tuple[str, str], tuple[Signal, SourceParagraph]] = {}
-        for item in found:
+        per_kind: Counter[str] = Counter()
+        for item in sorted(found, key=lambda e: -e.strength):
             for signal in item.signals:
-                cited.setdefault((signal.kind, signal.text), (signal, item.paragraph))
-        effect = ind.effect_points * min(1.0, len(cited) / rules.signals_needed)
+                key = (signal.kind, signal.text)
+                if key in cited or per_kind[signal.kind] >= rules.signals_per_kind:
+                    continue
+                per_kind[signal.kind] += 1
+                cited[key] = (signal, item.paragraph)
+        effect = ind.effect_points * min(1.0, len(cited) / signals_needed)
         gaps = []
         if coverage == MISSING:
             gaps.append(f"未见“{ind.name}”的相关材料")
         elif coverage == THIN:
-            gaps.append(f"“{ind.name}”仅有 {count} 段相关材料，满基础分需至少 {rules.evidence_needed} 段")
+            gaps.append(f"“{ind.name}”仅有 {count} 段相关材料，满基础分需至少 {needed} 段")
         if coverage != MISSING and not cited:
             gaps.append("未见该指标的完成情况量化数据（数量、完成率、同比变化、获奖或排名）")
-        elif 0 < len(cited) < rules.signals_needed:
-            gaps.append(f"成效数据较少（{len(cited)} 项），满效果分需 {rules.signals_needed} 项")
+        elif 0 < len(cited) < signals_needed:
+            kinds = "、".join(sorted(per_kind))
+            gaps.append(f"成效数据较少（已有 {len(cited)} 项：{kinds}），满效果分需 {signals_needed} 项，"
+                        f"同一类数据最多计 {rules.signals_per_kind} 项")
         ordered = tuple(sorted(found, key=lambda e: (-len(e.signals), -e.strength)))
         return IndicatorScore(
             indicator=ind, coverage=coverage, base=round(base, 2), effect=round(effect, 2),
@@ -244,22 +325,62 @@ class Scorer:
         return items
 
 
-def _heading_names(heading: str, ind: Indicator, words: set[str]) -> bool:
-    return ind.name in heading or any(w in words for w in ind.keywords)
+def looks_like_heading(text: str) -> bool:
+    """A short line with outline numbering (一、 （二） 3.) and no sentence punctuation."""
+    text = text.strip()
+    return (len(text) <= HEADING_MAX_CHARS and not _SENTENCE_PUNCT.search(text)
+            and bool(_OUTLINE.match(text)))
+
+
+def _heading_names(heading: str, ind: Indicator, words: frozenset[str]) -> bool:
+    return ind.name in heading or any(w in words for w in ind.all_keywords)
 
 
 def _dedupe(paragraphs: Sequence[SourceParagraph]) -> tuple[list[SourceParagraph], int]:
-    """Paragraphs with repeats (within or across files) removed, first occurrence kept."""
+    """Paragraphs with repeats (within or across files) removed, first occurrence kept.
+
+    A repeat is the same words however laid out, or a near copy: a paragraph sharing at
+    least ``NEAR_DUPLICATE`` of its character trigrams with an earlier one (a figure or a
+    word changed to make a copy look new).
+    """
     seen: set[str] = set()
+    postings: dict[str, list[int]] = {}
+    grams: list[frozenset[str]] = []
     unique = []
     repeats = 0
     for para in paragraphs:
         key = fingerprint(para.text)
         if not key:
             continue
-        if para.kind != "heading" and key in seen:
-            repeats += 1
-            continue
+        if para.kind != "heading":
+            if key in seen:
+                repeats += 1
+                continue
+            if len(key) >= NEAR_DUPLICATE_MIN_CHARS:
+                mine = frozenset(key[i:i + 3] for i in range(len(key) - 2))
+                copy = _near_copy(mine, postings, grams)
+                # Copies are indexed too, so a chain of small edits stays one paragraph.
+                for gram in mine:
+                    bucket = postings.setdefault(gram, [])
+                    if len(bucket) < NEAR_DUPLICATE_POSTINGS:
+                        bucket.append(len(grams))
+                grams.append(mine)
+                if copy:
+                    repeats += 1
+                    seen.add(key)
+                    continue
         seen.add(key)
         unique.append(para)
     return unique, repeats
+
+
+def _near_copy(mine: frozenset[str], postings: dict[str, list[int]],
+               grams: list[frozenset[str]]) -> bool:
+    shared: Counter[int] = Counter()
+    for gram in mine:
+        shared.update(postings.get(gram, ()))
+    for index, count in shared.most_common(3):
+        other = grams[index]
+        if count / len(mine | other) >= NEAR_DUPLICATE:
+            return True
+    return False

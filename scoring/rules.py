@@ -21,6 +21,15 @@ class Indicator:
     categories: tuple[str, ...] = ()  # empty: applies to every unit category
     evidence_needed: int | None = None  # None: the rules' default
     signals_needed: int | None = None
+    # Words that on their own show the work was done (count as two hits), e.g. 依申请公开.
+    strong_keywords: tuple[str, ...] = ()
+    # The catch-all indicator (其他法定职责): a paragraph reporting concrete work that no
+    # other indicator claims is evidence for it.
+    residual: bool = False
+
+    @property
+    def all_keywords(self) -> tuple[str, ...]:
+        return self.keywords + self.strong_keywords
 
     @property
     def base_points(self) -> float:
@@ -69,6 +78,18 @@ class ScoringRules:
     signals_needed: int = 3
     match_threshold: int = 2
     failing_grade: str = "不合格"
+    # Sentences holding one of these words (plans, problems, the opening) are not evidence.
+    not_evidence_cues: tuple[str, ...] = ()
+    # Words that report an outcome without a figure (稳步提升); with them, concrete work that
+    # no other indicator claims goes to the catch-all indicator as with a figure.
+    outcome_words: tuple[str, ...] = ()
+    # Paragraphs under a heading holding one of these (存在的问题, 下一步打算) are not evidence.
+    not_evidence_headings: tuple[str, ...] = ()
+    # A paragraph counts for a further indicator only when its match is at least this share
+    # of its best match (keeps a passing mention from counting as evidence).
+    share_of_best: float = 0.5
+    # A paragraph is evidence for at most this many indicators (its strongest matches).
+    max_indicators_per_paragraph: int = 3
     # Outcome signals of one kind counted per indicator (ten percentages are not ten results).
     signals_per_kind: int = 2
     # 社会评价: its share of the total (0 = not used) and the name the office uses for it.

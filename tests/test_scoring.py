@@ -65,7 +65,11 @@ def test_repeated_paragraphs_count_once_across_files(scorer):
 
 
 def test_bonus_is_capped_and_deduction_ignores_denials(scorer, shipped_config):
-    awards = [f"本局{n}项工作获评省级示范，作为创新案例在全省经验推广。" for n in range(1, 10)]
+    awards = ["公共法律服务中心获评省级示范窗口。", "人民调解工作荣获省级先进集体表彰。",
+              "“枫桥式”司法所建设入选省级创新案例。", "法律援助便民举措获评省级经验推广项目。",
+              "行政复议规范化建设列为国家级试点。", "社区矫正智慧平台获评全省首创成果。",
+              "普法短视频荣获国家级优秀作品表彰。", "公证“最多跑一次”获评省级示范项目。",
+              "律师调解工作入选全国典型案例并复制推广。"]
     score = scorer.score(paras(*awards), CITY)
     assert len(score.bonus_items) == 9
     assert score.bonus == shipped_config.scoring.bonus.cap
