@@ -43,7 +43,7 @@ def keyword_list_documents(rules):
     inds = rules.all_indicators()
     comma = ["、".join(ind.all_keywords) for ind in inds]
     per_line = [w for ind in inds for w in ind.all_keywords]
-    numbered = ["；".join(f"{n}是{w}" for n, w in zip("一二三四五六七八九十", ind.all_keywords))
+    numbered = ["；".join(f"{n}是{w}" for n, w in zip("一二三四五六七八九十", ind.all_keywords, strict=False))
                 for ind in inds]
     filler = [f"我局认真开展{'、'.join(ind.all_keywords[:6])}等工作。" for ind in inds]
     headed = [t for ind in inds for t in (f"{'一'}、{ind.name}", "，".join(ind.all_keywords))]

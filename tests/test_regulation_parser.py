@@ -637,8 +637,10 @@ def test_pdf_article_over_page_break_and_table_rows() -> None:
     data = _regulation_pdf()
     parsed = parse_document(data, "办法.pdf")
     assert parsed.pages == 2
-    assert parsed.paragraphs[-3].page == 2  # 第八条 continues on page 2 …
-    assert not parsed.paragraphs[-3].text.startswith("第")  # … as a separate paragraph
+    # 第八条 continues on page 2: the parser joins it back into one paragraph on page 1.
+    art8_paragraph = parsed.paragraphs[-3]
+    assert art8_paragraph.page == 1 and art8_paragraph.text.startswith("第八条")
+    assert art8_paragraph.text.endswith("不得弄虚作假。")
     reg = parse_regulation(data, "办法.pdf")
     assert reg.title == "某某市年度目标责任制考核办法"
     assert reg.file_type == "pdf"
