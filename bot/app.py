@@ -19,7 +19,7 @@ from telegram.request import BaseRequest
 
 from bot import texts
 from bot.config import AppConfig
-from bot.handlers import ask, office, status
+from bot.handlers import ask, office, results, status
 from bot.handlers.common import SERVICES_KEY, reply
 from bot.handlers.start import (
     handle_bind,
@@ -95,6 +95,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", handle_help))
     status.register(app)
     office.register(app)
+    results.register(app)
     ask.register(app)
     app.add_handler(MessageHandler(filters.Document.ALL, handle_document))
     app.add_handler(MessageHandler(filters.PHOTO, handle_photo))

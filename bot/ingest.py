@@ -6,6 +6,7 @@ Used by the bot's upload handler (in a worker thread) and by the ingest benchmar
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from bot.cycle import Cycle
 from bot.qa import Regulations
 from bot.results import Results
 from parsers import ParsedDocument, parse_document
+from parsers.survey import BadSurvey, parse_survey
 from scoring.engine import Scorer, SourceParagraph, UnitScore
 from scoring.progress import next_deadline
 from scoring.result import CoverageChange, Result, coverage_change
@@ -89,6 +91,19 @@ class RecomputeLine:
     after: dict | None
     changed_indicators: tuple[tuple[str, float, float], ...] = ()
     skipped: str | None = None  # why the unit was not recomputed (locked)
+
+
+@dataclass(frozen=True)
+class SocialImport:
+    units: int
+    score_column: str
+    missing: tuple[str, ...]  # active units the file did not list
+    skipped: tuple[str, ...]  # rows the parser left out, in its words
+    weight: float
+
+
+def _unit_key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace(" ", "").casefold()
 
 
 class Services:
@@ -307,6 +322,57 @@ class Services:
         finally:
             for lock in reversed(locks):
                 lock.release()
+
+    def lock(self, unit_id: str, actor: int, feedback: str) -> int | None:
+        """Lock the unit's result and queue ``feedback`` to its liaisons; None if already locked.
+
+        Returns how many liaisons the feedback goes to.
+        """
+        unit = self.store.unit(unit_id)
+        with self.unit_lock(unit_id):
+            self.ensure_scored(unit)
+            recipients = [p["telegram_id"] for p in self.store.liaisons(unit_id)]
+            if not self.store.lock_result(unit_id, actor, feedback, unit["name"], recipients):
+                return None
+        return len(recipients)
+
+    def unlock(self, unit_id: str, actor: int, reason: str) -> bool:
+        """Unlock the unit's result (audited with the reason); False if it was not locked."""
+        with self.unit_lock(unit_id):
+            return self.store.unlock_result(unit_id, actor, reason)
+
+    def import_social_file(self, data: bytes, file_name: str, actor: int) -> SocialImport:
+        """Read a survey file (.xlsx/.csv), match its units and store the scores, all or none."""
+        try:
+            table = parse_survey(data, file_name)
+        except BadSurvey as exc:
+            raise Refused(exc.reason) from None
+        units = self.store.unit_list()
+        by_key: dict[str, dict] = {}
+        for unit in units:
+            for key in (unit["id"], unit["name"]):
+                by_key[_unit_key(key)] = unit
+        rows, unknown = [], []
+        for row in table.rows:
+            unit = by_key.get(_unit_key(row.unit))
+            if unit is None:
+                unknown.append(f"第{row.row}行“{row.unit}”")
+            else:
+                rows.append((unit["id"], row.score, row.respondents))
+        if unknown:
+            shown = "、".join(unknown[:8]) + (f" 等 {len(unknown)} 处" if len(unknown) > 8 else "")
+            raise Refused(f"表中有单位与考核单位名单对不上：{shown}。本次没有导入任何数据。"
+                          "请把单位名称改成与名单一致（或填单位编号）后重新发送。")
+        seen: dict[str, int] = {}
+        for unit_id, _, _ in rows:
+            seen[unit_id] = seen.get(unit_id, 0) + 1
+        twice = [u["name"] for u in units if seen.get(u["id"], 0) > 1]
+        if twice:
+            raise Refused("表中同一单位出现了多次：" + "、".join(twice[:8]) + "。本次没有导入任何数据。")
+        self.import_social(rows, file_name, actor)
+        missing = [u["name"] for u in units if u["id"] not in seen]
+        return SocialImport(len(rows), table.score_column, tuple(missing), table.skipped,
+                            self.config.scoring.social_weight)
 
     def recompute(self, actor: object = "recompute", units: list[str] | None = None) -> list[RecomputeLine]:
         """Rescore every active unit (or ``units``) under the current rules; audit before/after.

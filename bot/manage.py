@@ -1,5 +1,6 @@
 """Office command line: ``python -m bot.manage backup FILE`` / ``restore FILE [--force]``,
-``regulation load FILE...`` / ``regulation list``.
+``regulation load FILE...`` / ``regulation list``, ``recompute [UNIT...]``,
+``social FILE`` (import 社会评价 scores from .xlsx / .csv).
 
 Backups can be taken while the bot runs; restore with the bot stopped. A regulation loaded
 here is in the database at once; a running bot picks it up at its next start (load in
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     regulation = commands.add_parser("regulation", help="载入或列出规定文件（管理办法、实施细则）")
     regulation.add_argument("action", choices=["load", "list"])
     regulation.add_argument("files", type=Path, nargs="*")
+    recompute = commands.add_parser(
+        "recompute", help="按当前配置重新计算各单位得分（改了指标、关键词或权重之后），审核日志记录前后分数")
+    recompute.add_argument("units", nargs="*", help="只算这些单位（编号或名称），默认全部")
+    social = commands.add_parser("social", help="导入社会评价（民意调查）结果表 .xlsx / .csv")
+    social.add_argument("file", type=Path)
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
@@ -37,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "regulation":
         return _regulation(config, args.action, args.files)
+    if args.command in ("recompute", "social"):
+        return _results(config, args)
     if args.command == "backup":
         if not (config.storage_dir / DB_NAME).exists():
             print(f"未备份：{config.storage_dir} 中没有数据库（[storage] dir 设置对吗？）", file=sys.stderr)
@@ -57,6 +65,52 @@ def main(argv: list[str] | None = None) -> int:
     print(f"已从备份（{summary.created_at} UTC）恢复到 {summary.path}：{summary.units} 个单位，"
           f"{summary.submissions} 份材料，{summary.files} 个文件")
     return 0
+
+
+def _results(config, args) -> int:
+    from bot.ingest import Refused, Services
+
+    svc = Services(config)
+    try:
+        if args.command == "social":
+            try:
+                data = args.file.read_bytes()
+                outcome = svc.import_social_file(data, args.file.name, "cli")
+            except (Refused, OSError) as exc:
+                print(f"未导入 {args.file}：{getattr(exc, 'reason', exc)}", file=sys.stderr)
+                return 1
+            print(f"已导入 {outcome.units} 个单位的{config.scoring.social_name}得分"
+                  f"（“{outcome.score_column}”列，占总分 {outcome.weight:.0%}）")
+            if outcome.missing:
+                print("表中没有：" + "、".join(outcome.missing))
+            return 0
+        wanted = None
+        if args.units:
+            wanted = []
+            for query in args.units:
+                found = svc.cycle.find_units(query)
+                if len(found) != 1:
+                    print(f"单位“{query}”{'不存在' if not found else '对应多个单位'}", file=sys.stderr)
+                    return 2
+                wanted.append(found[0]["id"])
+        lines = svc.recompute("recompute", wanted)
+        changed = 0
+        for line in lines:
+            name = line.unit["name"]
+            if line.skipped:
+                print(f"{name}：未重算（{line.skipped}）")
+                continue
+            before = line.before["total"] if line.before else None
+            after = line.after["total"] if line.after else None
+            if before != after or line.changed_indicators:
+                changed += 1
+            shown = "—" if before is None else f"{before:g}"
+            detail = "；".join(f"{n} {a:g}→{b:g}" for n, a, b in line.changed_indicators)
+            print(f"{name}：{shown} → {after:g}（{line.after['grade']}）" + (f"  {detail}" if detail else ""))
+        print(f"共 {len(lines)} 个单位，{changed} 个得分有变化；前后分数已记入审核日志（recompute）。")
+        return 0
+    finally:
+        svc.close()
 
 
 def _regulation(config, action: str, files: list[Path]) -> int:

@@ -37,6 +37,7 @@ from scoring.reminders import (
     LATE_NOTICE,
     OVERDUE_LIST,
     REMINDER,
+    RESULT_FEEDBACK,
     in_send_window,
 )
 from storage.cycle import BLOCKED, FAILED, SENT, SKIPPED
@@ -82,7 +83,7 @@ class Outbox:
             if not in_send_window(at, self.svc.config.reminders, self.svc.config.tz):
                 # Automatic messages left pending (a retry) wait for the morning too; what the
                 # office has just confirmed goes out now.
-                rows = [r for r in rows if r["kind"] in (ANNOUNCEMENT, DEADLINE_CHANGE)]
+                rows = [r for r in rows if r["kind"] in (ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK)]
             if rows:
                 snapshot = await asyncio.to_thread(_Snapshot.take, self.svc)
                 queue: asyncio.Queue = asyncio.Queue()
@@ -179,7 +180,7 @@ class _Snapshot:
         """The message text for a ledger row, or (None, why it is no longer wanted)."""
         kind = row["kind"]
         cfg = self.svc.config
-        if kind in (ANNOUNCEMENT, DEADLINE_CHANGE):
+        if kind in (ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK):
             ann = self.svc.store.announcement(row["announcement_id"])
             if kind == ANNOUNCEMENT:
                 return notice_texts.announcement(ann["text"], cfg.cycle_name), None

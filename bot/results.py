@@ -7,6 +7,7 @@ one number.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from scoring.engine import UnitScore
@@ -94,3 +95,42 @@ class Results:
         return result_from_rows(unit_row, self.store.indicator_scores(unit_id),
                                 self.store.adjustments(unit_id),
                                 self.store.social_score(unit_id), self.rules)
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    """Everything a score screen shows for one unit, read at one moment."""
+
+    unit: dict[str, Any]
+    score: dict[str, Any]  # the unit_scores row (the result)
+    indicators: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]  # rows with file name, location and paragraph text
+    decisions: list[dict[str, Any]]
+    social: dict[str, Any] | None
+    result: Result
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.score.get("locked_at"))
+
+    def evidence_for(self, indicator_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+        return [e for e in self.evidence if e["indicator_id"] == indicator_id
+                and (kind is None or e["kind"] == kind)]
+
+    def indicator(self, indicator_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.indicators if r["indicator_id"] == indicator_id), None)
+
+
+def load_view(store: Store, rules: ScoringRules, unit_id: str) -> ScoreView | None:
+    """The unit's score screen data (None when nothing has been scored yet)."""
+    with store.transaction():  # one consistent reading
+        unit = store.unit(unit_id)
+        score = store.unit_score(unit_id)
+        if unit is None or score is None:
+            return None
+        indicators = store.indicator_scores(unit_id)
+        decisions = store.adjustments(unit_id)
+        social = store.social_score(unit_id)
+        evidence = store.evidence(unit_id)
+    result = result_from_rows(score, indicators, decisions, social, rules)
+    return ScoreView(unit, score, indicators, evidence, decisions, social, result)

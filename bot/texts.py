@@ -237,11 +237,34 @@ def upload_result(outcome: IngestOutcome, tz: ZoneInfo) -> str:
         if r.deadline_at:
             status = "⚠️ <b>逾期提交</b>（已接收并标记）" if r.late else "按时提交"
             lines.append(f"截止时间：{fmt_time(r.deadline_at, tz)}，{status}")
+        if outcome.replaced:
+            old = outcome.replaced
+            lines.append(f"版本：第{(old['version'] or 1) + 1}版，替换《{escape(old['file_name'])}》"
+                         f"第{old['version'] or 1}版（旧版本不再计分）")
     lines += [f"⚠️ 注意：{escape(w)}" for w in r.warnings]
     if outcome.file_matched_nothing:
         lines.append("⚠️ 注意：这份文件中没有找到与考核指标相关的内容，请确认上传的是本单位的自查材料。")
     lines.append(f"本单位共提交 {outcome.files_counted} 份材料，得分按全部材料计算。")
-    lines += ["", *score_lines(score)]
+    change = outcome.change
+    if change is not None and change.before_total is not None and not r.duplicate_of:
+        lines += ["", "<b>本次变化</b>"]
+        if change.gained:
+            lines.append("新增覆盖：" + "、".join(map(escape, change.gained)))
+        if change.lost:
+            lines.append("不再覆盖：" + "、".join(map(escape, change.lost)))
+        lines.append("仍缺：" + ("、".join(map(escape, change.still_missing)) or "无"))
+        delta = change.delta or 0
+        sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+        lines.append(f"得分：{fmt_points(change.before_total)} → {fmt_points(change.after_total)}"
+                     f"（{sign}{fmt_points(abs(delta))}）")
+    block = score_lines(score)
+    result = outcome.result
+    if result is not None and (result.decisions or result.social is not None or result.office_bonus
+                               or result.office_deduction or result.office_veto):
+        block.insert(2, f"✍️ 计入考核办核定和社会评价后：<b>{fmt_points(result.total)}</b> 分，"
+                        f"等次 <b>{result.grade}</b>（发送 /score 查看明细）")
+    lines += ["", *block]
+    lines.append("发送 /score 查看每项指标的得分依据；发送 /files 替换或撤回文件。")
     return "\n".join(lines)
 
 

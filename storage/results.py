@@ -106,20 +106,32 @@ class ResultStore:
 
     # ---- locking --------------------------------------------------------------------
 
-    def lock_result(self, unit_id: str, actor: object, then: Callable[[Any], None]) -> bool:
-        """Lock the unit's result; ``then(db)`` runs in the same transaction (queue the feedback).
+    def lock_result(self, unit_id: str, actor: object, feedback: str, audience_label: str,
+                    recipients: list[int]) -> bool:
+        """Lock the unit's result and queue its feedback to ``recipients``, in one transaction.
 
-        False when it was already locked.
+        False when it was already locked (nothing queued).
         """
+        now = utc_iso()
         with self.transaction() as db:
             changed = db.execute(
                 "update unit_scores set locked_at = ?, locked_by = ? "
-                "where unit_id = ? and locked_at is null",
-                [utc_iso(), str(actor), unit_id]).rowcount
+                "where unit_id = ? and locked_at is null", [now, str(actor), unit_id]).rowcount
             if not changed:
                 return False
-            then(db)
-            self._audit(db, actor, "lock", unit_id, {"result": self._score_row(db, unit_id)})
+            announcement_id = db["announcements"].insert({
+                "kind": "result", "created_by": actor, "created_at": now,
+                "audience": f"unit:{unit_id}", "audience_label": audience_label, "text": feedback,
+                "status": "sending" if recipients else "done", "recipients": len(recipients),
+                "confirmed_at": now, "finished_at": None if recipients else now}).last_pk
+            db["notifications"].insert_all(
+                ({"key": f"result:{announcement_id}:{chat_id}", "kind": "result",
+                  "chat_id": chat_id, "unit_id": unit_id, "announcement_id": announcement_id,
+                  "status": "pending", "attempts": 0, "created_at": now, "updated_at": now}
+                 for chat_id in recipients), ignore=True)
+            self._audit(db, actor, "lock", unit_id, {
+                "result": self._score_row(db, unit_id), "feedback_to": len(recipients),
+                "announcement_id": announcement_id})
         return True
 
     def unlock_result(self, unit_id: str, actor: object, reason: str) -> bool:

@@ -303,6 +303,13 @@ class Store(CycleStore, RegulationStore, ResultStore):
                 [utc_iso(at), str(actor), submission_id]).rowcount
             if not changed:
                 return False
+            # Its earlier versions go with it: the unit no longer has this file at all.
+            earlier = row["replaces"]
+            while earlier:
+                db.execute("update submissions set withdrawn_at = coalesce(withdrawn_at, ?), "
+                           "withdrawn_by = coalesce(withdrawn_by, ?) where id = ?",
+                           [utc_iso(at), str(actor), earlier])
+                earlier = db["submissions"].get(earlier)["replaces"]
             before = self._score_row(db, row["unit_id"])
             self._write_score(db, row["unit_id"], score, {})
             self._audit(db, actor, "withdraw", row["unit_id"], {

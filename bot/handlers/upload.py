@@ -13,6 +13,8 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.handlers.ask import offer_regulation_upload
 from bot.handlers.common import now, replace, reply, services
+from bot.handlers.results import REPLACE_KEY, handle_survey_upload, is_survey_file
+from bot.ingest import Refused
 from parsers import DocumentRejected
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,10 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if person is None:
         role = await asyncio.to_thread(svc.role_of, user_id)
         if role == "admin":
-            await offer_regulation_upload(update, context)
+            if is_survey_file(document.file_name or ""):
+                await handle_survey_upload(update, context)
+            else:
+                await offer_regulation_upload(update, context)
             return
         await reply(update, texts.staff_upload() if role == "official"
                     else texts.not_bound_upload(svc.config.contact))
@@ -50,10 +55,14 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await progress.edit_text(texts.progress(file_name, "正在解析并对照指标计算初步得分……"),
                                  parse_mode=ParseMode.HTML)
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        replaces = context.user_data.pop(REPLACE_KEY, None)
         outcome = await asyncio.to_thread(
-            svc.ingest, person["unit_id"], user_id, file_name, data, received_at)
+            svc.ingest, person["unit_id"], user_id, file_name, data, received_at, replaces)
     except DocumentRejected as exc:
         log.info("refused %r from %s: %s", file_name, user_id, exc.code)
+        await replace(progress, texts.rejected(file_name, exc.reason))
+        return
+    except Refused as exc:
         await replace(progress, texts.rejected(file_name, exc.reason))
         return
     except Exception as exc:  # say so plainly in chat; the traceback goes to the log only

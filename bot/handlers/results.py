@@ -1,0 +1,358 @@
+"""Scores and the office's review: /score, /files (versions, withdrawals), /review, survey imports.
+
+Liaisons see only their own unit (every button checks it again); only the office reviews,
+adjusts, locks and imports. Every change goes through ``Services`` and lands in the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import score_texts as sx
+from bot import status_texts as st
+from bot.handlers.common import OUTBOX_KEY, now, reply, services
+from bot.handlers.status import markup, send_screen
+from bot.ingest import Refused, Services
+from bot.results import load_view
+from scoring.result import BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
+
+log = logging.getLogger(__name__)
+REPLACE_KEY = "replace_submission"
+DOWNLOAD_TIMEOUT = 120
+MIN_REASON = 2  # characters
+
+
+def register(app: Application) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("score", handle_score))
+    app.add_handler(CommandHandler("files", handle_files))
+    app.add_handler(CommandHandler("review", handle_review))
+    app.add_handler(CallbackQueryHandler(handle_button, pattern=r"^(sc|rv|fl):"))
+
+
+# ---- /score ------------------------------------------------------------------------------
+
+
+def _score_reply(svc: Services, unit: dict, mode: str) -> st.Screen:
+    view = load_view(svc.store, svc.config.scoring, unit["id"])
+    if view is None:
+        return st.Screen(sx.score_not_ready(unit["name"]))
+    return sx.score_screen(view, svc.config.scoring, mode)
+
+
+async def handle_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/score``: a liaison's own unit; staff name a unit (``/score 单位``)."""
+    svc = services(context)
+    user_id = update.effective_user.id
+    role = await asyncio.to_thread(svc.role_of, user_id)
+    if role == "unknown":
+        await reply(update, st.status_unknown(svc.config.contact))
+        return
+    if role == "liaison":
+        person = await asyncio.to_thread(svc.store.person, user_id)
+        unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
+        await send_screen(update, await asyncio.to_thread(_score_reply, svc, unit, sx.SCORE))
+        return
+    query = " ".join(context.args or []).strip()
+    if not query:
+        await reply(update, sx.score_staff_usage())
+        return
+    unit, problem = await asyncio.to_thread(_find_unit, svc, query)
+    if unit is None:
+        await reply(update, problem)
+        return
+    await send_screen(update, await asyncio.to_thread(_score_reply, svc, unit, sx.SCORE))
+
+
+def _find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
+    matches = svc.cycle.find_units(query)
+    if not matches:
+        return None, sx.review_unknown_unit(query)
+    if len(matches) > 1:
+        return None, sx.review_ambiguous(query, [m["name"] for m in matches])
+    return svc.store.unit(matches[0]["id"]), ""
+
+
+# ---- /files ------------------------------------------------------------------------------
+
+
+def _files_screen(svc: Services, unit_id: str, moment) -> st.Screen:
+    unit = svc.store.unit(unit_id)
+    rule = svc.cycle.upload_deadline(unit, moment)
+    can_withdraw = rule is None or moment <= rule.due
+    return sx.files_screen(svc.store.submissions(unit_id),
+                           svc.store.submissions(unit_id, include_history=True),
+                           svc.config.tz, can_withdraw and not svc.store.is_locked(unit_id),
+                           rule.due if rule else None)
+
+
+async def handle_files(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/files``: the liaison's current files with 替换 / 撤回, and earlier versions."""
+    svc = services(context)
+    person = await asyncio.to_thread(svc.store.person, update.effective_user.id)
+    if person is None:
+        await reply(update, sx.files_not_liaison())
+        return
+    await send_screen(update, await asyncio.to_thread(_files_screen, svc, person["unit_id"],
+                                                      now(context)))
+
+
+# ---- /review -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewAction:
+    kind: str  # a scoring.result kind, or lock / unlock / revoke / show
+    target: str | None = None
+    value: float = 0.0
+    reason: str = ""
+    label: str = ""  # what the office named (for the reply)
+
+
+class BadReview(ValueError):
+    """The /review command could not be read; the message says how to write it."""
+
+
+def parse_review(words: list[str], svc: Services) -> ReviewAction:
+    """The action in ``/review 单位 …`` after the unit name."""
+    rules = svc.config.scoring
+    if not words:
+        return ReviewAction("show")
+    head, rest = words[0], words[1:]
+    reason = " ".join(rest[1:]).strip()
+    if head in ("锁定", "lock"):
+        return ReviewAction("lock")
+    if head in ("解锁", "unlock"):
+        return ReviewAction("unlock", reason=_reason(" ".join(rest)))
+    if head in ("否决", "不否决"):
+        return ReviewAction(VETO, value=1.0 if head == "否决" else 0.0,
+                            reason=_reason(" ".join(rest)), label="一票否决")
+    if head == "撤销":
+        if not rest or not rest[0].lstrip("#").isdigit():
+            raise BadReview("请写要撤销的调整编号，如 /review 单位 撤销 3 理由（编号见指标页或加分/扣分页的 #号）。")
+        return ReviewAction("revoke", target=rest[0].lstrip("#"), reason=_reason(reason))
+    if head in ("加分", "扣分"):
+        addon = rules.bonus if head == "加分" else rules.deduction
+        if rest and rest[0] in ("无", "0"):
+            return ReviewAction(NO_BONUS if head == "加分" else NO_DEDUCTION,
+                                reason=_reason(reason), label=addon.name)
+        value = _number(rest, f"{head}分值", 0, addon.cap)
+        return ReviewAction(BONUS if head == "加分" else DEDUCTION, value=value,
+                            reason=_reason(reason), label=addon.name)
+    indicator = _indicator(head, rules)
+    value = _number(rest, f"“{indicator.name}”的得分", 0, indicator.points)
+    return ReviewAction(SET_INDICATOR, target=indicator.id, value=value, reason=_reason(reason),
+                        label=indicator.name)
+
+
+def _reason(text: str) -> str:
+    text = text.strip()
+    if len(text) < MIN_REASON:
+        raise BadReview("请写明理由（至少两个字），理由会记入审核日志并在结果反馈中显示。")
+    return text
+
+
+def _number(words: list[str], what: str, low: float, high: float) -> float:
+    try:
+        value = float(words[0])
+    except (IndexError, ValueError):
+        raise BadReview(f"请写{what}（数字，{low:g}–{high:g}）。") from None
+    if not low <= value <= high:
+        raise BadReview(f"{what}应在 {low:g}–{high:g} 之间，收到的是 {value:g}。")
+    return round(value, 2)
+
+
+def _indicator(name: str, rules):
+    inds = rules.all_indicators()
+    exact = [i for i in inds if name in (i.id, i.name)]
+    matches = exact or [i for i in inds if name in i.name]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise BadReview(f"“{name}”对应多个指标：" + "、".join(i.name for i in matches) + "，请写全称。")
+    raise BadReview(f"没有名为“{name}”的指标。可写：加分、扣分、否决、撤销、锁定、解锁，或指标名称（"
+                    + "、".join(i.name for i in inds) + "）。")
+
+
+def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> str | st.Screen:
+    rules = svc.config.scoring
+    if action.kind == "show":
+        svc.ensure_scored(unit)
+        return sx.score_screen(load_view(svc.store, rules, unit["id"]), rules, sx.REVIEW)
+    if action.kind == "lock":
+        svc.ensure_scored(unit)
+        view = load_view(svc.store, rules, unit["id"])
+        if view.locked:
+            return "该单位结果已锁定。" + "\n".join(sx.review_hint(unit["name"], True))
+        return sx.lock_confirm(view, rules, len(svc.store.liaisons(unit["id"])))
+    if action.kind == "unlock":
+        done = svc.unlock(unit["id"], actor, action.reason)
+        return sx.unlocked_done(unit["name"]) if done else "该单位结果尚未锁定，无需解锁。"
+    if action.kind == "revoke":
+        row = svc.revoke(unit["id"], int(action.target), action.reason, actor)
+        if row is None:
+            return f"没有找到 {unit['name']} 的调整 #{action.target}（或已撤销）。"
+        return sx.revoked(row, svc.results.current(unit["id"]), rules)
+    result = svc.decide(unit["id"], action.kind, action.target, action.value, action.reason, actor)
+    adjustments = svc.store.adjustments(unit["id"])
+    hint = f"（调整 #{adjustments[-1]['id']}，撤销用 /review {unit['name']} 撤销 {adjustments[-1]['id']} 理由）"
+    value = {VETO: "适用" if action.value else "不适用", NO_BONUS: "无", NO_DEDUCTION: "无"}.get(
+        action.kind, f"{action.value:g} 分")
+    return sx.decision_done(action.kind, action.label, value, action.reason, result, rules, hint)
+
+
+async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/review [单位 [指标 分数 理由 | 加分… | 扣分… | 否决… | 撤销… | 锁定 | 解锁…]]``."""
+    svc = services(context)
+    user_id = update.effective_user.id
+    if await asyncio.to_thread(svc.role_of, user_id) != "admin":
+        await reply(update, "⚠️ /review 仅考核办可以使用。")
+        return
+    words = list(context.args or [])
+    if not words:
+        units = await asyncio.to_thread(svc.store.active_units)
+        await reply(update, sx.review_usage(units))
+        return
+    unit, problem = await asyncio.to_thread(_find_unit, svc, words[0])
+    if unit is None:
+        await reply(update, problem)
+        return
+    try:
+        action = parse_review(words[1:], svc)
+        outcome = await asyncio.to_thread(_run_review, svc, unit, action, user_id)
+    except BadReview as exc:
+        await reply(update, sx.review_bad(str(exc), unit["name"]))
+        return
+    except Refused as exc:
+        await reply(update, f"⚠️ {exc.reason}")
+        return
+    if isinstance(outcome, st.Screen):
+        await send_screen(update, outcome)
+    else:
+        await reply(update, outcome)
+
+
+# ---- buttons -----------------------------------------------------------------------------
+
+
+def _button_screen(svc: Services, user_id: int, data: str, moment) -> tuple[st.Screen | str | None, str | None]:
+    """What a button shows (a screen, or text for a new message) and a note for the user."""
+    prefix, *parts = data.split(":")
+    role = svc.role_of(user_id)
+    rules = svc.config.scoring
+    if prefix == sx.FILES:
+        return _files_button(svc, user_id, parts, moment)
+    unit_id = parts[0] if parts else ""
+    if prefix == sx.REVIEW and role != "admin":
+        return None, "仅考核办可以审核。"
+    if role == "liaison":
+        person = svc.store.person(user_id)
+        if person is None or person["unit_id"] != unit_id:
+            return None, "只能查看本单位的得分。"
+    elif role not in st.STAFF_ROLES:
+        return None, "请先绑定单位。"
+    unit = svc.store.unit(unit_id)
+    view = load_view(svc.store, rules, unit_id) if unit else None
+    if view is None:
+        return None, "该单位暂无得分。"
+    what = parts[1] if len(parts) > 1 else ""
+    if not what:
+        return sx.score_screen(view, rules, prefix), None
+    if what == sx.ADDONS:
+        return sx.addons_screen(view, rules, prefix), None
+    if what == sx.LOCK:
+        return sx.lock_confirm(view, rules, len(svc.store.liaisons(unit_id))), None
+    if what == sx.LOCK_YES:
+        feedback = sx.result_feedback(view, rules, svc.config.cycle_name)
+        count = svc.lock(unit_id, user_id, feedback)
+        if count is None:
+            return None, "该单位结果已锁定。"
+        after = load_view(svc.store, rules, unit_id)
+        return sx.score_screen(after, rules, sx.REVIEW), sx.locked_done(unit["name"], count)
+    screen = sx.indicator_screen(view, rules, what, prefix)
+    return (screen, None) if screen else (None, "该指标已不在指标体系中。")
+
+
+def _files_button(svc: Services, user_id: int, parts: list[str], moment):
+    person = svc.store.person(user_id)
+    if person is None:
+        return None, "只有单位联络员可以管理材料。"
+    unit_id = person["unit_id"]
+    action = parts[0] if parts else ""
+    if action == "l":
+        return _files_screen(svc, unit_id, moment), None
+    sub = svc.store.submission(int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+    if sub is None or sub["unit_id"] != unit_id:
+        return None, "没有找到这份文件。"
+    if action == "w":
+        return sx.withdraw_confirm(sub), None
+    if action == "wy":
+        try:
+            outcome = svc.withdraw(unit_id, sub["id"], user_id, moment)
+        except Refused as exc:
+            return None, exc.reason
+        return st.Screen(sx.withdrawn(sub["file_name"], outcome.change, outcome.files_counted)), "已撤回"
+    if action == "r":
+        if sub["replaced_by"] or sub["withdrawn_at"]:
+            return None, "这份文件已被替换或撤回。"
+        return ("replace", sub), None
+    return None, None
+
+
+async def handle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Buttons under score, review and file screens: check who may press, then edit in place."""
+    query = update.callback_query
+    svc = services(context)
+    screen, note = await asyncio.to_thread(_button_screen, svc, query.from_user.id, query.data,
+                                           now(context))
+    if isinstance(screen, tuple) and screen[0] == "replace":
+        context.user_data[REPLACE_KEY] = screen[1]["id"]
+        await query.answer("请发送新文件")
+        await context.bot.send_message(query.message.chat.id, sx.replace_armed(screen[1]["file_name"]),
+                                       parse_mode=ParseMode.HTML)
+        return
+    await query.answer(note[:190] if note else None, show_alert=bool(note) and screen is None)
+    if screen is None:
+        return
+    try:
+        await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen),
+                                      disable_web_page_preview=True)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            await context.bot.send_message(query.message.chat.id, screen.text, parse_mode=ParseMode.HTML,
+                                           reply_markup=markup(screen))
+    if note and query.data.endswith(sx.LOCK_YES):
+        await context.bot.send_message(query.message.chat.id, note, parse_mode=ParseMode.HTML)
+        outbox = context.application.bot_data.get(OUTBOX_KEY)
+        if outbox is not None:
+            context.application.create_task(outbox.run(plan=False), name="outbox:result")
+
+
+# ---- the office sends a survey file ------------------------------------------------------------
+
+
+def is_survey_file(file_name: str) -> bool:
+    """Office uploads named .xlsx / .csv are survey results (社会评价), not regulations."""
+    return file_name.lower().endswith((".xlsx", ".csv", ".xls"))
+
+
+async def handle_survey_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Import 社会评价 scores from the office's .xlsx / .csv, all rows or none."""
+    svc = services(context)
+    document = update.effective_message.document
+    name = document.file_name or "社会评价.xlsx"
+    try:
+        telegram_file = await document.get_file()
+        data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+        outcome = await asyncio.to_thread(svc.import_social_file, data, name, update.effective_user.id)
+    except Refused as exc:
+        await reply(update, f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}")
+        return
+    await reply(update, sx.social_imported(name, outcome, svc.config.scoring))

@@ -1,0 +1,405 @@
+"""The Chinese texts of /score, /files and /review (HTML), built from plain values.
+
+Callback data (at most 64 bytes):
+
+- ``sc:<unit>`` a unit's score; ``sc:<unit>:<indicator>`` one indicator's evidence and gaps;
+  ``sc:<unit>:_add`` the 争优创新 / 违规失职 items
+- ``rv:…`` the same screens for the office's review, with the review buttons;
+  ``rv:<unit>:_lock`` asks to lock, ``rv:<unit>:_lockyes`` locks
+- ``fl:w:<submission>`` asks to withdraw a file, ``fl:wy:<submission>`` withdraws it,
+  ``fl:r:<submission>`` makes the next upload a new version of it
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.results import ScoreView
+from bot.status_texts import Screen, clip, esc
+from bot.texts import COVERAGE_ICONS, FILE_TYPE_LABELS, fmt_points, fmt_time
+from scoring.engine import COVERAGE_LABELS, quote
+from scoring.result import (
+    BONUS,
+    DEDUCTION,
+    NO_BONUS,
+    NO_DEDUCTION,
+    SET_INDICATOR,
+    VETO,
+    CoverageChange,
+    Result,
+)
+from scoring.rules import Indicator, ScoringRules
+
+SCORE, REVIEW, FILES = "sc", "rv", "fl"
+ADDONS, LOCK, LOCK_YES = "_add", "_lock", "_lockyes"
+KIND_LABELS = {SET_INDICATOR: "核定指标得分", BONUS: "加分", DEDUCTION: "扣分",
+               NO_BONUS: "核定无加分", NO_DEDUCTION: "核定无扣分", VETO: "一票否决"}
+SHOWN_EVIDENCE = 6
+PRELIMINARY_NOTE = "说明：初步得分由系统依据所交材料自动计算，仅供参考，以考核办审核结果为准。"
+_SENTENCE = re.compile(r"[^。；！？]*[。；！？]?")
+
+
+def _lookup(rules: ScoringRules) -> dict[str, Indicator]:
+    return {ind.id: ind for ind in rules.all_indicators()}
+
+
+def _state(view: ScoreView) -> str:
+    return "考核结果（已锁定）" if view.locked else "初步得分"
+
+
+def headline_lines(result: Result, rules: ScoringRules, locked: bool) -> list[str]:
+    """Total, grade and how the total is made up."""
+    label = "考核结果" if locked else "初步得分"
+    grade = "等次" if locked else "初步等次"
+    lines = [f"📊 <b>{label}：{fmt_points(result.total)} / {fmt_points(result.full_marks)}</b>"
+             f"（{result.percent:g}%），{grade}：<b>{escape(result.grade)}</b>"]
+    parts = [f"指标得分 {fmt_points(result.indicator_total)}"]
+    if result.social_weight:
+        social = (f"{fmt_points(result.social)} 分" if result.social is not None else "未导入")
+        parts.append(f"{escape(rules.social_name)} {social}（占 {result.social_weight:.0%}）")
+    parts.append(f"{escape(rules.bonus.name)} +{fmt_points(result.bonus)}")
+    parts.append(f"{escape(rules.deduction.name)} −{fmt_points(result.deduction)}")
+    lines.append(" · ".join(parts))
+    if result.vetoed:
+        lines.append("⛔ 一票否决：等次按不合格计" + ("" if result.office_veto else "（材料中出现否决情形，待考核办核实）"))
+    lines += [f"ℹ️ {escape(note)}" for note in result.notes]
+    if result.decisions:
+        lines.append(f"✍️ 考核办已核定 {result.decisions} 项指标得分")
+    return lines
+
+
+def score_screen(view: ScoreView, rules: ScoringRules, mode: str = SCORE) -> Screen:
+    """A unit's score per indicator with a button per indicator (``mode``: sc or rv)."""
+    lookup = _lookup(rules)
+    unit = view.unit
+    title = "考核审核" if mode == REVIEW else _state(view)
+    lines = [f"<b>{esc(unit['name'], 40)}</b>（{esc(unit['category'], 10)}）· {title}", ""]
+    lines += headline_lines(view.result, rules, view.locked)
+    lines += ["", "<b>各项指标</b>（基础分 + 效果分）"]
+    group = None
+    buttons: list[tuple[str, str]] = []
+    finals = {item.auto.id: item for item in view.result.indicators}
+    for row in view.indicators:
+        ind = lookup.get(row["indicator_id"])
+        item = finals.get(row["indicator_id"])
+        if ind is None or item is None:
+            continue
+        if ind.group_name != group:
+            group = ind.group_name
+            lines.append(f"【{esc(group, 16)}】")
+        core = "（核心）" if ind.core else ""
+        office = f" → 考核办核定 <b>{fmt_points(item.final)}</b>" if item.decision else ""
+        lines.append(
+            f"{COVERAGE_ICONS.get(row['coverage'], '•')} {esc(ind.name, 20)}{core} "
+            f"{fmt_points(row['base'] + row['effect'])}/{fmt_points(ind.points)}"
+            f"（{fmt_points(row['base'])} + {fmt_points(row['effect'])}）{office}")
+        short = clip(ind.name, 8)
+        buttons.append((f"{short} {fmt_points(item.final)}", f"{mode}:{unit['id']}:{ind.id}"))
+    rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
+    extra = [(f"{rules.bonus.name}/{rules.deduction.name}", f"{mode}:{unit['id']}:{ADDONS}")]
+    if mode == REVIEW and not view.locked:
+        extra.append(("🔒 锁定结果", f"{mode}:{unit['id']}:{LOCK}"))
+    rows.append(tuple(extra))
+    lines.append("")
+    if mode == REVIEW:
+        lines += review_hint(unit["name"], view.locked)
+    else:
+        lines.append("点击下方按钮查看每项指标的得分依据（文件、位置、原文）和还缺什么。")
+        if not view.locked:
+            lines.append(PRELIMINARY_NOTE)
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def review_hint(unit_name: str, locked: bool) -> list[str]:
+    name = escape(unit_name)
+    if locked:
+        return ["🔒 该单位结果已锁定并已反馈。如需修改：",
+                f"<code>/review {name} 解锁 理由</code>"]
+    return ["<b>审核操作</b>（理由必填，全部记入审核日志）：",
+            f"• 核定指标：<code>/review {name} 立项督查 22 理由</code>",
+            f"• 加分 / 扣分：<code>/review {name} 加分 2 理由</code>、<code>/review {name} 扣分 1 理由</code>",
+            f"• 核定无加分或无扣分：<code>/review {name} 加分 无 理由</code>",
+            f"• 一票否决：<code>/review {name} 否决 理由</code>（撤销用 <code>不否决</code>）",
+            f"• 撤销某条调整：<code>/review {name} 撤销 编号 理由</code>",
+            "• 审核完毕后点“锁定结果”，结果将发送给该单位联络员。"]
+
+
+def _sentence_with(text: str, needle: str) -> str:
+    for sentence in _SENTENCE.findall(text):
+        if needle and needle in sentence:
+            return quote(sentence, needle, 90)
+    return quote(text, needle, 90)
+
+
+def indicator_screen(view: ScoreView, rules: ScoringRules, indicator_id: str,
+                     mode: str = SCORE) -> Screen | None:
+    """One indicator: its points, each piece of evidence with its place, the office's
+    decision, and what is missing."""
+    ind = _lookup(rules).get(indicator_id)
+    row = view.indicator(indicator_id)
+    if ind is None or row is None:
+        return None
+    item = next(i for i in view.result.indicators if i.auto.id == indicator_id)
+    needed = rules.evidence_needed_for(ind)
+    signals_needed = rules.signals_needed_for(ind)
+    core = "（核心指标）" if ind.core else ""
+    lines = [f"<b>{esc(ind.name, 30)}</b>{core} · {esc(ind.group_name, 12)} · {esc(view.unit['name'], 24)}",
+             f"{COVERAGE_LABELS.get(row['coverage'], '')}：系统计分 {fmt_points(row['base'] + row['effect'])}"
+             f"/{fmt_points(ind.points)}（基础分 {fmt_points(row['base'])}/{fmt_points(ind.base_points)}"
+             f" + 效果分 {fmt_points(row['effect'])}/{fmt_points(ind.effect_points)}）"]
+    if item.decision is not None:
+        d = item.decision
+        lines.append(f"✍️ <b>考核办核定：{fmt_points(item.final)} 分</b>（调整 #{d.id}）"
+                     f"理由：{esc(d.reason, 200)}")
+    base = view.evidence_for(indicator_id, "base")
+    lines += ["", f"<b>得分依据</b>（基础分：{len(base)} 段材料，满分需 {needed} 段）"]
+    if not base:
+        lines.append("（无）")
+    for n, ev in enumerate(base[:SHOWN_EVIDENCE], 1):
+        words = f" 〔关键词：{esc(ev['detail'], 40)}〕" if ev.get("detail") else " 〔未对应其他指标的业务工作〕"
+        lines.append(f"{n}. 《{esc(ev['file_name'], 30)}》{esc(ev['location'], 16)}："
+                     f"“{escape(quote(ev['text'], (ev.get('detail') or '').split('、')[0], 90))}”{words}")
+    if len(base) > SHOWN_EVIDENCE:
+        lines.append(f"……另有 {len(base) - SHOWN_EVIDENCE} 段")
+    effect = view.evidence_for(indicator_id, "effect")
+    lines += ["", f"<b>成效数据</b>（效果分：{len(effect)} 项，满分需 {signals_needed} 项）"]
+    if not effect:
+        lines.append("（无）")
+    for ev in effect[:SHOWN_EVIDENCE]:
+        lines.append(f"• {esc(ev['detail'], 8)}：<b>{esc(ev['snippet'], 40)}</b> —— 《{esc(ev['file_name'], 30)}》"
+                     f"{esc(ev['location'], 16)}：“{escape(_sentence_with(ev['text'], ev['snippet']))}”")
+    gaps = [g for g in (row.get("gaps") or "").split("；") if g]
+    lines += ["", "<b>还缺什么</b>"]
+    lines += [f"• {esc(g, 200)}" for g in gaps] or ["• 该项已得满分，无需补充。"]
+    nav = _neighbours(view, indicator_id)
+    buttons = [(("◀ 上一项", f"{mode}:{view.unit['id']}:{nav[0]}"),) if nav[0] else (),
+               (("下一项 ▶", f"{mode}:{view.unit['id']}:{nav[1]}"),) if nav[1] else ()]
+    row_nav = tuple(b for group in buttons for b in group)
+    rows = [row_nav] if row_nav else []
+    rows.append((("↩ 返回总分", f"{mode}:{view.unit['id']}"),))
+    if mode == REVIEW and not view.locked:
+        lines += ["", f"核定本项：<code>/review {escape(view.unit['name'])} {escape(ind.name)} 分数 理由</code>"
+                      f"（0–{fmt_points(ind.points)}）"]
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def _neighbours(view: ScoreView, indicator_id: str) -> tuple[str | None, str | None]:
+    ids = [r["indicator_id"] for r in view.indicators]
+    at = ids.index(indicator_id)
+    return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+
+
+def addons_screen(view: ScoreView, rules: ScoringRules, mode: str = SCORE) -> Screen:
+    """争优创新 / 违规失职: what the materials suggest, what the office decided, what counts."""
+    result = view.result
+    lines = [f"<b>{esc(view.unit['name'], 30)}</b> · {escape(rules.bonus.name)}与{escape(rules.deduction.name)}", ""]
+    for kind, label, amount, ruled, cap in (
+            ("bonus", rules.bonus.name, result.bonus, result.office_bonus, rules.bonus.cap),
+            ("deduction", rules.deduction.name, result.deduction, result.office_deduction,
+             rules.deduction.cap)):
+        sign = "+" if kind == "bonus" else "−"
+        source = "按考核办核定" if ruled else "按材料初步识别，待考核办核实"
+        lines.append(f"<b>{escape(label)}：{sign}{fmt_points(amount)} 分</b>（上限 {fmt_points(cap)}；{source}）")
+        office = [d for d in view.decisions if d["kind"] in ((BONUS, NO_BONUS) if kind == "bonus"
+                                                             else (DEDUCTION, NO_DEDUCTION))]
+        for d in office:
+            value = "无" if d["kind"] in (NO_BONUS, NO_DEDUCTION) else f"{sign}{fmt_points(d['value'])}"
+            lines.append(f"  ✍️ #{d['id']} 考核办：{value}，{esc(d['reason'], 120)}")
+        found = [e for e in view.evidence if e["indicator_id"] == f"_{kind}"
+                 or (kind == "deduction" and e["kind"] == "veto")]
+        for e in found[:SHOWN_EVIDENCE]:
+            mark = "（不计入，已由考核办核定）" if ruled else ""
+            veto = "⛔ 否决情形 " if e["kind"] == "veto" else ""
+            lines.append(f"  • {veto}《{esc(e['file_name'], 30)}》{esc(e['location'], 16)}："
+                         f"“{esc(e['snippet'], 90)}”{mark}")
+        if not office and not found:
+            lines.append("  （无）")
+        lines.append("")
+    vetoes = [d for d in view.decisions if d["kind"] == VETO]
+    if vetoes:
+        d = vetoes[-1]
+        lines.append(f"✍️ #{d['id']} 考核办核定{'适用' if d['value'] else '不适用'}一票否决：{esc(d['reason'], 120)}")
+    rows = [(("↩ 返回总分", f"{mode}:{view.unit['id']}"),)]
+    if mode == REVIEW and not view.locked:
+        lines += review_hint(view.unit["name"], False)[1:6]
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def lock_confirm(view: ScoreView, rules: ScoringRules, liaisons: int) -> Screen:
+    lines = [f"确认锁定 <b>{esc(view.unit['name'], 30)}</b> 的考核结果？", ""]
+    lines += headline_lines(view.result, rules, True)
+    lines += ["", f"锁定后结果将发送给该单位 {liaisons} 名联络员（结果反馈），"
+                  "该单位不能再提交、替换或撤回材料，考核办也不能再调整，除非先解锁。"]
+    if not liaisons:
+        lines.append("⚠️ 该单位还没有绑定联络员，结果暂时无人接收。")
+    return Screen("\n".join(lines), ((("🔒 确认锁定", f"{REVIEW}:{view.unit['id']}:{LOCK_YES}"),
+                                      ("取消", f"{REVIEW}:{view.unit['id']}")),))
+
+
+def result_feedback(view: ScoreView, rules: ScoringRules, cycle_name: str) -> str:
+    """The locked result as sent to the unit's liaisons (结果反馈)."""
+    lookup = _lookup(rules)
+    lines = [f"📣 <b>{escape(cycle_name)} · 结果反馈</b>", f"单位：{esc(view.unit['name'], 40)}", ""]
+    lines += headline_lines(view.result, rules, True)
+    lines += ["", "<b>各项指标得分</b>"]
+    for item in view.result.indicators:
+        ind = lookup.get(item.auto.id)
+        full = fmt_points(ind.points) if ind else fmt_points(item.auto.points)
+        why = f"（考核办核定：{esc(item.decision.reason, 80)}）" if item.decision else ""
+        lines.append(f"• {esc(item.auto.name, 20)} {fmt_points(item.final)}/{full}{why}")
+    lines += ["", "发送 /score 可查看每项指标的得分依据。如有异议，请按规定程序向考核办提出。"]
+    return "\n".join(lines)
+
+
+# ---- replies to office commands ----------------------------------------------------------
+
+
+def review_usage(units: Sequence[Mapping[str, Any]]) -> str:
+    locked = sum(1 for u in units if u.get("locked_at"))
+    lines = ["<b>考核审核</b>：发送 <code>/review 单位名称</code> 逐项查看并核定该单位得分。",
+             f"共 {len(units)} 个单位，已锁定 {locked} 个。"]
+    waiting = [u for u in units if not u.get("locked_at")][:30]
+    if waiting:
+        lines.append("未锁定：" + "、".join(esc(u["name"], 16) for u in waiting)
+                     + ("……" if len(units) - locked > 30 else ""))
+    return "\n".join(lines)
+
+
+def review_unknown_unit(query: str) -> str:
+    return f"没有找到单位“{esc(query, 30)}”。请发送 <code>/review</code> 查看单位名单，或写单位全称。"
+
+
+def review_ambiguous(query: str, names: Sequence[str]) -> str:
+    return (f"“{esc(query, 30)}”对应多个单位：" + "、".join(esc(n, 20) for n in names[:10])
+            + "。请写单位全称。")
+
+
+def review_bad(reason: str, unit_name: str) -> str:
+    return f"⚠️ {reason}\n\n" + "\n".join(review_hint(unit_name, False))
+
+
+def decision_done(kind: str, what: str, value: str, reason: str, result: Result,
+                  rules: ScoringRules, adjustment_hint: str = "") -> str:
+    lines = [f"✅ 已记录：{escape(what)} {escape(value)}（{KIND_LABELS.get(kind, kind)}）",
+             f"理由：{esc(reason, 200)}{adjustment_hint}", ""]
+    lines += headline_lines(result, rules, False)
+    return "\n".join(lines)
+
+
+def revoked(row: Mapping[str, Any], result: Result | None, rules: ScoringRules) -> str:
+    lines = [f"✅ 已撤销调整 #{row['id']}（{KIND_LABELS.get(row['kind'], row['kind'])}）。"]
+    if result is not None:
+        lines += [""] + headline_lines(result, rules, False)
+    return "\n".join(lines)
+
+
+def locked_done(unit_name: str, liaisons: int) -> str:
+    tail = (f"结果反馈正在发送给 {liaisons} 名联络员，送达情况稍后报告。" if liaisons
+            else "该单位没有绑定联络员，结果未能反馈，请另行通知。")
+    return f"🔒 已锁定 {esc(unit_name, 30)} 的考核结果。{tail}"
+
+
+def unlocked_done(unit_name: str) -> str:
+    return f"🔓 已解锁 {esc(unit_name, 30)} 的考核结果，现在可以继续调整；调整完毕请重新锁定。"
+
+
+# ---- /files and versions ------------------------------------------------------------------
+
+
+def change_lines(change: CoverageChange | None) -> list[str]:
+    """新增覆盖 / 不再覆盖 / 仍缺 and the score change, for a new version or a withdrawal."""
+    if change is None or change.before_total is None:
+        return []
+    lines = []
+    if change.gained:
+        lines.append("新增覆盖：" + "、".join(map(escape, change.gained)))
+    if change.lost:
+        lines.append("不再覆盖：" + "、".join(map(escape, change.lost)))
+    lines.append("仍缺：" + ("、".join(map(escape, change.still_missing)) or "无"))
+    delta = change.delta or 0
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    lines.append(f"得分：{fmt_points(change.before_total)} → {fmt_points(change.after_total)}"
+                 f"（{sign}{fmt_points(abs(delta))}）")
+    return lines
+
+
+def files_screen(current: Sequence[Mapping[str, Any]], history: Sequence[Mapping[str, Any]],
+                 tz: ZoneInfo, can_withdraw: bool, deadline: datetime | None) -> Screen:
+    """The unit's current files (with 撤回 / 替换 buttons) and earlier versions."""
+    lines = [f"<b>本单位当前材料（{len(current)} 份）</b>"]
+    rows = []
+    for n, sub in enumerate(current, 1):
+        received = datetime.fromisoformat(sub["received_at"])
+        late = " · ⚠️逾期" if sub.get("late") else ""
+        version = f" 第{sub['version']}版" if (sub.get("version") or 1) > 1 else ""
+        kind = FILE_TYPE_LABELS.get(sub.get("file_type"), sub.get("file_type") or "")
+        lines.append(f"{n}. 《{esc(sub['file_name'], 40)}》{version} · {kind} · "
+                     f"{fmt_time(received, tz)}{late}")
+        buttons = [(f"替换 {n}", f"{FILES}:r:{sub['id']}")]
+        if can_withdraw:
+            buttons.append((f"撤回 {n}", f"{FILES}:w:{sub['id']}"))
+        rows.append(tuple(buttons))
+    if not current:
+        lines.append("尚未提交任何材料。")
+    old = [s for s in history if s.get("replaced_by") or s.get("withdrawn_at")]
+    if old:
+        lines += ["", "<b>历史版本</b>（不计分）"]
+        for sub in old[-10:]:
+            what = "已被新版本替换" if sub.get("replaced_by") else "已撤回"
+            lines.append(f"· 《{esc(sub['file_name'], 40)}》第{sub.get('version') or 1}版 · {what}")
+    lines += ["", "替换：直接发送同名文件即可生成新版本；文件名不同时，先点“替换”再发送新文件。"]
+    if can_withdraw:
+        until = f"（截止 {fmt_time(deadline, tz)} 前）" if deadline else ""
+        lines.append(f"撤回：截止前可撤回{until}，撤回后该文件不再计分。")
+    else:
+        lines.append("已过提交截止时间：不能再撤回；上传的新版本会标记为逾期。")
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def withdraw_confirm(sub: Mapping[str, Any]) -> Screen:
+    return Screen(f"确认撤回《{esc(sub['file_name'], 40)}》？撤回后该文件不再计入得分（记录保留在审核日志中）。",
+                  ((("确认撤回", f"{FILES}:wy:{sub['id']}"), ("取消", f"{FILES}:l")),))
+
+
+def withdrawn(name: str, change: CoverageChange, files: int) -> str:
+    lines = [f"✅ 已撤回《{esc(name, 40)}》，本单位当前共 {files} 份材料。"]
+    lines += change_lines(change)
+    return "\n".join(lines)
+
+
+def replace_armed(name: str) -> str:
+    return f"好的，请发送新文件，它将作为《{esc(name, 40)}》的新版本（旧版本不再计分）。"
+
+
+def files_not_liaison() -> str:
+    return "/files 供单位联络员管理本单位材料（查看、替换、撤回）。请先用邀请码绑定单位。"
+
+
+def score_not_ready(unit_name: str) -> str:
+    return (f"{esc(unit_name, 30)} 还没有提交材料，暂无得分。上传自查材料（Word 或 PDF）后即可查看"
+            "初步得分和每项指标的得分依据。")
+
+
+def score_staff_usage() -> str:
+    return "请发送 <code>/score 单位名称</code> 查看某个单位的得分和依据（考核办审核请用 /review）。"
+
+
+def social_imported(file_name: str, outcome: Any, rules: ScoringRules) -> str:
+    """The office's receipt for a survey import."""
+    lines = [f"✅ 已导入《{esc(file_name, 40)}》：{outcome.units} 个单位的{escape(rules.social_name)}得分"
+             f"（取“{esc(outcome.score_column, 20)}”列），各单位得分已重新计算并记入审核日志。"]
+    if outcome.weight:
+        lines.append(f"{escape(rules.social_name)}占总分 {outcome.weight:.0%}（配置项 [scoring.social] weight）。")
+    else:
+        lines.append(f"注意：配置中 [scoring.social] weight = 0，{escape(rules.social_name)}暂不计入总分。")
+    if outcome.missing:
+        lines.append("表中没有以下单位：" + "、".join(esc(n, 20) for n in outcome.missing[:20])
+                     + ("……" if len(outcome.missing) > 20 else ""))
+    lines += [f"· {esc(note, 120)}" for note in outcome.skipped[:5]]
+    lines.append("重新发送同一单位的结果表会覆盖原得分。")
+    return "\n".join(lines)

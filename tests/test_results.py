@@ -1,0 +1,285 @@
+"""Scores a liaison and the office can trust, through the real polling loop and the local HTTP
+Bot API: /score with evidence buttons, versions and withdrawals, the office's review with
+reasons, bonuses, vetoes and the lock that sends 结果反馈, and the 社会评价 import."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from datetime import datetime
+
+import docx
+import openpyxl
+import pytest
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.handlers.common import CLOCK_KEY
+from bot.handlers.results import _button_screen
+from bot.localapi import LocalBotApi
+from tests.conftest import EXAMPLE_REPORT
+from tests.test_ask import TZ
+
+ADMIN, LIAISON, OTHER = 10001, 50001, 50002
+BEFORE = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
+AFTER = datetime(2026, 12, 16, 10, 0, tzinfo=TZ)  # 市直部门 deadline 12-15 18:00
+
+SUPERVISION = ("全年承担市委市政府立项督查事项12项，建立督查事项台账，实行清单化管理，"
+               "已办结销号11项，办结率91.7%。")
+PROCEDURE = ("对重大行政决策全部开展专家论证和风险评估，经法律顾问合法性审查后集体讨论决定；"
+             "全年主动公开政府信息420条，依申请公开按期答复率100%。")
+
+
+def small_docx(*paragraphs: str) -> bytes:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+class Clock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+async def bot(config, scorer):
+    from bot.ingest import Services
+
+    with LocalBotApi() as api:
+        scoring = replace(config.scoring, social_weight=0.2)
+        cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000, scoring=scoring)
+        svc = Services(cfg, scorer=scorer)
+        app = build_application(cfg, api.token, services=svc)
+        clock = Clock(BEFORE)
+        app.bot_data[CLOCK_KEY] = clock
+        await start_polling(app)
+        for user, code in ((LIAISON, "SFJ2026"), (OTHER, "FGW2026")):
+            api.send_text(user, f"/bind {code}", first_name="联络员")
+            await api.wait_for_async(lambda a, u=user: a["chat_id"] == u and "绑定成功" in (a["text"] or ""))
+        yield api, svc, clock
+        await stop_polling(app)
+        svc.close()
+
+
+async def say(api, chat, text, expect, timeout=20):
+    since = len(api.sent)
+    api.send_text(chat, text)
+    return await api.wait_for_async(
+        lambda a: a["chat_id"] == chat and expect in (a.get("text") or ""), timeout=timeout, since=since)
+
+
+async def upload(api, chat, name, data, expect="本单位共提交"):
+    since = len(api.sent)
+    api.send_document(chat, data, name)
+    return await api.wait_for_async(
+        lambda a: a["chat_id"] == chat and a["method"] == "editMessageText"
+        and expect in (a.get("text") or ""), timeout=30, since=since)
+
+
+async def press(api, chat, message, data, expect):
+    """Press a button; return the edited message (or new message) holding ``expect``."""
+    since = len(api.sent)
+    api.press_button(chat, message["message_id"], data)
+    return await api.wait_for_async(
+        lambda a: a["chat_id"] == chat and a["method"] in ("editMessageText", "sendMessage")
+        and expect in (a.get("text") or ""), since=since)
+
+
+async def alert(api, chat, message, data):
+    since = len(api.sent)
+    api.press_button(chat, message["message_id"], data)
+    return await api.wait_for_async(lambda a: a["method"] == "answerCallbackQuery", since=since)
+
+
+def buttons(message) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_score_shows_every_indicator_and_its_evidence_only_for_the_own_unit(bot):
+    api, svc, _ = bot
+    await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    screen = await say(api, LIAISON, "/score", "各项指标")
+    row = svc.store.unit_score("sfj")
+    assert f"初步得分：{row['total']:g} / 100" in screen["text"]
+    assert "基础分 + 效果分" in screen["text"] and "社会评价 未导入（占 20%）" in screen["text"]
+    assert "sc:sfj:lxdc" in buttons(screen) and "sc:sfj:_add" in buttons(screen)
+
+    detail = await press(api, LIAISON, screen, "sc:sfj:lxdc", "得分依据")
+    text = detail["text"]
+    assert "《sfj_self_check_2026.docx》第" in text and "段：“" in text  # file, paragraph, sentence
+    assert "关键词：" in text and "成效数据" in text and "完成率" in text
+    evidence = svc.store.evidence("sfj", "lxdc")
+    assert evidence[0]["location"] in text
+    assert buttons(detail) == ["sc:sfj:qtfdzz", "sc:sfj"]  # ▶ and back (no ◀ on the first)
+    back = await press(api, LIAISON, detail, "sc:sfj", "各项指标")
+    missing = await press(api, LIAISON, back, "sc:sfj:yqcx", "还缺什么")
+    assert "未见“严格程序行政”的相关材料" in missing["text"]
+    assert buttons(missing)[:2] == ["sc:sfj:jqzd", "sc:sfj:zfjd"]  # ◀ ▶
+
+    # Another unit's liaison sees only their own unit, even with a forged button.
+    other = await say(api, OTHER, "/score", "还没有提交材料")
+    assert "市司法局" not in other["text"]
+    screen, note = _button_screen(svc, OTHER, "sc:sfj:lxdc", BEFORE)
+    assert screen is None and note == "只能查看本单位的得分。"
+    screen, note = _button_screen(svc, OTHER, "rv:sfj", BEFORE)
+    assert screen is None and note == "仅考核办可以审核。"
+
+
+async def test_a_new_version_shows_what_changed_and_a_withdrawal_is_refused_after_the_deadline(bot):
+    api, svc, clock = bot
+    first = await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION))
+    assert "第2版" not in first["text"]
+    second = await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION, PROCEDURE))
+    text = second["text"]
+    assert "版本：第2版，替换《自查报告.docx》第1版" in text
+    assert "新增覆盖：严格程序行政" in text and "仍缺：" in text
+    before = svc.store.audit_entries("sfj")[-1]
+    assert before["action"] == "submit" and json.loads(before["detail"])["version"] == 2
+    assert len(svc.store.submissions("sfj")) == 1
+    assert len(svc.store.submissions("sfj", include_history=True)) == 2
+
+    files = await say(api, LIAISON, "/files", "本单位当前材料（1 份）")
+    assert "第2版" in files["text"] and "已被新版本替换" in files["text"]
+    current = svc.store.submissions("sfj")[0]
+    confirm = await press(api, LIAISON, files, f"fl:w:{current['id']}", "确认撤回")
+    done = await press(api, LIAISON, confirm, f"fl:wy:{current['id']}", "已撤回")
+    assert "不再覆盖：立项督查、严格程序行政" in done["text"]
+    assert svc.store.submission_count("sfj") == 0
+    assert not svc.store.has_submitted("sfj", "自查材料提交")
+
+    # After the deadline: a new file is accepted and flagged; withdrawing is refused.
+    clock.at = AFTER
+    late = await upload(api, LIAISON, "补充材料.docx", small_docx(SUPERVISION))
+    assert "逾期提交" in late["text"]
+    files = await say(api, LIAISON, "/files", "本单位当前材料（1 份）")
+    assert "不能再撤回" in files["text"] and not any(b.startswith("fl:w:") for b in buttons(files))
+    sub = svc.store.submissions("sfj")[0]
+    answer = await alert(api, LIAISON, files, f"fl:r:{sub['id']}")
+    assert answer["text"] == "请发送新文件"
+    # The armed replacement applies to the next upload, whatever its name.
+    renamed = await upload(api, LIAISON, "补充材料（修改）.docx", small_docx(SUPERVISION, PROCEDURE))
+    assert "替换《补充材料.docx》第1版" in renamed["text"] and "逾期提交" in renamed["text"]
+
+
+async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot):
+    api, svc, _ = bot
+    await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    auto = svc.store.unit_score("sfj")["total"]
+    screen = await say(api, ADMIN, "/review 市司法局", "考核审核")
+    assert "rv:sfj:_lock" in buttons(screen) and "rv:sfj:lxdc" in buttons(screen)
+    page = await press(api, ADMIN, screen, "rv:sfj:lxdc", "得分依据")
+    assert "/review 市司法局 立项督查 分数 理由" in page["text"]
+
+    # Bad commands change nothing and say how to write them.
+    for command, says in (("/review 市司法局 立项督查 30 超出", "应在 0–25 之间"),
+                          ("/review 市司法局 立项督查 20", "请写明理由"),
+                          ("/review 市司法局 宣传工作 3 理由充分", "没有名为“宣传工作”的指标"),
+                          ("/review 不存在局", "没有找到单位")):
+        reply = await say(api, ADMIN, command, says)
+        assert "⚠️" in reply["text"] or "没有找到" in reply["text"]
+    assert svc.store.adjustments("sfj") == []
+
+    done = await say(api, ADMIN, "/review 市司法局 立项督查 20 有1项督办事项年底前未办结", "已记录")
+    lxdc_auto = next(r for r in svc.store.indicator_scores("sfj") if r["indicator_id"] == "lxdc")
+    assert lxdc_auto["final"] == 20 and lxdc_auto["reason"] == "有1项督办事项年底前未办结"
+    after = svc.store.unit_score("sfj")["total"]
+    # No social score imported yet: the indicator points count in full.
+    assert after == pytest.approx(auto - (lxdc_auto["base"] + lxdc_auto["effect"] - 20))
+    assert f"{after:g}" in done["text"]
+    entry = svc.store.audit_entries("sfj")[-1]
+    detail = json.loads(entry["detail"])
+    assert entry["action"] == "adjust" and entry["actor"] == str(ADMIN)
+    assert detail["before"]["total"] == auto and detail["after"]["total"] == after
+
+    await say(api, ADMIN, "/review 市司法局 加分 无 材料所列奖项经核实为系统内表彰", "已记录")
+    await say(api, ADMIN, "/review 市司法局 扣分 2 12月被市政府督查通报一次", "已记录")
+    result = svc.results.current("sfj")
+    assert result.bonus == 0 and result.deduction == 2 and result.office_bonus
+    liaison_view = await say(api, LIAISON, "/score", "各项指标")
+    assert "考核办核定 <b>20</b>" in liaison_view["text"]
+
+    # Lock: confirm, the liaison gets 结果反馈 through the ledger, further changes are refused.
+    screen = await say(api, ADMIN, "/review 市司法局", "考核审核")
+    confirm = await press(api, ADMIN, screen, "rv:sfj:_lock", "确认锁定")
+    since = len(api.sent)
+    api.press_button(ADMIN, confirm["message_id"], "rv:sfj:_lockyes")
+    feedback = await api.wait_for_async(
+        lambda a: a["chat_id"] == LIAISON and "结果反馈" in (a.get("text") or ""), since=since)
+    assert "考核办核定：有1项督办事项年底前未办结" in feedback["text"]
+    assert f"考核结果：{svc.store.unit_score('sfj')['total']:g} / 100" in feedback["text"]
+    assert svc.store.is_locked("sfj")
+    refused = await upload(api, LIAISON, "补充.docx", small_docx(PROCEDURE), expect="未能接收")
+    assert "已由考核办锁定" in refused["text"]
+    again = await say(api, ADMIN, "/review 市司法局 立项督查 25 复核", "已锁定")
+    assert "解锁" in again["text"]
+    await say(api, ADMIN, "/review 市司法局 解锁 申诉复核", "已解锁")
+    actions = [e["action"] for e in svc.store.audit_entries("sfj")]
+    assert actions[-2:] == ["lock", "unlock"]
+    # The feedback was recorded in the ledger once, as sent.
+    rows = svc.store.notifications("sfj", kind="result")
+    assert [r["status"] for r in rows] == ["sent"]
+
+
+def _survey_xlsx(rows) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["2026年度社会评价结果"])
+    sheet.append(["单位名称", "社会评价得分", "有效问卷"])
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_social_evaluation_import_counts_with_its_weight(bot):
+    api, svc, _ = bot
+    await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    before = svc.store.unit_score("sfj")
+
+    since = len(api.sent)
+    api.send_document(ADMIN, _survey_xlsx([("市司法局", 90, 400), ("未知单位", 80, 10)]), "社会评价.xlsx")
+    refused = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "未导入" in (a.get("text") or ""),
+                                       since=since)
+    assert "第4行“未知单位”" in refused["text"]
+    assert svc.store.social_scores() == {}
+
+    since = len(api.sent)
+    api.send_document(ADMIN, _survey_xlsx([("市司法局", 90, 400), ("东城区", 85.5, 300)]), "社会评价.xlsx")
+    done = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "已导入" in (a.get("text") or ""),
+                                    since=since)
+    assert "2 个单位" in done["text"] and "占总分 20%" in done["text"]
+    after = svc.store.unit_score("sfj")
+    expected = round(before["indicator_total"] * 0.8 + 90 * 0.2 + after["bonus"] - after["deduction"], 2)
+    assert after["total"] == pytest.approx(expected)
+    screen = await say(api, LIAISON, "/score", "各项指标")
+    assert "社会评价 90 分（占 20%）" in screen["text"]
+    entry = [e for e in svc.store.audit_entries("sfj") if e["action"] == "social_import"][-1]
+    assert json.loads(entry["detail"])["after"]["total"] == after["total"]
+
+
+async def test_recompute_after_a_config_change_audits_before_and_after(bot):
+    api, svc, _ = bot
+    await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    before = svc.store.unit_score("sfj")["total"]
+    strict = replace(svc.config.scoring, evidence_needed=5)
+    svc.config = replace(svc.config, scoring=strict)
+    svc.scorer = type(svc.scorer)(strict)
+    svc.results.rules = strict
+    assert "sfj" in svc.stale_units()
+    lines = svc.recompute("cli")
+    line = next(x for x in lines if x.unit["id"] == "sfj")
+    assert line.after["total"] < before and line.changed_indicators
+    entry = [e for e in svc.store.audit_entries("sfj") if e["action"] == "recompute"][-1]
+    detail = json.loads(entry["detail"])
+    assert detail["before"]["total"] == before and detail["after"]["total"] == line.after["total"]
+    assert svc.stale_units() == []
