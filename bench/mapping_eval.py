@@ -1,11 +1,12 @@
 """How well paragraphs are mapped to indicators: micro P/R/F1 and a per-indicator table.
 
 Runs the scorer over the labelled documents in ``bench/mapping_dev.toml`` (used while
-tuning) and ``bench/mapping_heldout.toml`` (written separately, not used for tuning). Each
+tuning), ``bench/mapping_heldout.toml`` (written separately; its errors were looked at once)
+and ``bench/mapping_test.toml`` (written last, never used for a change). Each
 document is scored as one unit's material, headings included, and a paragraph counts as
 mapped to an indicator when it is among that indicator's evidence.
 
-    python -m bench.mapping_eval [--set dev|heldout|all] [--errors] [--config PATH]
+    python -m bench.mapping_eval [--set dev|heldout|test|all] [--errors] [--config PATH]
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from bot.config import load_config
 from scoring.engine import Scorer, SourceParagraph
 
 HERE = Path(__file__).resolve().parent
-SETS = {"dev": HERE / "mapping_dev.toml", "heldout": HERE / "mapping_heldout.toml"}
+SETS = {"dev": HERE / "mapping_dev.toml", "heldout": HERE / "mapping_heldout.toml",
+        "test": HERE / "mapping_test.toml"}
 
 
 @dataclass(frozen=True)
@@ -119,14 +121,14 @@ def report(name: str, tally: Tally, names: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "heldout", "all"), default="all")
+    parser.add_argument("--set", choices=("dev", "heldout", "test", "all"), default="all")
     parser.add_argument("--errors", action="store_true", help="list every wrong paragraph")
     parser.add_argument("--config", default=str(HERE.parent / "config.toml"))
     args = parser.parse_args(argv)
     config = load_config(args.config)
     scorer = Scorer(config.scoring)
     names = {ind.id: ind.name for ind in config.scoring.all_indicators()}
-    chosen = list(SETS) if args.set == "all" else [args.set]
+    chosen = [k for k in SETS if SETS[k].exists()] if args.set == "all" else [args.set]
     combined = Tally(Counter(), Counter(), Counter())
     for key in chosen:
         errors: list[str] | None = [] if args.errors else None

@@ -259,10 +259,13 @@ def result_feedback(view: ScoreView, rules: ScoringRules, cycle_name: str) -> st
 # ---- replies to office commands ----------------------------------------------------------
 
 
-def review_usage(units: Sequence[Mapping[str, Any]]) -> str:
+def review_usage(units: Sequence[Mapping[str, Any]], stale: int = 0) -> str:
     locked = sum(1 for u in units if u.get("locked_at"))
     lines = ["<b>考核审核</b>：发送 <code>/review 单位名称</code> 逐项查看并核定该单位得分。",
              f"共 {len(units)} 个单位，已锁定 {locked} 个。"]
+    if stale:
+        lines.append(f"⚠️ {stale} 个单位的得分是按修改前的配置计算的。请在服务器上运行 "
+                     "<code>python -m bot.manage recompute</code> 重新计算（前后分数记入审核日志）。")
     waiting = [u for u in units if not u.get("locked_at")][:30]
     if waiting:
         lines.append("未锁定：" + "、".join(esc(u["name"], 16) for u in waiting)

@@ -27,7 +27,7 @@ MIN_EVIDENCE_CHARS = 12  # shorter blocks (titles, table headers) are context, n
 TOKEN_CACHE_SIZE = 50_000  # paragraphs; about 40 MB at most
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 HEADING_MAX_CHARS = 30
-_OUTLINE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]\s*\D|第[一二三四五六七八九十]+[章节部分])")
+_OUTLINE = re.compile(r"^(?:[表图]\s*\d+|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]\s*\D|第[一二三四五六七八九十]+[章节部分])")
 _SENTENCE_PUNCT = re.compile(r"[。；;，,：:！？]")
 _FULL_SENTENCE = re.compile(r"(?<=[。！!？?])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -256,7 +256,7 @@ class Scorer:
                 continue
             strength = len(weak) + 2 * len(strong) + (ind.id in context) + (ind.name in text)
             if strength >= rules.match_threshold:
-                found[ind.id] = Evidence(para, tuple(strong + weak), signals, strength)
+                found[ind.id] = Evidence(para, tuple(dict.fromkeys(strong + weak)), signals, strength)
         if found:
             best = max(item.strength for item in found.values())
             kept = sorted((v for v in found.values() if v.strength >= rules.share_of_best * best),
@@ -326,7 +326,8 @@ class Scorer:
 
 
 def looks_like_heading(text: str) -> bool:
-    """A short line with outline numbering (一、 （二） 3.) and no sentence punctuation."""
+    """A short line with outline numbering (一、 （二） 3.) or a caption (表1) and no sentence
+    punctuation: context for what follows, not evidence itself."""
     text = text.strip()
     return (len(text) <= HEADING_MAX_CHARS and not _SENTENCE_PUNCT.search(text)
             and bool(_OUTLINE.match(text)))
@@ -357,7 +358,7 @@ def _dedupe(paragraphs: Sequence[SourceParagraph]) -> tuple[list[SourceParagraph
                 repeats += 1
                 continue
             if len(key) >= NEAR_DUPLICATE_MIN_CHARS:
-                mine = frozenset(key[i:i + 3] for i in range(len(key) - 2))
+                mine = _trigrams(key)
                 copy = _near_copy(mine, postings, grams)
                 # Copies are indexed too, so a chain of small edits stays one paragraph.
                 for gram in mine:
@@ -372,6 +373,11 @@ def _dedupe(paragraphs: Sequence[SourceParagraph]) -> tuple[list[SourceParagraph
         seen.add(key)
         unique.append(para)
     return unique, repeats
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _trigrams(key: str) -> frozenset[str]:
+    return frozenset(key[i:i + 3] for i in range(len(key) - 2))
 
 
 def _near_copy(mine: frozenset[str], postings: dict[str, list[int]],

@@ -218,7 +218,8 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     words = list(context.args or [])
     if not words:
         units = await asyncio.to_thread(svc.store.active_units)
-        await reply(update, sx.review_usage(units))
+        stale = await asyncio.to_thread(svc.stale_units)
+        await reply(update, sx.review_usage(units, len(stale)))
         return
     unit, problem = await asyncio.to_thread(_find_unit, svc, words[0])
     if unit is None:
@@ -318,7 +319,9 @@ async def handle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await context.bot.send_message(query.message.chat.id, sx.replace_armed(screen[1]["file_name"]),
                                        parse_mode=ParseMode.HTML)
         return
-    await query.answer(note[:190] if note else None, show_alert=bool(note) and screen is None)
+    locked_now = bool(note) and query.data.endswith(sx.LOCK_YES) and screen is not None
+    short = "已锁定" if locked_now else (note[:190] if note else None)
+    await query.answer(short, show_alert=bool(note) and screen is None)
     if screen is None:
         return
     try:
@@ -328,7 +331,7 @@ async def handle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if "not modified" not in str(exc).lower():
             await context.bot.send_message(query.message.chat.id, screen.text, parse_mode=ParseMode.HTML,
                                            reply_markup=markup(screen))
-    if note and query.data.endswith(sx.LOCK_YES):
+    if locked_now:
         await context.bot.send_message(query.message.chat.id, note, parse_mode=ParseMode.HTML)
         outbox = context.application.bot_data.get(OUTBOX_KEY)
         if outbox is not None:
