@@ -416,6 +416,7 @@ def _load_scoring(root: _Section) -> ScoringRules:
                 categories=child.strings("categories", "单位类别列表", ()),
                 strong_keywords=child.strings("strong_keywords", "强关键词列表（字符串）", ()),
                 residual=child.get("residual", bool, "true 或 false", False),
+                signal_kinds=child.strings("signal_kinds", "成效数据类别列表（如 \"排名\"）", ()),
                 evidence_needed=child.positive("evidence_needed", int, None)
                 if "evidence_needed" in child.data else None,
                 signals_needed=child.positive("signals_needed", int, None)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.results import ScoreView
 from bot.status_texts import Screen, clip, esc
-from bot.texts import COVERAGE_ICONS, FILE_TYPE_LABELS, fmt_points, fmt_time
+from bot.texts import COVERAGE_ICONS, FILE_TYPE_LABELS, change_lines, fmt_points, fmt_time
 from scoring.engine import COVERAGE_LABELS, quote
 from scoring.result import (
     BONUS,
@@ -312,23 +312,6 @@ def unlocked_done(unit_name: str) -> str:
 
 
 # ---- /files and versions ------------------------------------------------------------------
-
-
-def change_lines(change: CoverageChange | None) -> list[str]:
-    """新增覆盖 / 不再覆盖 / 仍缺 and the score change, for a new version or a withdrawal."""
-    if change is None or change.before_total is None:
-        return []
-    lines = []
-    if change.gained:
-        lines.append("新增覆盖：" + "、".join(map(escape, change.gained)))
-    if change.lost:
-        lines.append("不再覆盖：" + "、".join(map(escape, change.lost)))
-    lines.append("仍缺：" + ("、".join(map(escape, change.still_missing)) or "无"))
-    delta = change.delta or 0
-    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    lines.append(f"得分：{fmt_points(change.before_total)} → {fmt_points(change.after_total)}"
-                 f"（{sign}{fmt_points(abs(delta))}）")
-    return lines
 
 
 def files_screen(current: Sequence[Mapping[str, Any]], history: Sequence[Mapping[str, Any]],

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from scoring.engine import COVERAGE_LABELS, COVERED, MISSING, THIN, UnitScore, quote
+from scoring.result import CoverageChange
 
 if TYPE_CHECKING:
     from bot.ingest import IngestOutcome
@@ -256,16 +257,7 @@ def upload_result(outcome: IngestOutcome, tz: ZoneInfo) -> str:
     lines.append(f"本单位共提交 {outcome.files_counted} 份材料，得分按全部材料计算。")
     change = outcome.change
     if change is not None and change.before_total is not None and not r.duplicate_of:
-        lines += ["", "<b>本次变化</b>"]
-        if change.gained:
-            lines.append("新增覆盖：" + "、".join(map(escape, change.gained)))
-        if change.lost:
-            lines.append("不再覆盖：" + "、".join(map(escape, change.lost)))
-        lines.append("仍缺：" + ("、".join(map(escape, change.still_missing)) or "无"))
-        delta = change.delta or 0
-        sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-        lines.append(f"得分：{fmt_points(change.before_total)} → {fmt_points(change.after_total)}"
-                     f"（{sign}{fmt_points(abs(delta))}）")
+        lines += ["", "<b>本次变化</b>", *change_lines(change)]
     block = score_lines(score)
     result = outcome.result
     if result is not None and (result.decisions or result.social is not None or result.office_bonus
@@ -275,6 +267,23 @@ def upload_result(outcome: IngestOutcome, tz: ZoneInfo) -> str:
     lines += ["", *block]
     lines.append("发送 /score 查看每项指标的得分依据；发送 /files 替换或撤回文件。")
     return "\n".join(lines)
+
+
+def change_lines(change: CoverageChange | None) -> list[str]:
+    """新增覆盖 / 不再覆盖 / 仍缺 and the score change, for a new version or a withdrawal."""
+    if change is None or change.before_total is None:
+        return []
+    lines = []
+    if change.gained:
+        lines.append("新增覆盖：" + "、".join(map(escape, change.gained)))
+    if change.lost:
+        lines.append("不再覆盖：" + "、".join(map(escape, change.lost)))
+    lines.append("仍缺：" + ("、".join(map(escape, change.still_missing)) or "无"))
+    delta = change.delta or 0
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    lines.append(f"得分：{fmt_points(change.before_total)} → {fmt_points(change.after_total)}"
+                 f"（{sign}{fmt_points(abs(delta))}）")
+    return lines
 
 
 def score_lines(score: UnitScore) -> list[str]:

@@ -249,24 +249,37 @@ class Scorer:
         words = self.tokens(text)
         signals = tuple(find_signals(text))
         found: dict[str, Evidence] = {}
+        below: list[tuple[str, Evidence]] = []  # topics named too weakly to count on words alone
+        kinds = {signal.kind for signal in signals}
         for ind in indicators:
             weak = [w for w in ind.keywords if w in words]
             strong = [w for w in ind.strong_keywords if w in words or w in text]
             if not weak and not strong:
                 continue
-            strength = len(weak) + 2 * len(strong) + (ind.id in context) + (ind.name in text)
+            strength = (len(weak) + 2 * len(strong) + (ind.id in context) + (ind.name in text)
+                        + bool(kinds & set(ind.signal_kinds)))
+            item = Evidence(para, tuple(dict.fromkeys(strong + weak)), signals, strength)
             if strength >= rules.match_threshold:
-                found[ind.id] = Evidence(para, tuple(dict.fromkeys(strong + weak)), signals, strength)
+                found[ind.id] = item
+            else:
+                below.append((ind.id, item))
         if found:
             best = max(item.strength for item in found.values())
             kept = sorted((v for v in found.values() if v.strength >= rules.share_of_best * best),
                           key=lambda v: -v.strength)[:rules.max_indicators_per_paragraph]
             return {k: v for k, v in found.items() if v in kept}
-        if residual is not None \
-                and (signals or residual.id in context or any(w in text for w in rules.outcome_words)) \
-                and len(keyword_hits(text, rules.bonus.keywords, skip_negated=True)) < 2:
-            # (A paragraph that only reports an award or a pilot is for 争优创新.)
-            # Concrete work no other indicator claims: the unit's other statutory duties.
+        concrete = bool(signals) or any(w in text for w in rules.outcome_words)
+        if not concrete and not (residual is not None and residual.id in context):
+            return {}
+        if len(keyword_hits(text, rules.bonus.keywords, skip_negated=True)) >= 2 \
+                or keyword_hits(text, rules.deduction.keywords, skip_negated=True):
+            return {}  # a paragraph that only reports an award or a violation is for the add-ons
+        if below and signals:
+            # Work with figures whose topic an indicator names: that indicator's evidence.
+            ind_id, item = max(below, key=lambda pair: pair[1].strength)
+            return {ind_id: item}
+        if residual is not None:
+            # Concrete work no indicator names: the unit's other statutory duties.
             return {residual.id: Evidence(para, (), signals, 1)}
         return {}
 

@@ -26,6 +26,8 @@ class Indicator:
     # The catch-all indicator (其他法定职责): a paragraph reporting concrete work that no
     # other indicator claims is evidence for it.
     residual: bool = False
+    # Outcome signals of these kinds (e.g. 排名) name this indicator's topic: one more hit.
+    signal_kinds: tuple[str, ...] = ()
 
     @property
     def all_keywords(self) -> tuple[str, ...]:

@@ -88,3 +88,17 @@ def message_update(bot, user_id: int, text: str | None = None, *,
     if photo:
         message["photo"] = [{"file_id": "p1", "file_unique_id": "p1", "width": 10, "height": 10}]
     return Update.de_json({"update_id": next(_ids), "message": message}, bot)
+
+
+def small_docx(*paragraphs: str) -> bytes:
+    """A .docx with one paragraph per argument."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -9,7 +9,6 @@ import json
 from dataclasses import replace
 from datetime import datetime
 
-import docx
 import openpyxl
 import pytest
 
@@ -18,6 +17,7 @@ from bot.handlers.common import CLOCK_KEY
 from bot.handlers.results import _button_screen
 from bot.localapi import LocalBotApi
 from tests.conftest import EXAMPLE_REPORT
+from tests.support import small_docx
 from tests.test_ask import TZ
 
 ADMIN, LIAISON, OTHER = 10001, 50001, 50002
@@ -29,14 +29,6 @@ SUPERVISION = ("全年承担市委市政府立项督查事项12项，建立督�
 PROCEDURE = ("对重大行政决策全部开展专家论证和风险评估，经法律顾问合法性审查后集体讨论决定；"
              "全年主动公开政府信息420条，依申请公开按期答复率100%。")
 
-
-def small_docx(*paragraphs: str) -> bytes:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 class Clock:

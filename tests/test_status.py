@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-import docx
 import pytest
 from telegram import Update
 
@@ -21,7 +19,7 @@ from bot.localapi import LocalBotApi
 from scoring.progress import DeadlineRule, UnitProgress, tally
 from storage.store import utc_iso
 from tests.conftest import EXAMPLE_REPORT
-from tests.support import BOT_USER, OfflineRequest, message_update
+from tests.support import BOT_USER, OfflineRequest, message_update, small_docx
 
 LIAISON, STRANGER, ADMIN, OFFICIAL = 30001, 30002, 10001, 10002
 FGW_LIAISON, DCQ_LIAISON = 30003, 30004
@@ -30,14 +28,6 @@ AFTER_DEADLINE = datetime(2026, 12, 16, 2, 0, tzinfo=timezone.utc)  # 市直部�
 TELEGRAM_LIMIT = 4096
 _ids = itertools.count(900_000)
 
-
-def small_docx(*paragraphs: str) -> bytes:
-    document = docx.Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def keyboard(params: dict) -> list[list[dict]]:

@@ -200,6 +200,10 @@ def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> 
         if row is None:
             return f"没有找到 {unit['name']} 的调整 #{action.target}（或已撤销）。"
         return sx.revoked(row, svc.results.current(unit["id"]), rules)
+    if action.kind == SET_INDICATOR:
+        indicator = next(i for i in rules.all_indicators() if i.id == action.target)
+        if not indicator.applies_to(unit["category"]):
+            raise BadReview(f"“{indicator.name}”不适用于{unit['category']}类单位，{unit['name']}不考核这一项。")
     result = svc.decide(unit["id"], action.kind, action.target, action.value, action.reason, actor)
     adjustments = svc.store.adjustments(unit["id"])
     hint = f"（调整 #{adjustments[-1]['id']}，撤销用 /review {unit['name']} 撤销 {adjustments[-1]['id']} 理由）"
