@@ -278,6 +278,10 @@ class Scorer:
             # Work with figures whose topic an indicator names: that indicator's evidence.
             ind_id, item = max(below, key=lambda pair: pair[1].strength)
             return {ind_id: item}
+        named = [ind for ind in indicators if ind.id in context and not ind.residual]
+        if signals and named:
+            # Figures under a heading (or table caption) that names an indicator.
+            return {ind.id: Evidence(para, (), signals, 1) for ind in named[:1]}
         if residual is not None:
             # Concrete work no indicator names: the unit's other statutory duties.
             return {residual.id: Evidence(para, (), signals, 1)}
