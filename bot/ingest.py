@@ -26,7 +26,6 @@ from storage.store import (
     NewParagraph,
     NewSubmission,
     ResultLocked,
-    ScoreRecord,
     StaleVersion,
     Store,
 )
@@ -236,8 +235,8 @@ class Services:
                 raise Refused(ALREADY_GONE.format(name=row["file_name"]))
             if self.store.is_locked(unit_id):
                 raise Refused(LOCKED_UPLOAD.format(contact=self.config.contact))
-            rule = self.cycle.upload_deadline(unit, at)
-            if rule is not None and at > rule.due:
+            due = self.withdraw_until(unit, row, at)
+            if due is not None and at > due:
                 raise Refused(WITHDRAW_LATE.format(name=row["file_name"],
                                                    contact=self.config.contact))
             before = self._coverage(unit_id)
@@ -248,6 +247,15 @@ class Services:
                 raise Refused(ALREADY_GONE.format(name=row["file_name"]))
         return WithdrawOutcome(unit, row, result, self._change(before, score, result),
                                self.store.submission_count(unit_id))
+
+    def withdraw_until(self, unit: dict, submission: dict, at: datetime) -> datetime | None:
+        """Until when a file may be withdrawn: the due time (extensions included) of the
+        deadline it was submitted for; None when no deadline applies."""
+        for p in self.cycle.progress(unit["id"]):
+            if p.deadline.name == submission.get("deadline_name"):
+                return p.deadline.due
+        rule = self.cycle.upload_deadline(unit, at)
+        return rule.due if rule else None
 
     def _coverage(self, unit_id: str) -> tuple[dict[str, str], float | None] | None:
         row = self.store.unit_score(unit_id)
@@ -386,6 +394,8 @@ class Services:
             unit = self.store.unit(unit["id"])
             with self.unit_lock(unit["id"]):
                 before = self.store.unit_score(unit["id"])
+                if before is None and not self.store.submission_count(unit["id"]):
+                    continue  # nothing submitted, nothing decided: no score to recompute
                 if before is not None and before["locked_at"]:
                     lines.append(RecomputeLine(unit, before, before, skipped="结果已锁定"))
                     continue
@@ -425,45 +435,3 @@ def _new_paragraphs(parsed: ParsedDocument) -> list[NewParagraph]:
                      text=p.text)
         for i, p in enumerate(parsed.paragraphs, start=1)
     ]
-
-
-def score_record(score: UnitScore) -> ScoreRecord:
-    """A ``UnitScore`` as the rows the store keeps (totals, per indicator, evidence)."""
-    unit = {
-        "total": score.total, "full_marks": score.full_marks, "percent": score.percent,
-        "grade": score.grade, "base_total": score.base_total,
-        "effect_total": score.effect_total, "bonus": score.bonus,
-        "deduction": score.deduction, "vetoed": int(score.vetoed),
-        "paragraphs_considered": score.paragraphs_considered,
-        "auto_total": score.total, "auto_bonus": score.bonus,
-        "auto_deduction": score.deduction, "auto_vetoed": int(score.vetoed),
-        "indicator_total": round(score.base_total + score.effect_total, 2),
-    }
-    indicators = []
-    evidence = []
-    for item in score.indicators:
-        ind = item.indicator
-        indicators.append({
-            "indicator_id": ind.id, "indicator_name": ind.name, "coverage": item.coverage,
-            "base": item.base, "effect": item.effect, "evidence_count": len(item.evidence),
-            "gaps": "；".join(item.gaps), "final": item.total,
-        })
-        for rank, ev in enumerate(item.evidence, start=1):
-            evidence.append({
-                "indicator_id": ind.id, "kind": "base", "paragraph_ref": ev.paragraph.ref,
-                "snippet": ev.snippet, "rank": rank,
-                "detail": "、".join(ev.keywords),
-            })
-        for rank, (signal, para) in enumerate(item.signals, start=1):
-            evidence.append({
-                "indicator_id": ind.id, "kind": "effect", "paragraph_ref": para.ref,
-                "snippet": signal.text, "rank": rank, "detail": signal.kind,
-            })
-    for kind, items in (("bonus", score.bonus_items), ("deduction", score.deduction_items)):
-        for rank, add in enumerate(items, start=1):
-            evidence.append({
-                "indicator_id": f"_{kind}", "kind": "veto" if add.veto else kind,
-                "paragraph_ref": add.paragraph.ref, "snippet": add.sentence[:200],
-                "rank": rank, "detail": "、".join(add.keywords),
-            })
-    return ScoreRecord(unit=unit, indicators=indicators, evidence=evidence)

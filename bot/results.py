@@ -47,6 +47,48 @@ def result_from_rows(unit_row: dict[str, Any], indicator_rows: list[dict[str, An
                    social_row["score"] if social_row else None, rules)
 
 
+def score_record(score: UnitScore) -> ScoreRecord:
+    """A ``UnitScore`` as the rows the store keeps (totals, per indicator, evidence)."""
+    unit = {
+        "total": score.total, "full_marks": score.full_marks, "percent": score.percent,
+        "grade": score.grade, "base_total": score.base_total,
+        "effect_total": score.effect_total, "bonus": score.bonus,
+        "deduction": score.deduction, "vetoed": int(score.vetoed),
+        "paragraphs_considered": score.paragraphs_considered,
+        "auto_total": score.total, "auto_bonus": score.bonus,
+        "auto_deduction": score.deduction, "auto_vetoed": int(score.vetoed),
+        "indicator_total": round(score.base_total + score.effect_total, 2),
+    }
+    indicators = []
+    evidence = []
+    for item in score.indicators:
+        ind = item.indicator
+        indicators.append({
+            "indicator_id": ind.id, "indicator_name": ind.name, "coverage": item.coverage,
+            "base": item.base, "effect": item.effect, "evidence_count": len(item.evidence),
+            "gaps": "；".join(item.gaps), "final": item.total,
+        })
+        for rank, ev in enumerate(item.evidence, start=1):
+            evidence.append({
+                "indicator_id": ind.id, "kind": "base", "paragraph_ref": ev.paragraph.ref,
+                "snippet": ev.snippet, "rank": rank,
+                "detail": "、".join(ev.keywords),
+            })
+        for rank, (signal, para) in enumerate(item.signals, start=1):
+            evidence.append({
+                "indicator_id": ind.id, "kind": "effect", "paragraph_ref": para.ref,
+                "snippet": signal.text, "rank": rank, "detail": signal.kind,
+            })
+    for kind, items in (("bonus", score.bonus_items), ("deduction", score.deduction_items)):
+        for rank, add in enumerate(items, start=1):
+            evidence.append({
+                "indicator_id": f"_{kind}", "kind": "veto" if add.veto else kind,
+                "paragraph_ref": add.paragraph.ref, "snippet": add.sentence[:200],
+                "rank": rank, "detail": "、".join(add.keywords),
+            })
+    return ScoreRecord(unit=unit, indicators=indicators, evidence=evidence)
+
+
 class Results:
     """Composes and stores results for one store under one set of rules."""
 
@@ -65,8 +107,6 @@ class Results:
 
     def record(self, unit_id: str, score: UnitScore) -> tuple[ScoreRecord, Result]:
         """The rows to store for a new automatic score, and the composed result."""
-        from bot.ingest import score_record  # imported here: bot.ingest imports this module
-
         result = self.compose(unit_id, score)
         record = score_record(score)
         record.unit.update(result_fields(result, self.rules))

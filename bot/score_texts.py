@@ -321,7 +321,7 @@ def unlocked_done(unit_name: str) -> str:
 
 
 def files_screen(current: Sequence[Mapping[str, Any]], history: Sequence[Mapping[str, Any]],
-                 tz: ZoneInfo, can_withdraw: bool, deadline: datetime | None) -> Screen:
+                 tz: ZoneInfo, withdrawable: set[int], deadline: datetime | None) -> Screen:
     """The unit's current files (with 撤回 / 替换 buttons) and earlier versions."""
     lines = [f"<b>本单位当前材料（{len(current)} 份）</b>"]
     rows = []
@@ -333,7 +333,7 @@ def files_screen(current: Sequence[Mapping[str, Any]], history: Sequence[Mapping
         lines.append(f"{n}. 《{esc(sub['file_name'], 40)}》{version} · {kind} · "
                      f"{fmt_time(received, tz)}{late}")
         buttons = [(f"替换 {n}", f"{FILES}:r:{sub['id']}")]
-        if can_withdraw:
+        if sub["id"] in withdrawable:
             buttons.append((f"撤回 {n}", f"{FILES}:w:{sub['id']}"))
         rows.append(tuple(buttons))
     if not current:
@@ -345,10 +345,10 @@ def files_screen(current: Sequence[Mapping[str, Any]], history: Sequence[Mapping
             what = "已被新版本替换" if sub.get("replaced_by") else "已撤回"
             lines.append(f"· 《{esc(sub['file_name'], 40)}》第{sub.get('version') or 1}版 · {what}")
     lines += ["", "替换：直接发送同名文件即可生成新版本；文件名不同时，先点“替换”再发送新文件。"]
-    if can_withdraw:
+    if withdrawable:
         until = f"（截止 {fmt_time(deadline, tz)} 前）" if deadline else ""
         lines.append(f"撤回：截止前可撤回{until}，撤回后该文件不再计分。")
-    else:
+    elif current:
         lines.append("已过提交截止时间：不能再撤回；上传的新版本会标记为逾期。")
     return Screen("\n".join(lines), tuple(rows))
 
@@ -370,6 +370,12 @@ def replace_armed(name: str) -> str:
 
 def files_not_liaison() -> str:
     return "/files 供单位联络员管理本单位材料（查看、替换、撤回）。请先用邀请码绑定单位。"
+
+
+def review_no_materials(unit_name: str) -> str:
+    name = escape(unit_name)
+    return (f"{esc(unit_name, 30)} 尚未提交材料，暂无系统得分。如需直接核定，可发送 "
+            f"<code>/review {name} 指标 分数 理由</code>，或 <code>/review {name} 锁定</code> 锁定当前结果。")
 
 
 def score_not_ready(unit_name: str) -> str:

@@ -21,7 +21,6 @@ DEDUCTION = "deduction"
 NO_BONUS = "bonus_none"  # the office found nothing to add: the automatic items stop counting
 NO_DEDUCTION = "deduction_none"
 VETO = "veto"  # value 1: 一票否决 applies; 0: it does not (overrides words found in materials)
-KINDS = (SET_INDICATOR, BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, VETO)
 
 
 @dataclass(frozen=True)

@@ -85,12 +85,12 @@ def _find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
 
 def _files_screen(svc: Services, unit_id: str, moment) -> st.Screen:
     unit = svc.store.unit(unit_id)
-    rule = svc.cycle.upload_deadline(unit, moment)
-    can_withdraw = rule is None or moment <= rule.due
-    return sx.files_screen(svc.store.submissions(unit_id),
-                           svc.store.submissions(unit_id, include_history=True),
-                           svc.config.tz, can_withdraw and not svc.store.is_locked(unit_id),
-                           rule.due if rule else None)
+    current = svc.store.submissions(unit_id)
+    locked = svc.store.is_locked(unit_id)
+    until = {sub["id"]: svc.withdraw_until(unit, sub, moment) for sub in current}
+    open_ids = {i for i, due in until.items() if not locked and (due is None or moment <= due)}
+    return sx.files_screen(current, svc.store.submissions(unit_id, include_history=True),
+                           svc.config.tz, open_ids, min((d for d in until.values() if d), default=None))
 
 
 async def handle_files(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -184,8 +184,10 @@ def _indicator(name: str, rules):
 def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> str | st.Screen:
     rules = svc.config.scoring
     if action.kind == "show":
-        svc.ensure_scored(unit)
-        return sx.score_screen(load_view(svc.store, rules, unit["id"]), rules, sx.REVIEW)
+        view = load_view(svc.store, rules, unit["id"])
+        if view is None:
+            return sx.review_no_materials(unit["name"])
+        return sx.score_screen(view, rules, sx.REVIEW)
     if action.kind == "lock":
         svc.ensure_scored(unit)
         view = load_view(svc.store, rules, unit["id"])
@@ -242,6 +244,13 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_screen(update, outcome)
     else:
         await reply(update, outcome)
+
+
+@dataclass(frozen=True)
+class ArmReplace:
+    """Pressing 替换: the user's next upload becomes a new version of ``submission``."""
+
+    submission: dict
 
 
 # ---- buttons -----------------------------------------------------------------------------
@@ -307,7 +316,7 @@ def _files_button(svc: Services, user_id: int, parts: list[str], moment):
     if action == "r":
         if sub["replaced_by"] or sub["withdrawn_at"]:
             return None, "这份文件已被替换或撤回。"
-        return ("replace", sub), None
+        return ArmReplace(sub), None
     return None, None
 
 
@@ -317,10 +326,10 @@ async def handle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     svc = services(context)
     screen, note = await asyncio.to_thread(_button_screen, svc, query.from_user.id, query.data,
                                            now(context))
-    if isinstance(screen, tuple) and screen[0] == "replace":
-        context.user_data[REPLACE_KEY] = screen[1]["id"]
+    if isinstance(screen, ArmReplace):
+        context.user_data[REPLACE_KEY] = screen.submission["id"]
         await query.answer("请发送新文件")
-        await context.bot.send_message(query.message.chat.id, sx.replace_armed(screen[1]["file_name"]),
+        await context.bot.send_message(query.message.chat.id, sx.replace_armed(screen.submission["file_name"]),
                                        parse_mode=ParseMode.HTML)
         return
     locked_now = bool(note) and query.data.endswith(sx.LOCK_YES) and screen is not None

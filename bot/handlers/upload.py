@@ -55,9 +55,10 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await progress.edit_text(texts.progress(file_name, "正在解析并对照指标计算初步得分……"),
                                  parse_mode=ParseMode.HTML)
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-        replaces = context.user_data.pop(REPLACE_KEY, None)
+        replaces = context.user_data.get(REPLACE_KEY)
         outcome = await asyncio.to_thread(
             svc.ingest, person["unit_id"], user_id, file_name, data, received_at, replaces)
+        context.user_data.pop(REPLACE_KEY, None)  # used (a refused file keeps it armed)
     except DocumentRejected as exc:
         log.info("refused %r from %s: %s", file_name, user_id, exc.code)
         await replace(progress, texts.rejected(file_name, exc.reason))
