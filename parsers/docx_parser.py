@@ -18,6 +18,7 @@ space unless the level's suffix is "nothing". Headers and footers are ignored.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -72,10 +73,28 @@ _SKIP = {
     _MC_FALLBACK,
 }
 _VAL = qn("w:val")
+# A real self-check report unpacks to a few MB (pictures included); 200 MB is far beyond.
+MAX_UNPACKED_BYTES = 200 * 2**20
+TOO_BIG_UNPACKED_REASON = ("这个 Word 文件解压后有 {mb} MB，远超正常文档（可能已损坏，或嵌入了超大的附件）。"
+                           "请删去不必要的图片和附件、另存为新的 .docx 后重新上传。")
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse packages that would unpack to more than ``MAX_UNPACKED_BYTES`` (zip bombs):
+    python-docx reads every part into memory, and zipfile never reads past a part's
+    declared size, so the declared sizes bound what is read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise CorruptDocument(CORRUPT_REASON) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise CorruptDocument(TOO_BIG_UNPACKED_REASON.format(mb=unpacked // 2**20))
 
 
 def parse_docx(data: bytes) -> ParsedDocument:
     """Parse .docx bytes into paragraphs and table rows in document order."""
+    _check_unpacked_size(data)
     try:
         document = docx.Document(io.BytesIO(data))
         body = document.element.body

@@ -679,3 +679,23 @@ def test_nfkc_keeps_chinese_punctuation_but_converts_full_width_numbers() -> Non
     from parsers.normalize import normalize_text
 
     assert normalize_text("办结率９１．７％，同比增长（含续建）：⽣态") == "办结率91.7%，同比增长（含续建）：生态"
+
+
+def test_docx_that_unpacks_far_too_big_is_refused(monkeypatch) -> None:
+    from parsers import docx_parser
+
+    zf = zipfile
+    document = Document()
+    document.add_paragraph("全年承担立项督查事项12项，已办结销号11项。")
+    out = io.BytesIO()
+    document.save(out)
+    bomb = io.BytesIO()
+    with zf.ZipFile(io.BytesIO(out.getvalue())) as src, zf.ZipFile(bomb, "w", zf.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("word/media/padding.bin", b"\0" * (3 * 2**20))  # compresses to a few KB
+    monkeypatch.setattr(docx_parser, "MAX_UNPACKED_BYTES", 2 * 2**20)
+    with pytest.raises(CorruptDocument) as refused:
+        parse_document(bomb.getvalue(), "报告.docx")
+    assert "解压后有 3 MB" in refused.value.reason
+    assert parse_document(out.getvalue(), "报告.docx").paragraphs  # the normal file still parses
