@@ -163,6 +163,8 @@ class Services:
         rule = self.cycle.upload_deadline(unit, received_at)
         deadline = rule.due if rule else None
         sha = content_hash(data)
+        if not unit["active"]:
+            raise Refused(INACTIVE_UNIT.format(unit=unit["name"], contact=self.config.contact))
         with self.unit_lock(unit_id):
             if self.store.is_locked(unit_id):
                 raise Refused(LOCKED_UPLOAD.format(contact=self.config.contact))
@@ -418,6 +420,8 @@ class Services:
                 if row["rules_hash"] != current and not row["locked_at"]]
 
 
+INACTIVE_UNIT = ("{unit}不在本期考核单位名单中，材料没有接收。如有疑问请联系考核办（{contact}）；"
+                 "如已调整到其他单位，请用新单位的邀请码重新绑定。")
 LOCKED_UPLOAD = ("本单位的考核结果已由考核办锁定，不能再提交、替换或撤回材料。"
                  "如确需更正，请联系考核办（{contact}）。")
 LOCKED_REVIEW = "{unit}的考核结果已锁定。如需修改，请先发送 /review {unit} 解锁 理由。"

@@ -275,3 +275,12 @@ async def test_recompute_after_a_config_change_audits_before_and_after(bot):
     detail = json.loads(entry["detail"])
     assert detail["before"]["total"] == before and detail["after"]["total"] == line.after["total"]
     assert svc.stale_units() == []
+
+
+async def test_a_liaison_of_a_unit_dropped_from_the_cycle_cannot_upload(bot):
+    api, svc, _ = bot
+    svc.store.sync_units([{"id": u.id, "name": u.name, "category": u.category,
+                           "invite_code": u.invite_code} for u in svc.config.units if u.id != "sfj"])
+    refused = await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION), expect="未能接收")
+    assert "不在本期考核单位名单中" in refused["text"]
+    assert svc.store.submissions("sfj", include_history=True) == []
