@@ -287,6 +287,9 @@ def deadline_lines(p: UnitProgress, now: datetime, tz: ZoneInfo) -> list[str]:
 
 
 def score_headline(score: Mapping[str, Any]) -> str:
+    if score.get("locked_at"):
+        return (f"📊 <b>考核结果（已锁定）：{fmt_points(score['total'])} / {fmt_points(score['full_marks'])}</b>"
+                f"（{score['percent']:g}%），等次：<b>{esc(score['grade'], 8)}</b>")
     return (f"📊 <b>初步得分：{fmt_points(score['total'])} / {fmt_points(score['full_marks'])}</b>"
             f"（{score['percent']:g}%），初步等次：<b>{esc(score['grade'], 8)}</b>")
 
@@ -340,6 +343,7 @@ def liaison_status(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRu
         lines.append("尚无材料，上传后即显示各项指标的覆盖情况。")
     if card.score is not None:
         lines += ["", score_headline(card.score),
+                  "（考核办已审核并锁定，发送 /score 查看明细）" if card.score.get("locked_at") else
                   "（初步得分由系统依据所交材料自动计算，仅供参考，以考核办审核结果为准）"]
 
     lines += ["", "<b>下一步</b>"]

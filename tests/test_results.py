@@ -209,6 +209,8 @@ async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot)
     assert "考核办核定：有1项督办事项年底前未办结" in feedback["text"]
     assert f"考核结果：{svc.store.unit_score('sfj')['total']:g} / 100" in feedback["text"]
     assert svc.store.is_locked("sfj")
+    status = await say(api, LIAISON, "/status", "本单位提交情况")
+    assert "考核结果（已锁定）" in status["text"] and "初步得分" not in status["text"]
     refused = await upload(api, LIAISON, "补充.docx", small_docx(PROCEDURE), expect="未能接收")
     assert "已由考核办锁定" in refused["text"]
     again = await say(api, ADMIN, "/review 市司法局 立项督查 25 复核", "已锁定")
