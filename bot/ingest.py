@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -333,8 +334,9 @@ class Services:
             for lock in reversed(locks):
                 lock.release()
 
-    def lock(self, unit_id: str, actor: int, feedback: str) -> int | None:
-        """Lock the unit's result and queue ``feedback`` to its liaisons; None if already locked.
+    def lock(self, unit_id: str, actor: int, feedback: Callable[[], str]) -> int | None:
+        """Lock the unit's result and queue ``feedback()`` (written from the result as it is
+        at that moment) to its liaisons; None if it was already locked.
 
         Returns how many liaisons the feedback goes to.
         """
@@ -342,7 +344,7 @@ class Services:
         with self.unit_lock(unit_id):
             self.ensure_scored(unit)
             recipients = [p["telegram_id"] for p in self.store.liaisons(unit_id)]
-            if not self.store.lock_result(unit_id, actor, feedback, unit["name"], recipients):
+            if not self.store.lock_result(unit_id, actor, feedback(), unit["name"], recipients):
                 return None
         return len(recipients)
 

@@ -124,6 +124,8 @@ async def test_score_shows_every_indicator_and_its_evidence_only_for_the_own_uni
     assert screen is None and note == "只能查看本单位的得分。"
     screen, note = _button_screen(svc, OTHER, "rv:sfj", BEFORE)
     assert screen is None and note == "仅考核办可以审核。"
+    screen, note = _button_screen(svc, LIAISON, "sc:sfj:_lockyes", BEFORE)  # own unit, still no
+    assert screen is None and note == "仅考核办可以锁定结果。" and not svc.store.is_locked("sfj")
 
 
 async def test_a_new_version_shows_what_changed_and_a_withdrawal_is_refused_after_the_deadline(bot):

@@ -281,11 +281,13 @@ def _button_screen(svc: Services, user_id: int, data: str, moment) -> tuple[st.S
         return sx.score_screen(view, rules, prefix), None
     if what == sx.ADDONS:
         return sx.addons_screen(view, rules, prefix), None
+    if what in (sx.LOCK, sx.LOCK_YES) and prefix != sx.REVIEW:
+        return None, "仅考核办可以锁定结果。"
     if what == sx.LOCK:
         return sx.lock_confirm(view, rules, len(svc.store.liaisons(unit_id))), None
     if what == sx.LOCK_YES:
-        feedback = sx.result_feedback(view, rules, svc.config.cycle_name)
-        count = svc.lock(unit_id, user_id, feedback)
+        count = svc.lock(unit_id, user_id, lambda: sx.result_feedback(
+            load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name))
         if count is None:
             return None, "该单位结果已锁定。"
         after = load_view(svc.store, rules, unit_id)
