@@ -19,7 +19,7 @@ from telegram.request import BaseRequest
 
 from bot import texts
 from bot.config import AppConfig
-from bot.handlers import ask, office, results, status
+from bot.handlers import ask, exports, office, results, status
 from bot.handlers.common import SERVICES_KEY, reply
 from bot.handlers.start import (
     handle_bind,
@@ -96,6 +96,7 @@ def register_handlers(app: Application) -> None:
     status.register(app)
     office.register(app)
     results.register(app)
+    exports.register(app)
     ask.register(app)
     app.add_handler(MessageHandler(filters.Document.ALL, handle_document))
     app.add_handler(MessageHandler(filters.PHOTO, handle_photo))

@@ -1,6 +1,6 @@
 """Office command line: ``python -m bot.manage backup FILE`` / ``restore FILE [--force]``,
 ``regulation load FILE...`` / ``regulation list``, ``recompute [UNIT...]``,
-``social FILE`` (import 社会评价 scores from .xlsx / .csv).
+``social FILE`` (import 社会评价 scores from .xlsx / .csv), ``export FOLDER [--unit U]``.
 
 Backups can be taken while the bot runs; restore with the bot stopped. A regulation loaded
 here is in the database at once; a running bot picks it up at its next start (load in
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     recompute = commands.add_parser(
         "recompute", help="按当前配置重新计算各单位得分（改了指标、关键词或权重之后），审核日志记录前后分数")
     recompute.add_argument("units", nargs="*", help="只算这些单位（编号或名称），默认全部")
+    export = commands.add_parser("export", help="把汇总表、考核报告和图表写到一个文件夹")
+    export.add_argument("folder", type=Path)
+    export.add_argument("--unit", help="只导出某个单位的情况报告（编号或名称）")
     social = commands.add_parser("social", help="导入社会评价（民意调查）结果表 .xlsx / .csv")
     social.add_argument("file", type=Path)
     args = parser.parse_args(argv)
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return _regulation(config, args.action, args.files)
     if args.command in ("recompute", "social"):
         return _results(config, args)
+    if args.command == "export":
+        return _export(config, args)
     if args.command == "backup":
         if not (config.storage_dir / DB_NAME).exists():
             print(f"未备份：{config.storage_dir} 中没有数据库（[storage] dir 设置对吗？）", file=sys.stderr)
@@ -65,6 +70,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"已从备份（{summary.created_at} UTC）恢复到 {summary.path}：{summary.units} 个单位，"
           f"{summary.submissions} 份材料，{summary.files} 个文件")
     return 0
+
+
+def _export(config, args) -> int:
+    from datetime import datetime, timezone
+
+    from bot.exports import export_all, export_unit
+    from bot.ingest import Services
+    from parsers.charts import MissingCJKFont
+
+    svc = Services(config)
+    try:
+        at = datetime.now(timezone.utc)
+        if args.unit:
+            found = svc.cycle.find_units(args.unit)
+            if len(found) != 1:
+                print(f"单位“{args.unit}”{'不存在' if not found else '对应多个单位'}", file=sys.stderr)
+                return 2
+            print(f"已写出 {export_unit(config, svc.store, found[0]['id'], args.folder, at)}")
+            return 0
+        try:
+            files = export_all(config, svc.store, args.folder, at)
+        except MissingCJKFont as exc:
+            print(f"未导出：{exc}", file=sys.stderr)
+            return 1
+        label = "初步" if files.preliminary else "最终"
+        print(f"已导出（{label}，{files.units} 个单位）到 {files.folder}：")
+        for path in [files.workbook, files.report, *files.charts]:
+            print(f"  {path.name}")
+        return 0
+    finally:
+        svc.close()
 
 
 def _results(config, args) -> int:

@@ -23,3 +23,29 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$root/$req"
   echo "$digest" > "$stamp"
 fi
+
+# The export's charts need a font that can draw Chinese (parsers/charts.py looks for these).
+has_cjk_font() {
+  for dir in /usr/share/fonts /usr/local/share/fonts "$HOME/.fonts"; do
+    [ -d "$dir" ] || continue
+    if find "$dir" \( -name 'wqy-microhei.ttc' -o -name 'wqy-zenhei.ttc' -o -name 'NotoSansCJK*' \
+         -o -name 'NotoSansSC*' -o -name 'SourceHanSansSC*' -o -name 'DroidSansFallbackFull.ttf' \) \
+         -print -quit 2>/dev/null | grep -q .; then
+      return 0
+    fi
+  done
+  return 1
+}
+if ! has_cjk_font; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "安装图表用的中文字体 fonts-wqy-microhei (installing a CJK font for the charts)…" >&2
+    if ! { apt-get update -qq >/dev/null && \
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }; then
+      echo "未能安装 fonts-wqy-microhei：/export 的图表将无法生成 (font install failed)" >&2
+    fi
+  else
+    echo "未找到中文字体：请安装 fonts-wqy-microhei（如 sudo apt-get install fonts-wqy-microhei），" \
+         "否则 /export 无法生成图表 (no CJK font found)" >&2
+  fi
+fi
+

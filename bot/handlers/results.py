@@ -64,14 +64,14 @@ async def handle_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not query:
         await reply(update, sx.score_staff_usage())
         return
-    unit, problem = await asyncio.to_thread(_find_unit, svc, query)
+    unit, problem = await asyncio.to_thread(find_unit, svc, query)
     if unit is None:
         await reply(update, problem)
         return
     await send_screen(update, await asyncio.to_thread(_score_reply, svc, unit, sx.SCORE))
 
 
-def _find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
+def find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
     matches = svc.cycle.find_units(query)
     if not matches:
         return None, sx.review_unknown_unit(query)
@@ -227,7 +227,7 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         stale = await asyncio.to_thread(svc.stale_units)
         await reply(update, sx.review_usage(units, len(stale)))
         return
-    unit, problem = await asyncio.to_thread(_find_unit, svc, words[0])
+    unit, problem = await asyncio.to_thread(find_unit, svc, words[0])
     if unit is None:
         await reply(update, problem)
         return

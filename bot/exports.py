@@ -1,0 +1,350 @@
+"""The office's consolidated exports and a liaison's one-unit report, as files in a folder.
+
+One consistent copy of the database is taken first (``Store.snapshot_to``); every file is
+then written from that copy, so the workbook, the report and the charts agree with each
+other and with the database at that moment. Everything is labelled 初步 until every unit's
+result is locked.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+
+from bot.config import AppConfig
+from parsers import charts as ch
+from parsers import report as rp
+from parsers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
+from scoring.engine import COVERAGE_LABELS
+from scoring.summary import NOT_SCORED, Summary, progress_curve, summarise
+from storage.exports import ExportSource
+from storage.store import Store
+
+KIND_NAMES = {"base": "基础分依据", "effect": "成效数据", "bonus": "加分项", "deduction": "扣分项",
+              "veto": "否决情形"}
+STATE_NAMES = {"indicator": "核定指标得分", "bonus": "加分", "deduction": "扣分", "bonus_none": "核定无加分",
+               "deduction_none": "核定无扣分", "veto": "一票否决"}
+NOTICE_NAMES = {"reminder": "提交提醒", "late_notice": "逾期告知", "announcement": "通知",
+                "deadline_change": "截止时间调整", "result": "结果反馈"}
+STATUS_NAMES = {"pending": "待发送", "sent": "已送达", "blocked": "无法送达", "failed": "发送失败",
+                "skipped": "已跳过"}
+
+
+@dataclass
+class ExportFiles:
+    folder: Path
+    workbook: Path
+    report: Path
+    charts: list[Path]
+    preliminary: bool
+    rows: dict[str, int] = field(default_factory=dict)
+    units: int = 0
+
+
+def _label(preliminary: bool) -> str:
+    return "初步" if preliminary else "最终"
+
+
+def _state(unit: dict) -> str:
+    if unit.get("total") is None:
+        return "未评分"
+    return "已锁定" if unit.get("locked_at") else "初步"
+
+
+def _timeliness(unit: dict) -> str:
+    if not unit.get("first_at"):
+        return "未提交"
+    return "逾期" if unit.get("late") else "按时"
+
+
+def _g(value: float | None) -> str:
+    """A number as the report prints it (``—`` when missing)."""
+    return "—" if value is None else f"{value:g}"
+
+
+def _grouped(rows: Iterable[dict], key: str = "unit_id") -> Iterator[tuple[str, list[dict]]]:
+    for unit_id, items in groupby(rows, key=lambda r: r[key]):
+        yield unit_id, list(items)
+
+
+class _Aligned:
+    """Rows grouped by unit, read in step with the units list (both in config order)."""
+
+    def __init__(self, rows: Iterable[dict]):
+        self._groups = _grouped(rows)
+        self._next = next(self._groups, None)
+
+    def take(self, unit_id: str) -> list[dict]:
+        if self._next is not None and self._next[0] == unit_id:
+            items = self._next[1]
+            self._next = next(self._groups, None)
+            return items
+        return []
+
+
+def _snapshot(store: Store, folder: Path) -> Path:
+    path = folder / "snapshot.db"
+    store.snapshot_to(path)
+    return path
+
+
+def export_all(config: AppConfig, store: Store, folder: Path, now: datetime) -> ExportFiles:
+    """Write the workbook, the report and the charts for every active unit into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tz, rules = config.tz, config.scoring
+    stamp = now.astimezone(tz).strftime("%Y%m%d-%H%M")
+    with tempfile.TemporaryDirectory() as scratch, ExportSource(_snapshot(store, Path(scratch))) as src:
+        units = list(src.units())
+        summary = summarise(units, src.indicator_scores(), rules)
+        label = _label(summary.preliminary)
+        names = {u["id"]: u["name"] for u in units}
+        charts = _charts(config, src, summary, label, folder, stamp, now)
+        workbook = folder / f"考核汇总_{label}_{stamp}.xlsx"
+        title = f"{config.cycle_name}（{label}，导出于 {now.astimezone(tz):%Y-%m-%d %H:%M}）"
+        rows = write_workbook(workbook, title, _sheets(config, src, units, summary, names))
+        report = folder / f"考核报告_{label}_{stamp}.docx"
+        _report(config, src, units, summary, charts, report, now)
+    return ExportFiles(folder, workbook, report, [c for c, _ in charts], summary.preliminary, rows,
+                       len(units))
+
+
+# ---- the workbook -------------------------------------------------------------------------
+
+
+def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Summary,
+            names: dict[str, str]) -> Iterator[Sheet]:
+    tz = config.tz
+    categories = {u["id"]: u["category"] for u in units}
+    yield Sheet("汇总", [
+        Column("单位", 28), Column("编号", 10), Column("类别", 10), Column("联络员", 18),
+        Column("首次提交", 17, TIME), Column("最近提交", 17, TIME), Column("按时/逾期", 9),
+        Column("当前材料（份）", 9, INTEGER), Column("指标得分", 9, NUMBER),
+        Column("社会评价", 9, NUMBER), Column("争优创新", 9, NUMBER), Column("违规失职", 9, NUMBER),
+        Column("总分", 9, NUMBER), Column("满分", 7, NUMBER), Column("得分率（%）", 9, PERCENT),
+        Column("等次", 8), Column("排名", 7, INTEGER), Column("结果状态", 9),
+        Column("缺失指标", 40), Column("材料较少的指标", 40),
+    ], ([u["name"], u["id"], u["category"], u["liaisons"], local(u["first_at"], tz),
+         local(u["last_at"], tz), _timeliness(u), u["files"], u["indicator_total"], u["social"],
+         u["bonus"], u["deduction"], u["total"], u["full_marks"], u["percent"],
+         u["grade"] if u.get("total") is not None else NOT_SCORED, summary.ranks.get(u["id"]),
+         _state(u), u["missing"], u["thin"]] for u in units))
+    yield Sheet("指标得分", [
+        Column("单位", 28), Column("类别", 10), Column("指标编号", 9), Column("指标", 24),
+        Column("覆盖", 9), Column("基础分", 8, NUMBER), Column("效果分", 8, NUMBER),
+        Column("系统得分", 9, NUMBER), Column("最终得分", 9, NUMBER), Column("考核办核定理由", 30),
+        Column("证据段数", 8, INTEGER), Column("还缺什么", 50),
+    ], ([names.get(r["unit_id"]), categories.get(r["unit_id"]), r["indicator_id"],
+         r["indicator_name"], COVERAGE_LABELS.get(r["coverage"], r["coverage"]), r["base"],
+         r["effect"], round(r["base"] + r["effect"], 2), r["final"], r["reason"],
+         r["evidence_count"], r["gaps"]] for r in src.indicator_scores()))
+    yield Sheet("材料清单", [
+        Column("单位", 28), Column("文件名", 36), Column("版本", 6, INTEGER), Column("类型", 7),
+        Column("页数", 6, INTEGER), Column("段落", 7, INTEGER), Column("字数", 8, INTEGER),
+        Column("SHA-256", 30), Column("接收时间", 17, TIME), Column("截止事项", 14),
+        Column("截止时间", 17, TIME), Column("逾期", 6), Column("状态", 12),
+    ], ([s["unit_name"], s["file_name"], s["version"], s["file_type"], s["pages"],
+         s["paragraph_count"], s["chars"], s["sha256"], local(s["received_at"], tz),
+         s["deadline_name"], local(s["deadline_at"], tz), "是" if s["late"] else "否",
+         "已被新版本替换" if s["replaced_by"] else "已撤回" if s["withdrawn_at"] else "当前"]
+        for s in src.submissions()))
+    yield Sheet("证据", [
+        Column("单位", 28), Column("指标编号", 9), Column("类型", 10), Column("序号", 6, INTEGER),
+        Column("文件", 30), Column("位置", 10), Column("摘录", 60), Column("关键词 / 数据类别", 24),
+    ], ([e["unit_name"], e["indicator_id"], KIND_NAMES.get(e["kind"], e["kind"]), e["rank"],
+         e["file_name"], e["location"], e["snippet"], e["detail"]] for e in src.evidence()))
+    yield Sheet("提醒记录", [
+        Column("单位", 28), Column("联络员", 14), Column("类型", 12), Column("截止事项", 14),
+        Column("状态", 10), Column("应发时间", 17, TIME), Column("送达时间", 17, TIME),
+        Column("尝试次数", 8, INTEGER), Column("错误", 40),
+    ], ([n["unit_name"], n["person"] or str(n["chat_id"]), NOTICE_NAMES.get(n["kind"], n["kind"]),
+         n["deadline_name"], STATUS_NAMES.get(n["status"], n["status"]),
+         local(n["due_at"] or n["created_at"], tz), local(n["sent_at"], tz), n["attempts"],
+         n["error"]] for n in src.notifications()))
+    yield Sheet("调整记录", [
+        Column("编号", 6, INTEGER), Column("单位", 28), Column("类型", 12), Column("指标编号", 9),
+        Column("分值", 7, NUMBER), Column("理由", 40), Column("操作人", 12), Column("时间", 17, TIME),
+        Column("撤销时间", 17, TIME), Column("撤销人", 12), Column("撤销理由", 30),
+    ], ([a["id"], a["unit_name"], STATE_NAMES.get(a["kind"], a["kind"]), a["target"], a["value"],
+         a["reason"], a["created_by"], local(a["created_at"], tz), local(a["revoked_at"], tz),
+         a["revoked_by"], a["revoke_reason"]] for a in src.adjustments()))
+
+
+# ---- the charts ---------------------------------------------------------------------------
+
+
+def _charts(config: AppConfig, src: ExportSource, summary: Summary, label: str, folder: Path,
+            stamp: str, now: datetime) -> list[tuple[Path, rp.Chart]]:
+    rules, tz = config.scoring, config.tz
+    made = []
+    scored = [u for u in summary.units if u.get("total") is not None]
+    full = max((u["full_marks"] or 0 for u in scored), default=100) or 100
+    title = f"得分分布（{label}，{len(scored)} 个单位）"
+    made.append(("得分分布", title, ch.score_distribution(
+        [u["total"] for u in scored], full, [(n, v) for n, v in rules.grades], title)))
+    indicators = rules.all_indicators()
+    cats = list(summary.categories.values())
+    title = f"各类别单位的指标覆盖率（{label}）"
+    made.append(("指标覆盖", title, ch.coverage_by_category(
+        [c.name for c in cats], [i.name for i in indicators],
+        [[c.coverage(i.id) for i in indicators] for c in cats], title)))
+    curve = progress_curve(local(at, tz).isoformat() for at in src.progress_times())
+    deadlines = sorted({(d.name + (f"（{'、'.join(d.categories)}）" if d.categories else ""),
+                         d.due_utc.astimezone(tz).date().isoformat()) for d in config.deadlines},
+                       key=lambda d: d[1])
+    title = f"自查材料提交进度（共 {len(summary.units)} 个单位）"
+    made.append(("提交进度", title, ch.submission_progress(
+        [d for d, _ in curve], [n for _, n in curve], len(summary.units), deadlines, title,
+        config.phases[0].start.isoformat() if config.phases else None,
+        now.astimezone(tz).date().isoformat())))
+    result = []
+    for name, chart_title, png in made:
+        path = folder / f"{name}_{label}_{stamp}.png"
+        path.write_bytes(png)
+        result.append((path, rp.Chart(chart_title, png)))
+    return result
+
+
+# ---- the report ---------------------------------------------------------------------------
+
+
+def _report(config: AppConfig, src: ExportSource, units: list[dict], summary: Summary,
+            charts: list[tuple[Path, rp.Chart]], path: Path, now: datetime) -> None:
+    rules, tz = config.scoring, config.tz
+    label = _label(summary.preliminary)
+    document = rp.new_document(f"{config.cycle_name}\n考核报告", [
+        f"（{label}）" if summary.preliminary else "（结果已全部锁定）",
+        f"考核单位 {len(units)} 个 · 生成于 {now.astimezone(tz):%Y年%m月%d日 %H:%M}",
+        "说明：初步得分由系统依据各单位所交材料计算，并计入考核办已核定的调整；结果锁定前仅供参考。"
+        if summary.preliminary else "各单位结果均已由考核办审核锁定。"], f"【{label}】")
+    rp.add_contents(document)
+
+    document.add_heading("一、总体情况", level=1)
+    average = "—" if summary.average is None else f"{summary.average:g} 分"
+    document.add_paragraph(
+        f"本期考核单位 {len(units)} 个，已提交自查材料 {summary.submitted} 个，未提交 "
+        f"{len(summary.not_submitted)} 个；已评分 {summary.scored} 个，平均得分 {average}；"
+        f"结果已锁定 {summary.locked} 个。")
+    document.add_heading("二、等次分布", level=1)
+    grade_table = document.add_table(rows=1, cols=3, style="Table Grid")
+    for cell, text in zip(grade_table.rows[0].cells, ("等次", "单位数", "占比"), strict=True):
+        cell.text = text
+    for grade, count in summary.grades.items():
+        cells = grade_table.add_row().cells
+        cells[0].text, cells[1].text = grade, str(count)
+        cells[2].text = f"{count / len(units):.1%}" if units else "—"
+    for chart_path, chart in charts:
+        if chart_path.name.startswith("得分分布"):
+            rp.add_chart(document, chart)
+    document.add_heading("三、得分排名", level=1)
+    rp.add_placeholder(document, "ranking")
+    document.add_heading("四、分类别分析", level=1)
+    indicators = rules.all_indicators()
+    for stats in summary.categories.values():
+        document.add_heading(stats.name, level=2)
+        avg = "—" if stats.average is None else f"{stats.average:g} 分"
+        grades = "、".join(f"{g} {n} 个" for g, n in stats.grades.most_common()) or "暂无"
+        document.add_paragraph(f"单位 {stats.units} 个，已提交 {stats.submitted} 个，已评分 {stats.scored} 个，"
+                               f"平均得分 {avg}；等次：{grades}。")
+        weak = sorted((stats.coverage(i.id), i.name) for i in indicators if stats.coverage(i.id) is not None)
+        if weak:
+            low = "、".join(f"{name}（{share:.0%}）" for share, name in weak[:3])
+            document.add_paragraph(f"覆盖率最低的指标：{low}。")
+    for chart_path, chart in charts:
+        if not chart_path.name.startswith("得分分布"):
+            rp.add_chart(document, chart)
+    document.add_heading("五、材料或指标缺失的单位", level=1)
+    if summary.not_submitted:
+        document.add_paragraph("未提交自查材料：" + "、".join(u["name"] for u in summary.not_submitted[:500])
+                               + (f" 等 {len(summary.not_submitted)} 个" if len(summary.not_submitted) > 500 else ""))
+    else:
+        document.add_paragraph("所有单位均已提交自查材料。")
+    rp.add_placeholder(document, "missing")
+    document.add_heading("六、各单位情况", level=1)
+    rp.add_placeholder(document, "units")
+
+    widths = (1.5, 6.5, 2.5, 2.0, 2.0, 2.0)
+    ranked = sorted((u for u in units if u.get("total") is not None),
+                    key=lambda u: (summary.ranks[u["id"]], u["name"]))
+    ranking = rp.table(("排名", "单位", "类别", "总分", "等次", "状态"),
+                       ((summary.ranks[u["id"]], u["name"], u["category"], _g(u["total"]),
+                         u["grade"], _state(u)) for u in ranked), widths)
+    missing = rp.table(("单位", "类别", "缺失指标"),
+                       ((u["name"], u["category"], u["missing"]) for u in summary.with_missing),
+                       (5.5, 2.5, 8.5)) if summary.with_missing else iter([rp.para("提交材料的单位均无缺失指标。")])
+    pages = _unit_pages(config, src, units, summary.ranks)
+    rp.save_with_streams(document, path, {"ranking": ranking, "missing": missing, "units": pages})
+
+
+def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
+                ranks: dict[str, int] | None, unit_id: str | None = None) -> Iterator[str]:
+    """One page per unit: result, indicator table, strongest evidence, gaps, office decisions."""
+    indicators = _Aligned(src.indicator_scores(unit_id))
+    evidence = _Aligned(e for e in src.evidence(unit_id) if e["kind"] in ("base", "effect") and e["rank"] <= 2)
+    decisions = _Aligned(src.adjustments(unit_id))
+    points = {i.id: i.points for i in config.scoring.all_indicators()}
+    for n, unit in enumerate(units):
+        rows = indicators.take(unit["id"])
+        cited = evidence.take(unit["id"])
+        made = decisions.take(unit["id"])
+        if n:
+            yield rp.page_break()
+        yield rp.para(f"{unit['name']}（{unit['category']}）", "Heading2")
+        if unit.get("total") is None:
+            yield rp.para("尚未提交自查材料，暂无得分。")
+            continue
+        rank = f"，排名第 {ranks[unit['id']]} 位" if ranks else ""
+        yield rp.para(f"总分 {_g(unit['total'])} / {_g(unit['full_marks'])}（{_g(unit['percent'])}%），"
+                      f"等次：{unit['grade']}{rank}；结果状态：{_state(unit)}。", bold=True)
+        social = f"，社会评价 {unit['social']:g} 分（占 {unit['social_weight']:.0%}）" if unit.get("social") is not None \
+            else ""
+        yield rp.para(f"指标得分 {_g(unit['indicator_total'])}{social}，争优创新 +{_g(unit['bonus'])}，"
+                      f"违规失职 −{_g(unit['deduction'])}；首次提交："
+                      f"{local(unit['first_at'], config.tz) or '—'}；当前材料 {unit['files']} 份。")
+        yield from rp.table(("指标", "满分", "基础分", "效果分", "最终得分", "覆盖"),
+                            ((r["indicator_name"], _g(points.get(r["indicator_id"])), _g(r["base"]),
+                              _g(r["effect"]), _g(r["final"]) + ("（核定）" if r["reason"] else ""),
+                              COVERAGE_LABELS.get(r["coverage"], "")) for r in rows),
+                            (5.2, 1.4, 1.6, 1.6, 2.4, 2.0))
+        best = {}
+        for e in cited:
+            if e["kind"] == "base" and e["indicator_id"] not in best:
+                best[e["indicator_id"]] = e
+        if best:
+            yield rp.para("主要得分依据", bold=True)
+            by_name = {r["indicator_id"]: r["indicator_name"] for r in rows}
+            for ind_id, e in best.items():
+                yield rp.para(f"· {by_name.get(ind_id, ind_id)}：《{e['file_name']}》{e['location']}——“{e['snippet']}”")
+        gaps = [(r["indicator_name"], g) for r in rows for g in (r["gaps"] or "").split("；") if g]
+        if gaps:
+            yield rp.para("存在的不足", bold=True)
+            for name, gap in gaps:
+                yield rp.para(f"· {name}：{gap}")
+        current = [d for d in made if not d["revoked_at"]]
+        if current:
+            yield rp.para("考核办核定", bold=True)
+            for d in current:
+                yield rp.para(f"· #{d['id']} {STATE_NAMES.get(d['kind'], d['kind'])} {d['target'] or ''} "
+                              f"{_g(d['value'])}：{d['reason']}")
+
+
+def export_unit(config: AppConfig, store: Store, unit_id: str, folder: Path, now: datetime) -> Path:
+    """A liaison's report: their own unit's page and nothing about any other unit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tz = config.tz
+    with tempfile.TemporaryDirectory() as scratch, ExportSource(_snapshot(store, Path(scratch))) as src:
+        units = list(src.units(unit_id))
+        unit = units[0]
+        label = "已锁定" if unit.get("locked_at") else "初步"
+        document = rp.new_document(f"{unit['name']}\n{config.cycle_name}", [
+            f"本单位考核情况（{label}）", f"生成于 {now.astimezone(tz):%Y年%m月%d日 %H:%M}",
+            "初步得分仅供参考，以考核办审核锁定的结果为准。" if label == "初步" else "结果已由考核办审核锁定。"],
+            f"【{label}】")
+        document.add_heading("本单位情况", level=1)
+        rp.add_placeholder(document, "units")
+        path = folder / f"{unit['name']}_考核情况_{label}_{now.astimezone(tz):%Y%m%d-%H%M}.docx"
+        rp.save_with_streams(document, path, {"units": _unit_pages(config, src, units, None, unit_id)})
+    return path

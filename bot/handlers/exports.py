@@ -1,0 +1,91 @@
+"""/export (the office: workbook, report and charts in chat) and /report (a liaison: their own
+unit's report). The files are written off the event loop into a temporary folder."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot import status_texts as st
+from bot.exports import export_all, export_unit
+from bot.handlers.common import now, replace, reply, services
+from bot.handlers.results import find_unit
+from parsers.charts import MissingCJKFont
+
+log = logging.getLogger(__name__)
+UPLOAD_TIMEOUT = 300  # seconds: a province's workbook is a few MB
+
+
+def register(app: Application) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("export", handle_export))
+    app.add_handler(CommandHandler("report", handle_report))
+
+
+async def _send_files(update: Update, context: ContextTypes.DEFAULT_TYPE, paths: list[Path],
+                      photos: list[Path] = ()) -> None:
+    chat_id = update.effective_chat.id
+    for path in paths:
+        with path.open("rb") as handle:
+            await context.bot.send_document(chat_id, handle, filename=path.name, read_timeout=UPLOAD_TIMEOUT,
+                                            write_timeout=UPLOAD_TIMEOUT)
+    for path in photos:
+        with path.open("rb") as handle:
+            await context.bot.send_photo(chat_id, handle, caption=path.stem.split("_")[0],
+                                         read_timeout=UPLOAD_TIMEOUT, write_timeout=UPLOAD_TIMEOUT)
+
+
+async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/export``: the consolidated workbook, the assessment report and the charts."""
+    svc = services(context)
+    if await asyncio.to_thread(svc.role_of, update.effective_user.id) != "admin":
+        await reply(update, "⚠️ /export 仅考核办可以使用。单位联络员可发送 /report 获取本单位的情况报告。")
+        return
+    progress = await update.effective_message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            files = await asyncio.to_thread(export_all, svc.config, svc.store, Path(folder), now(context))
+        except MissingCJKFont as exc:
+            await replace(progress, f"⚠️ 未能生成：{st.esc(str(exc), 300)}")
+            return
+        label = "初步" if files.preliminary else "最终"
+        await replace(progress, (
+            f"✅ 已生成（{label}，{files.units} 个单位）：汇总表 {files.rows.get('汇总', 0)} 行、"
+            f"证据 {files.rows.get('证据', 0)} 条、材料 {files.rows.get('材料清单', 0)} 份，考核报告和 "
+            f"{len(files.charts)} 张图表。"
+            + ("部分单位结果尚未锁定，文件均标注为“初步”。" if files.preliminary else "")))
+        await _send_files(update, context, [files.workbook, files.report], files.charts)
+
+
+async def handle_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/report``: a liaison's own unit; staff may name a unit (``/report 单位``)."""
+    svc = services(context)
+    user_id = update.effective_user.id
+    role = await asyncio.to_thread(svc.role_of, user_id)
+    if role == "unknown":
+        await reply(update, st.status_unknown(svc.config.contact))
+        return
+    if role == "liaison":
+        person = await asyncio.to_thread(svc.store.person, user_id)
+        unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
+    else:
+        query = " ".join(context.args or []).strip()
+        if not query:
+            await reply(update, "请发送 <code>/report 单位名称</code>；全部单位的汇总请用 /export。")
+            return
+        unit, problem = await asyncio.to_thread(find_unit, svc, query)
+        if unit is None:
+            await reply(update, problem)
+            return
+    if not unit["active"]:
+        await reply(update, f"{st.esc(unit['name'], 30)}不在本期考核单位名单中。")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = await asyncio.to_thread(export_unit, svc.config, svc.store, unit["id"], Path(folder),
+                                       now(context))
+        await _send_files(update, context, [path])

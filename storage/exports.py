@@ -1,0 +1,124 @@
+"""What the office's exports read: a consistent copy of the database, read row by row.
+
+An export first copies the database with SQLite's online backup (``Store.snapshot_to``,
+a few hundred milliseconds under the store's lock), then reads that copy at leisure: the
+bot keeps answering while the files are written, and every number in every file comes from
+the same moment. Rows are yielded from cursors, never gathered into one big list, so memory
+stays flat however many units there are.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, suppress
+from pathlib import Path
+from typing import Any
+
+# Notifications that are reminders or notices to units (not announcements' receipts).
+REMINDER_KINDS = ("reminder", "late_notice", "announcement", "deadline_change", "result")
+
+
+class ExportSource:
+    """Read-only access to a database snapshot for the exports."""
+
+    def __init__(self, path: Path):
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self.conn.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> ExportSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _rows(self, sql: str, params: tuple = ()) -> Iterator[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        try:
+            for row in cursor:
+                yield dict(row)
+        finally:
+            # A generator left unfinished is closed later, perhaps after the connection.
+            with suppress(sqlite3.ProgrammingError):
+                cursor.close()
+
+    def units(self, unit_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Active units in config order with their result, liaisons and submission times."""
+        where = "and u.id = ?" if unit_id else ""
+        return self._rows(
+            f"""select u.id, u.name, u.category, s.total, s.percent, s.grade, s.full_marks,
+                       s.indicator_total, s.bonus, s.deduction, s.vetoed, s.social,
+                       s.social_weight, s.locked_at, s.locked_by, s.decisions, s.missing, s.thin,
+                       s.computed_at,
+                       (select group_concat(p.name, '、') from people p where p.unit_id = u.id)
+                           as liaisons,
+                       (select min(received_at) from submissions b
+                        where b.unit_id = u.id and b.withdrawn_at is null) as first_at,
+                       (select max(received_at) from submissions b
+                        where b.unit_id = u.id and b.withdrawn_at is null) as last_at,
+                       (select count(*) from submissions b where b.unit_id = u.id
+                        and b.withdrawn_at is null and b.replaced_by is null) as files,
+                       (select max(late) from submissions b where b.unit_id = u.id
+                        and b.withdrawn_at is null and b.replaced_by is null) as late
+                from units u left join unit_scores s on s.unit_id = u.id
+                where u.active = 1 {where} order by u.rowid""",
+            (unit_id,) if unit_id else ())
+
+    def indicator_scores(self, unit_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Per unit and indicator: coverage, base, effect, the office's points, final."""
+        where = "where i.unit_id = ?" if unit_id else ""
+        return self._rows(
+            f"""select i.* from indicator_scores i join units u on u.id = i.unit_id
+                {where} order by u.rowid, i.rowid""", (unit_id,) if unit_id else ())
+
+    def submissions(self) -> Iterator[dict[str, Any]]:
+        """Every file and version of active units, with hash, times and state."""
+        return self._rows(
+            """select b.*, u.name as unit_name from submissions b join units u on u.id = b.unit_id
+               where u.active = 1 order by u.rowid, b.id""")
+
+    def evidence(self, unit_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """Evidence rows with the file, location and paragraph text they cite."""
+        where = "and e.unit_id = ?" if unit_id else ""
+        return self._rows(
+            f"""select e.*, u.name as unit_name, b.file_name, p.location, p.text
+                from evidence e join units u on u.id = e.unit_id
+                join paragraphs p on p.id = e.paragraph_id
+                join submissions b on b.id = p.submission_id
+                where u.active = 1 {where} order by u.rowid, e.indicator_id, e.kind, e.rank""",
+            (unit_id,) if unit_id else ())
+
+    def notifications(self) -> Iterator[dict[str, Any]]:
+        """Reminders and notices sent (or tried) to units' liaisons."""
+        marks = ",".join("?" * len(REMINDER_KINDS))
+        return self._rows(
+            f"""select n.*, u.name as unit_name, p.name as person from notifications n
+                left join units u on u.id = n.unit_id
+                left join people p on p.telegram_id = n.chat_id
+                where n.kind in ({marks}) order by n.id""", REMINDER_KINDS)
+
+    def adjustments(self, unit_id: str | None = None) -> Iterator[dict[str, Any]]:
+        """The office's decisions, revoked ones included."""
+        where = "where a.unit_id = ?" if unit_id else ""
+        return self._rows(
+            f"""select a.*, u.name as unit_name from adjustments a join units u on u.id = a.unit_id
+                {where} order by a.id""", (unit_id,) if unit_id else ())
+
+    def progress_times(self) -> Iterator[str]:
+        """When each active unit first submitted (one time per unit that has), oldest first."""
+        with closing(self.conn.execute(
+                """select min(received_at) from submissions b join units u on u.id = b.unit_id
+                   where u.active = 1 and b.withdrawn_at is null group by b.unit_id
+                   order by 1""")) as cursor:
+            for (at,) in cursor:
+                yield at
+
+    def counts(self) -> dict[str, int]:
+        """Units, scored units and locked results."""
+        row = self.conn.execute(
+            """select count(*), count(s.unit_id), count(s.locked_at)
+               from units u left join unit_scores s on s.unit_id = u.id where u.active = 1""").fetchone()
+        return {"units": row[0], "scored": row[1], "locked": row[2]}

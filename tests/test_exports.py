@@ -1,0 +1,213 @@
+"""The office's exports: the workbook, the report and the charts are read back and compared with
+the database; 初步 until every result is locked; a liaison's /report holds only their unit;
+only the office can /export; Chinese renders in the charts."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.exports import export_all, export_unit
+from bot.handlers.common import CLOCK_KEY
+from bot.localapi import LocalBotApi
+from parsers.charts import cjk_font
+from tests.conftest import EXAMPLE_REPORT
+from tests.support import small_docx
+from tests.test_ask import TZ
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
+ADMIN, LIAISON = 10001, 60001
+OTHER_UNITS = ("市发展和改革委员会", "东城区", "高新技术产业开发区")
+
+
+def test_a_cjk_font_is_installed_and_draws_chinese():
+    family = cjk_font()  # raises MissingCJKFont on a machine without one
+    path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    font = FT2Font(path)
+    for ch in "考核汇总得分分布指标覆盖率提交进度初步":
+        assert font.get_char_index(ord(ch)), f"{family} has no glyph for {ch}"
+
+
+@pytest.fixture
+def filled(services):
+    """Two units with materials, one office decision, one social score; two without."""
+    services.ingest("sfj", 5, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes(), NOW)
+    services.ingest("dcq", 6, "东城区自查.docx", small_docx(
+        "全年承担市委市政府立项督查事项20项，建立督查事项台账，已办结销号18项，办结率90%。",
+        "区委理论学习中心组全年集体学习12次，专题研讨5次。"), NOW)
+    services.ingest("dcq", 6, "东城区自查.docx", small_docx(
+        "全年承担市委市政府立项督查事项20项，建立督查事项台账，已办结销号19项，办结率95%。",
+        "区委理论学习中心组全年集体学习12次，专题研讨5次。"), NOW)  # a second version
+    services.decide("sfj", "indicator", "ldsp", 6, "调研报告2篇已现场核实", ADMIN)
+    services.import_social([("dcq", 88.5, 300)], "社会评价.xlsx", ADMIN)
+    return services
+
+
+def _sheet(book, name):
+    rows = list(book[name].iter_rows(values_only=True))
+    return rows[0][0], rows[1], rows[2:]
+
+
+def test_every_number_in_the_workbook_equals_the_database(filled, tmp_path):
+    files = export_all(filled.config, filled.store, tmp_path, NOW)
+    assert files.preliminary and "初步" in files.workbook.name and "初步" in files.report.name
+    book = openpyxl.load_workbook(files.workbook)
+    assert book.sheetnames == ["汇总", "指标得分", "材料清单", "证据", "提醒记录", "调整记录"]
+    title, header, rows = _sheet(book, "汇总")
+    assert "初步" in title and book["汇总"].freeze_panes == "A3"
+    assert book["汇总"].auto_filter.ref == f"A2:T{len(rows) + 2}"
+    col = {name: i for i, name in enumerate(header)}
+    assert [r[col["单位"]] for r in rows] == [u.name for u in filled.config.units]
+    for row in rows:
+        unit_id = row[col["编号"]]
+        stored = filled.store.unit_score(unit_id)
+        if stored is None:
+            assert row[col["总分"]] is None and row[col["等次"]] == "未评分" and row[col["排名"]] is None
+            continue
+        assert row[col["总分"]] == stored["total"] and row[col["等次"]] == stored["grade"]
+        assert row[col["社会评价"]] == stored["social"] and row[col["结果状态"]] == "初步"
+    totals = sorted(((r[col["总分"]], r[col["编号"]]) for r in rows if r[col["总分"]] is not None), reverse=True)
+    assert [r[col["排名"]] for r in sorted(rows, key=lambda r: -(r[col["总分"]] or -1))][:2] == [1, 2]
+    assert totals[0][1] == "sfj"
+
+    _, header, rows = _sheet(book, "指标得分")
+    col = {name: i for i, name in enumerate(header)}
+    stored = {(r["unit_id"], r["indicator_id"]): r for u in ("sfj", "dcq")
+              for r in filled.store.indicator_scores(u)}
+    assert len(rows) == len(stored)
+    for row in rows:
+        unit_id = next(u.id for u in filled.config.units if u.name == row[col["单位"]])
+        s = stored[(unit_id, row[col["指标编号"]])]
+        assert (row[col["基础分"]], row[col["效果分"]], row[col["最终得分"]]) == (s["base"], s["effect"], s["final"])
+    ldsp = next(r for r in rows if r[col["单位"]] == "市司法局" and r[col["指标编号"]] == "ldsp")
+    assert ldsp[col["最终得分"]] == 6 and ldsp[col["考核办核定理由"]] == "调研报告2篇已现场核实"
+
+    _, header, rows = _sheet(book, "材料清单")
+    col = {name: i for i, name in enumerate(header)}
+    subs = filled.store.submissions("sfj", True) + filled.store.submissions("dcq", True)
+    assert sorted(r[col["SHA-256"]] for r in rows) == sorted(s["sha256"] for s in subs)
+    assert sorted(r[col["状态"]] for r in rows) == ["已被新版本替换", "当前", "当前"]
+    _, _, rows = _sheet(book, "证据")
+    assert len(rows) == len(filled.store.evidence("sfj")) + len(filled.store.evidence("dcq"))
+    _, header, rows = _sheet(book, "调整记录")
+    assert [(r[1], r[4], r[5]) for r in rows] == [("市司法局", 6, "调研报告2篇已现场核实")]
+    assert files.rows["汇总"] == 4
+
+
+def _text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [cell.text for row in table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def test_the_report_has_its_sections_one_page_per_unit_and_the_database_numbers(filled, tmp_path):
+    files = export_all(filled.config, filled.store, tmp_path, NOW)
+    document = docx.Document(files.report)
+    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert [t for s, t in headings if s == "Heading 1"] == [
+        "目录", "一、总体情况", "二、等次分布", "三、得分排名", "四、分类别分析", "五、材料或指标缺失的单位", "六、各单位情况"]
+    units = [t for s, t in headings if s == "Heading 2" and "（" in t]
+    assert units == [f"{u.name}（{u.category}）" for u in filled.config.units]
+    xml = document.element.xml
+    assert "TOC \\o" in xml and len(document.inline_shapes) == 3  # contents field, three charts
+    text = _text(document)
+    sfj = filled.store.unit_score("sfj")
+    assert f"总分 {sfj['total']:g} / 100（{sfj['percent']:g}%），等次：{sfj['grade']}，排名第 1 位" in text
+    assert "【初步】" in text and "未提交自查材料：市发展和改革委员会、高新技术产业开发区" in text
+    assert "· #1 核定指标得分 ldsp 6：调研报告2篇已现场核实" in text
+    ranking = document.tables[1]
+    assert [c.text for c in ranking.rows[1].cells][:4] == ["1", "市司法局", "市直部门", f"{sfj['total']:g}"]
+
+
+def test_locked_results_make_the_exports_final(filled, tmp_path):
+    for unit in filled.config.units:
+        filled.lock(unit.id, ADMIN, lambda: "结果反馈")
+    files = export_all(filled.config, filled.store, tmp_path, NOW)
+    assert not files.preliminary and "最终" in files.workbook.name
+    _, header, rows = _sheet(openpyxl.load_workbook(files.workbook), "汇总")
+    assert {r[header.index("结果状态")] for r in rows} == {"已锁定"}
+    assert "【最终】" in _text(docx.Document(files.report))
+
+
+def test_a_unit_report_names_no_other_unit(filled, tmp_path):
+    path = export_unit(filled.config, filled.store, "sfj", tmp_path, NOW)
+    text = _text(docx.Document(path)) + docx.Document(path).element.xml
+    assert "市司法局" in text and "初步" in text
+    assert not any(name in text for name in OTHER_UNITS)
+    assert not re.search(r"排名第 \d+ 位", text)  # the office's ranking is not shown to a unit
+
+
+def test_the_export_command_writes_the_files(filled, tmp_path, capsys):
+    from bot.manage import main
+
+    config_file = tmp_path / "config.toml"
+    source = (Path(__file__).resolve().parents[1] / "config.toml").read_text(encoding="utf-8")
+    config_file.write_text(source.replace('dir = "data"', f'dir = "{filled.config.storage_dir}"')
+                           .replace('folder = "regulations"', 'folder = ""'), encoding="utf-8")
+    filled.close()
+    assert main(["--config", str(config_file), "export", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "已导出（初步，4 个单位）" in out
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".docx", ".png", ".png", ".png", ".xlsx"]
+
+
+@pytest.fixture
+async def bot(config, scorer):
+    from bot.ingest import Services
+
+    with LocalBotApi() as api:
+        cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)
+        svc = Services(cfg, scorer=scorer)
+        app = build_application(cfg, api.token, services=svc)
+        app.bot_data[CLOCK_KEY] = lambda: NOW
+        await start_polling(app)
+        api.send_text(LIAISON, "/bind SFJ2026", first_name="联络员")
+        await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "绑定成功" in (a["text"] or ""))
+        svc.ingest("sfj", LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes(), NOW)
+        svc.ingest("fgw", 7, "发改委自查.docx", small_docx("全年承担市委市政府立项督查事项9项，办结率100%。"), NOW)
+        yield api, svc
+        await stop_polling(app)
+        svc.close()
+
+
+async def test_export_and_report_in_chat(bot):
+    api, svc = bot
+    since = len(api.sent)
+    api.send_text(LIAISON, "/export")
+    refused = await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "仅考核办" in (a.get("text") or ""),
+                                       since=since)
+    assert "/report" in refused["text"]
+
+    since = len(api.sent)
+    api.send_text(LIAISON, "/report")
+    sent = await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and a["method"] == "sendDocument",
+                                    since=since, timeout=30)
+    document = docx.Document(io.BytesIO(sent["data"]))
+    text = _text(document) + document.element.xml
+    assert "市司法局" in text and not any(name in text for name in OTHER_UNITS)
+
+    since = len(api.sent)
+    api.send_text(ADMIN, "/export")
+    await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and a["method"] == "sendPhoto", since=since, timeout=60)
+    await api.wait_for_async(lambda a: len([x for x in api.sent[since:] if x["method"] == "sendPhoto"]) == 3,
+                             since=since, timeout=60)
+    files = [a for a in api.sent[since:] if a["method"] == "sendDocument"]
+    assert sorted(Path(a["file_name"]).suffix for a in files) == [".docx", ".xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(next(a for a in files if a["file_name"].endswith(".xlsx"))["data"]))
+    rows = list(book["汇总"].iter_rows(min_row=3, values_only=True))
+    assert {r[1]: r[12] for r in rows if r[12] is not None} == {
+        u: svc.store.unit_score(u)["total"] for u in ("sfj", "fgw")}
+    done = [a for a in api.sent[since:] if "已生成（初步，4 个单位）" in (a.get("text") or "")]
+    assert done and json.dumps(done[0]["text"], ensure_ascii=False)
