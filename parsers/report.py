@@ -26,7 +26,13 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 BODY_FONT = "宋体"
-MARK = "〔〔{name}〕〕"  # a placeholder paragraph replaced by streamed XML
+MARK = "〔〔{name}〕〕"
+_AFTER_UPDATE_FIELDS = {"hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
+                        "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+                        "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
+                        "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary",
+                        "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+                        "docId", "defaultImageDpi"}  # a placeholder paragraph replaced by streamed XML
 
 
 # ---- WordprocessingML as text -----------------------------------------------------------
@@ -138,7 +144,12 @@ def add_contents(document: docx.document.Document) -> None:
     settings = document.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    settings.append(update)
+    # The schema fixes the order of settings: updateFields comes before these.
+    later = next((child for child in settings if child.tag.split("}")[1] in _AFTER_UPDATE_FIELDS), None)
+    if later is not None:
+        later.addprevious(update)
+    else:
+        settings.append(update)
     document.add_page_break()
 
 
