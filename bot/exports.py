@@ -284,7 +284,7 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
     """One page per unit: result, indicator table, strongest evidence, gaps, office decisions."""
     indicators = _Aligned(src.indicator_scores(unit_id))
     evidence = _Aligned(e for e in src.evidence(unit_id) if e["kind"] in ("base", "effect") and e["rank"] <= 2)
-    decisions = _Aligned(src.adjustments(unit_id))
+    decisions = _Aligned(src.adjustments(unit_id, by_unit=True))
     points = {i.id: i.points for i in config.scoring.all_indicators()}
     for n, unit in enumerate(units):
         rows = indicators.take(unit["id"])

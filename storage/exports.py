@@ -100,12 +100,13 @@ class ExportSource:
                 left join people p on p.telegram_id = n.chat_id
                 where n.kind in ({marks}) order by n.id""", REMINDER_KINDS)
 
-    def adjustments(self, unit_id: str | None = None) -> Iterator[dict[str, Any]]:
-        """The office's decisions, revoked ones included."""
+    def adjustments(self, unit_id: str | None = None, by_unit: bool = False) -> Iterator[dict[str, Any]]:
+        """The office's decisions, revoked ones included, in the order made (or unit by unit)."""
         where = "where a.unit_id = ?" if unit_id else ""
+        order = "u.rowid, a.id" if by_unit else "a.id"
         return self._rows(
             f"""select a.*, u.name as unit_name from adjustments a join units u on u.id = a.unit_id
-                {where} order by a.id""", (unit_id,) if unit_id else ())
+                {where} order by {order}""", (unit_id,) if unit_id else ())
 
     def progress_times(self) -> Iterator[str]:
         """When each active unit first submitted (one time per unit that has), oldest first."""

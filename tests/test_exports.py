@@ -49,6 +49,7 @@ def filled(services):
     services.ingest("dcq", 6, "东城区自查.docx", small_docx(
         "全年承担市委市政府立项督查事项20项，建立督查事项台账，已办结销号19项，办结率95%。",
         "区委理论学习中心组全年集体学习12次，专题研讨5次。"), NOW)  # a second version
+    services.decide("dcq", "bonus", None, 1, "获评省级示范", ADMIN)  # decided first, listed second
     services.decide("sfj", "indicator", "ldsp", 6, "调研报告2篇已现场核实", ADMIN)
     services.import_social([("dcq", 88.5, 300)], "社会评价.xlsx", ADMIN)
     return services
@@ -101,7 +102,8 @@ def test_every_number_in_the_workbook_equals_the_database(filled, tmp_path):
     _, _, rows = _sheet(book, "证据")
     assert len(rows) == len(filled.store.evidence("sfj")) + len(filled.store.evidence("dcq"))
     _, header, rows = _sheet(book, "调整记录")
-    assert [(r[1], r[4], r[5]) for r in rows] == [("市司法局", 6, "调研报告2篇已现场核实")]
+    assert [(r[1], r[4], r[5]) for r in rows] == [("东城区", 1, "获评省级示范"),
+                                                  ("市司法局", 6, "调研报告2篇已现场核实")]
     assert files.rows["汇总"] == 4
 
 
@@ -126,7 +128,8 @@ def test_the_report_has_its_sections_one_page_per_unit_and_the_database_numbers(
     sfj = filled.store.unit_score("sfj")
     assert f"总分 {sfj['total']:g} / 100（{sfj['percent']:g}%），等次：{sfj['grade']}，排名第 1 位" in text
     assert "【初步】" in text and "未提交自查材料：市发展和改革委员会、高新技术产业开发区" in text
-    assert "· #1 核定指标得分 ldsp 6：调研报告2篇已现场核实" in text
+    assert "· #2 核定指标得分 ldsp 6：调研报告2篇已现场核实" in text  # on its unit's page
+    assert "· #1 加分  1：获评省级示范" in text
     ranking = document.tables[1]
     assert [c.text for c in ranking.rows[1].cells][:4] == ["1", "市司法局", "市直部门", f"{sfj['total']:g}"]
 

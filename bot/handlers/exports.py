@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import status_texts as st
+from bot import texts
 from bot.exports import export_all, export_unit
 from bot.handlers.common import now, replace, reply, services
 from bot.handlers.results import find_unit
@@ -52,6 +53,10 @@ async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             files = await asyncio.to_thread(export_all, svc.config, svc.store, Path(folder), now(context))
         except MissingCJKFont as exc:
             await replace(progress, f"⚠️ 未能生成：{st.esc(str(exc), 300)}")
+            return
+        except Exception:  # said in chat; the traceback goes to the log
+            log.exception("export failed")
+            await replace(progress, texts.internal_error(svc.config.contact))
             return
         label = "初步" if files.preliminary else "最终"
         await replace(progress, (
