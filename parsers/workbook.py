@@ -26,6 +26,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="3B6EA8")
 TITLE_FONT = Font(bold=True, size=13)
 MAX_CELL = 32_000  # Excel's limit is 32,767 characters per cell
+MAX_DATA_ROWS = 1_048_576 - 2  # Excel's rows per sheet, less the title and header rows
 
 
 @dataclass(frozen=True)
@@ -49,26 +50,20 @@ def _clean(value: Any) -> Any:
 
 
 def write_workbook(path: Path, title: str, sheets: Iterable[Sheet]) -> dict[str, int]:
-    """Write ``sheets`` to ``path``; return the number of data rows per sheet."""
+    """Write ``sheets`` to ``path``; return the number of data rows per sheet.
+
+    A sheet with more rows than Excel allows continues in 「名称（续2）」 and so on.
+    """
     book = Workbook(write_only=True)
     counts = {}
     for sheet in sheets:
-        ws = book.create_sheet(sheet.name)
-        for index, column in enumerate(sheet.columns, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = column.width
-        ws.freeze_panes = "A3"
-        head = WriteOnlyCell(ws, value=f"{title} · {sheet.name}")
-        head.font = TITLE_FONT
-        ws.append([head])
-        header = []
-        for column in sheet.columns:
-            cell = WriteOnlyCell(ws, value=column.header)
-            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-            header.append(cell)
-        ws.append(header)
         formats = [FORMATS.get(c.kind) for c in sheet.columns]
-        n = 0
+        ws, part, n, in_part = _start_sheet(book, sheet, sheet.name, title), 1, 0, 0
         for row in sheet.rows:
+            if in_part == MAX_DATA_ROWS:
+                _finish_sheet(ws, sheet, in_part)
+                part += 1
+                ws, in_part = _start_sheet(book, sheet, f"{sheet.name}（续{part}）", title), 0
             # Plain values where no format is needed: a styled cell costs several times more.
             cells = []
             for value, fmt in zip(row, formats, strict=True):
@@ -80,11 +75,32 @@ def write_workbook(path: Path, title: str, sheets: Iterable[Sheet]) -> dict[str,
                     cells.append(_clean(value))
             ws.append(cells)
             n += 1
-        last = get_column_letter(len(sheet.columns))
-        ws.auto_filter.ref = f"A2:{last}{n + 2}"
+            in_part += 1
+        _finish_sheet(ws, sheet, in_part)
         counts[sheet.name] = n
     book.save(path)
     return counts
+
+
+def _start_sheet(book: Workbook, sheet: Sheet, name: str, title: str):
+    ws = book.create_sheet(name)
+    for index, column in enumerate(sheet.columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    ws.freeze_panes = "A3"
+    head = WriteOnlyCell(ws, value=f"{title} · {name}")
+    head.font = TITLE_FONT
+    ws.append([head])
+    header = []
+    for column in sheet.columns:
+        cell = WriteOnlyCell(ws, value=column.header)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        header.append(cell)
+    ws.append(header)
+    return ws
+
+
+def _finish_sheet(ws, sheet: Sheet, rows: int) -> None:
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(sheet.columns))}{rows + 2}"
 
 
 def local(text: str | None, tz) -> datetime | None:

@@ -180,13 +180,13 @@ async def bot(config, scorer):
         await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "绑定成功" in (a["text"] or ""))
         svc.ingest("sfj", LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes(), NOW)
         svc.ingest("fgw", 7, "发改委自查.docx", small_docx("全年承担市委市政府立项督查事项9项，办结率100%。"), NOW)
-        yield api, svc
+        yield api, svc, app
         await stop_polling(app)
         svc.close()
 
 
 async def test_export_and_report_in_chat(bot):
-    api, svc = bot
+    api, svc, _ = bot
     since = len(api.sent)
     api.send_text(LIAISON, "/export")
     refused = await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "仅考核办" in (a.get("text") or ""),
@@ -214,3 +214,31 @@ async def test_export_and_report_in_chat(bot):
         u: svc.store.unit_score(u)["total"] for u in ("sfj", "fgw")}
     done = [a for a in api.sent[since:] if "已生成（初步，4 个单位）" in (a.get("text") or "")]
     assert done and json.dumps(done[0]["text"], ensure_ascii=False)
+
+
+def test_a_sheet_longer_than_excel_allows_continues_on_another(tmp_path, monkeypatch):
+    from parsers import workbook as wb
+
+    monkeypatch.setattr(wb, "MAX_DATA_ROWS", 3)
+    counts = wb.write_workbook(tmp_path / "x.xlsx", "测试", [wb.Sheet(
+        "证据", [wb.Column("单位", 10), wb.Column("序号", 6, wb.INTEGER)], ((f"单位{i}", i) for i in range(7)))])
+    book = openpyxl.load_workbook(tmp_path / "x.xlsx")
+    assert book.sheetnames == ["证据", "证据（续2）", "证据（续3）"] and counts == {"证据": 7}
+    values = [r[1] for name in book.sheetnames for r in book[name].iter_rows(min_row=3, values_only=True)]
+    assert values == list(range(7))
+    assert book["证据（续3）"].auto_filter.ref == "A2:B3"
+
+
+async def test_a_second_export_while_one_runs_is_told_to_wait(bot):
+    import asyncio
+
+    from bot.handlers.exports import EXPORT_LOCK_KEY
+
+    api, _, app = bot
+    lock = app.bot_data.setdefault(EXPORT_LOCK_KEY, asyncio.Lock())
+    async with lock:  # an export in progress
+        since = len(api.sent)
+        api.send_text(ADMIN, "/export")
+        wait = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "还在生成中" in (a.get("text") or ""),
+                                        since=since)
+    assert wait and not [a for a in api.sent[since:] if a["method"] == "sendDocument"]

@@ -20,6 +20,7 @@ from parsers.charts import MissingCJKFont
 
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT = 300  # seconds: a province's workbook is a few MB
+EXPORT_LOCK_KEY = "export_running"  # one export at a time: each takes both cores for seconds
 
 
 def register(app: Application) -> None:
@@ -47,6 +48,15 @@ async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if await asyncio.to_thread(svc.role_of, update.effective_user.id) != "admin":
         await reply(update, "⚠️ /export 仅考核办可以使用。单位联络员可发送 /report 获取本单位的情况报告。")
         return
+    running: asyncio.Lock = context.application.bot_data.setdefault(EXPORT_LOCK_KEY, asyncio.Lock())
+    if running.locked():
+        await reply(update, "⏳ 上一次导出还在生成中，完成后会发到请求的对话里，请稍候再试。")
+        return
+    async with running:
+        await _export(update, context, svc)
+
+
+async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE, svc) -> None:
     progress = await update.effective_message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
     with tempfile.TemporaryDirectory() as folder:
         try:
