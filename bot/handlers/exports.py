@@ -15,7 +15,7 @@ from bot import status_texts as st
 from bot import texts
 from bot.exports import export_all, export_unit
 from bot.handlers.common import now, replace, reply, services
-from bot.handlers.results import find_unit
+from bot.handlers.results import unit_asked_for
 from parsers.charts import MissingCJKFont
 
 log = logging.getLogger(__name__)
@@ -80,23 +80,9 @@ async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE, svc) -> No
 async def handle_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/report``: a liaison's own unit; staff may name a unit (``/report 单位``)."""
     svc = services(context)
-    user_id = update.effective_user.id
-    role = await asyncio.to_thread(svc.role_of, user_id)
-    if role == "unknown":
-        await reply(update, st.status_unknown(svc.config.contact))
+    unit = await unit_asked_for(update, context, "请发送 <code>/report 单位名称</code>；全部单位的汇总请用 /export。")
+    if unit is None:
         return
-    if role == "liaison":
-        person = await asyncio.to_thread(svc.store.person, user_id)
-        unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
-    else:
-        query = " ".join(context.args or []).strip()
-        if not query:
-            await reply(update, "请发送 <code>/report 单位名称</code>；全部单位的汇总请用 /export。")
-            return
-        unit, problem = await asyncio.to_thread(find_unit, svc, query)
-        if unit is None:
-            await reply(update, problem)
-            return
     if not unit["active"]:
         await reply(update, f"{st.esc(unit['name'], 30)}不在本期考核单位名单中。")
         return

@@ -47,28 +47,36 @@ def _score_reply(svc: Services, unit: dict, mode: str) -> st.Screen:
     return sx.score_screen(view, svc.config.scoring, mode)
 
 
-async def handle_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/score``: a liaison's own unit; staff name a unit (``/score 单位``)."""
+async def unit_asked_for(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str) -> dict | None:
+    """The unit a command is about: a liaison's own; staff name one (``/cmd 单位``).
+
+    Replies and returns None when there is none (unbound user, no or an unclear name).
+    """
     svc = services(context)
     user_id = update.effective_user.id
     role = await asyncio.to_thread(svc.role_of, user_id)
     if role == "unknown":
         await reply(update, st.status_unknown(svc.config.contact))
-        return
+        return None
     if role == "liaison":
         person = await asyncio.to_thread(svc.store.person, user_id)
-        unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
-        await send_screen(update, await asyncio.to_thread(_score_reply, svc, unit, sx.SCORE))
-        return
+        return await asyncio.to_thread(svc.store.unit, person["unit_id"])
     query = " ".join(context.args or []).strip()
     if not query:
-        await reply(update, sx.score_staff_usage())
-        return
+        await reply(update, usage)
+        return None
     unit, problem = await asyncio.to_thread(find_unit, svc, query)
     if unit is None:
         await reply(update, problem)
-        return
-    await send_screen(update, await asyncio.to_thread(_score_reply, svc, unit, sx.SCORE))
+    return unit
+
+
+async def handle_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/score``: a liaison's own unit; staff name a unit (``/score 单位``)."""
+    unit = await unit_asked_for(update, context, sx.score_staff_usage())
+    if unit is not None:
+        svc = services(context)
+        await send_screen(update, await asyncio.to_thread(_score_reply, svc, unit, sx.SCORE))
 
 
 def find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
