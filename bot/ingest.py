@@ -324,8 +324,7 @@ class Services:
         for lock in locks:
             lock.acquire()
         try:
-            for unit in units.values():
-                self.ensure_scored(unit)
+            # A unit without materials keeps no score yet: its social score waits for its first upload.
             return self.store.import_social(rows, source, actor,
                                             lambda db, unit_id: self.results.rewrite(db, unit_id))
         except ResultLocked as exc:

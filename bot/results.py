@@ -118,9 +118,12 @@ class Results:
             row["reason"] = item.decision.reason if item.decision else None
         return record, result
 
-    def rewrite(self, db: Any, unit_id: str) -> dict[str, Any]:
-        """Inside a transaction: recompose the unit's stored result; return the new score row."""
+    def rewrite(self, db: Any, unit_id: str) -> dict[str, Any] | None:
+        """Inside a transaction: recompose the unit's stored result; return the new score row
+        (None when the unit has no score yet)."""
         unit_row, indicators, decisions, social = stored_score(db, unit_id)
+        if unit_row is None:
+            return None
         result = result_from_rows(unit_row, indicators, decisions, social, self.rules)
         finals = {item.auto.id: (item.final, item.decision.by if item.decision else None,
                                  item.decision.reason if item.decision else None)

@@ -390,7 +390,8 @@ def score_staff_usage() -> str:
 def social_imported(file_name: str, outcome: Any, rules: ScoringRules) -> str:
     """The office's receipt for a survey import."""
     lines = [f"✅ 已导入《{esc(file_name, 40)}》：{outcome.units} 个单位的{escape(rules.social_name)}得分"
-             f"（取“{esc(outcome.score_column, 20)}”列），各单位得分已重新计算并记入审核日志。"]
+             f"（取“{esc(outcome.score_column, 20)}”列），已有得分的单位已重新计算，"
+             "尚未提交材料的单位在提交后计入；均已记入审核日志。"]
     if outcome.weight:
         lines.append(f"{escape(rules.social_name)}占总分 {outcome.weight:.0%}（配置项 [scoring.social] weight）。")
     else:

@@ -261,6 +261,13 @@ async def test_social_evaluation_import_counts_with_its_weight(bot):
     assert "社会评价 90 分（占 20%）" in screen["text"]
     entry = [e for e in svc.store.audit_entries("sfj") if e["action"] == "social_import"][-1]
     assert json.loads(entry["detail"])["after"]["total"] == after["total"]
+    # 东城区 has no materials: no score is invented; its social score counts from its first upload.
+    assert svc.store.unit_score("dcq") is None and svc.store.social_score("dcq")["score"] == 85.5
+    svc.ingest("dcq", 7, "东城区自查.docx", small_docx(SUPERVISION, PROCEDURE), BEFORE)
+    dcq = svc.store.unit_score("dcq")
+    assert dcq["social"] == 85.5
+    assert dcq["total"] == pytest.approx(round(dcq["indicator_total"] * 0.8 + 85.5 * 0.2 + dcq["bonus"]
+                                               - dcq["deduction"], 2))
 
 
 async def test_recompute_after_a_config_change_audits_before_and_after(bot):
