@@ -28,7 +28,7 @@ from bot.handlers.start import (
     handle_text,
     handle_unknown_command,
 )
-from bot.handlers.upload import handle_document, handle_photo
+from bot.handlers.upload import handle_document, handle_photo, resume_interrupted_uploads
 from bot.ingest import Services
 from bot.jobs import note_user_is_back, start_notifications
 from bot.menus import set_all_menus
@@ -54,6 +54,7 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         if SERVICES_KEY not in app.bot_data:
             app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
+        await resume_interrupted_uploads(app.bot, app.bot_data[SERVICES_KEY])
         start_notifications(app, app.bot_data[SERVICES_KEY])
         # Index the regulations in the background once the bot runs (the first start encodes
         # every clause, a minute or so); a question asked meanwhile waits for it.

@@ -220,6 +220,15 @@ def rejected(file_name: str, reason: str) -> str:
     return f"❌ 未能接收《{escape(file_name)}》：{escape(reason)}\n本次上传没有记录，请处理后重新上传。"
 
 
+def upload_interrupted(file_name: str) -> str:
+    return (f"⚠️ 处理《{escape(file_name)}》时机器人重新启动，这次上传没有记录。请重新发送这个文件。")
+
+
+def upload_interrupted_recorded(file_name: str) -> str:
+    return (f"✅ 《{escape(file_name)}》已接收并记录（处理完成时机器人正在重新启动，回执未能发出）。"
+            "发送 /status 或 /score 查看本单位情况。")
+
+
 def internal_error(contact: str) -> str:
     return (
         "⚠️ 抱歉，处理时出现内部错误，本次操作没有完成，也没有留下记录。请稍后重试；"

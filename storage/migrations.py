@@ -185,3 +185,13 @@ def m004_results(db: Database) -> None:
          "imported_at": str},
         pk="unit_id", not_null={"score", "imported_at"}, foreign_keys=[("unit_id", "units", "id")],
     )
+
+
+@migrations()
+def m005_pending_uploads(db: Database) -> None:
+    """Uploads being processed, so a restart can tell the user what became of one."""
+    db["pending_uploads"].create(
+        {"id": int, "chat_id": int, "message_id": int, "user_id": int, "unit_id": str,
+         "file_name": str, "started_at": str},
+        pk="id", not_null={"chat_id", "message_id", "started_at"},
+    )

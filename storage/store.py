@@ -345,6 +345,29 @@ class Store(CycleStore, RegulationStore, ResultStore):
         if rows:
             db["evidence"].insert_all(rows)
 
+    # ---- uploads in progress ----------------------------------------------------------------
+
+    def start_upload(self, chat_id: int, message_id: int, user_id: int, unit_id: str,
+                     file_name: str, at: datetime) -> int:
+        """Note an upload whose progress message is ``message_id`` (until ``end_upload``)."""
+        with self.transaction() as db:
+            return db["pending_uploads"].insert({
+                "chat_id": chat_id, "message_id": message_id, "user_id": user_id,
+                "unit_id": unit_id, "file_name": file_name, "started_at": utc_iso(at)}).last_pk
+
+    def end_upload(self, pending_id: int) -> None:
+        """The upload was answered (recorded or refused)."""
+        with self.transaction() as db:
+            db.execute("delete from pending_uploads where id = ?", [pending_id])
+
+    def interrupted_uploads(self) -> list[dict[str, Any]]:
+        """Uploads left unanswered by a crash, each with the submission it made, if any."""
+        return self._rows(
+            """select p.*, (select s.id from submissions s where s.unit_id = p.unit_id
+                            and s.telegram_id = p.user_id and s.file_name = p.file_name
+                            and s.received_at >= p.started_at order by s.id limit 1) as submission_id
+               from pending_uploads p order by p.id""")
+
     # ---- scores ------------------------------------------------------------------------
 
     def unit_score(self, unit_id: str) -> dict[str, Any] | None:

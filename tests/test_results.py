@@ -135,6 +135,7 @@ async def test_a_new_version_shows_what_changed_and_a_withdrawal_is_refused_afte
     second = await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION, PROCEDURE))
     text = second["text"]
     assert "版本：第2版，替换《自查报告.docx》第1版" in text
+    assert svc.store.interrupted_uploads() == []  # answered uploads leave nothing pending
     assert "新增覆盖：严格程序行政" in text and "仍缺：" in text
     before = svc.store.audit_entries("sfj")[-1]
     assert before["action"] == "submit" and json.loads(before["detail"])["version"] == 2
@@ -295,3 +296,38 @@ async def test_a_liaison_of_a_unit_dropped_from_the_cycle_cannot_upload(bot):
     refused = await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION), expect="未能接收")
     assert "不在本期考核单位名单中" in refused["text"]
     assert svc.store.submissions("sfj", include_history=True) == []
+
+
+async def test_an_upload_cut_off_by_a_restart_is_answered_at_the_next_start(config, scorer):
+    from bot.ingest import Services
+
+    with LocalBotApi() as api:
+        cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)
+        svc = Services(cfg, scorer=scorer)
+        try:
+            app = build_application(cfg, api.token, services=svc)
+            await start_polling(app)
+            api.send_text(LIAISON, "/bind SFJ2026")
+            bound = await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "绑定成功" in (a["text"] or ""))
+            api.send_text(LIAISON, "/status")
+            status = await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "提交情况" in (a["text"] or ""))
+            await stop_polling(app)
+            # What a crash leaves behind: two ⏳ messages whose uploads were never answered,
+            # the first lost, the second recorded just before the process died.
+            svc.store.start_upload(LIAISON, bound["message_id"], LIAISON, "sfj", "丢失.docx", BEFORE)
+            svc.store.start_upload(LIAISON, status["message_id"], LIAISON, "sfj", "已存.docx", BEFORE)
+            svc.ingest("sfj", LIAISON, "已存.docx", small_docx(SUPERVISION), BEFORE)
+
+            since = len(api.sent)
+            app = build_application(cfg, api.token, services=svc)
+            await start_polling(app)
+            lost = await api.wait_for_async(
+                lambda a: a["method"] == "editMessageText" and a["message_id"] == bound["message_id"], since=since)
+            kept = await api.wait_for_async(
+                lambda a: a["method"] == "editMessageText" and a["message_id"] == status["message_id"], since=since)
+            assert "《丢失.docx》" in lost["text"] and "没有记录" in lost["text"] and "重新发送" in lost["text"]
+            assert "《已存.docx》已接收并记录" in kept["text"]
+            assert svc.store.interrupted_uploads() == []
+            await stop_polling(app)
+        finally:
+            svc.close()

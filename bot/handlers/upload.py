@@ -7,7 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -49,6 +49,20 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     progress = await message.reply_text(texts.progress(file_name, "正在下载……"),
                                         parse_mode=ParseMode.HTML)
+    # Should the process die before the reply, the next start tells the user what happened.
+    pending = await asyncio.to_thread(svc.store.start_upload, message.chat_id, progress.message_id,
+                                      user_id, person["unit_id"], file_name, received_at)
+    try:
+        await _process(update, context, svc, person, progress, file_name, received_at)
+    finally:
+        await asyncio.to_thread(svc.store.end_upload, pending)
+
+
+async def _process(update: Update, context: ContextTypes.DEFAULT_TYPE, svc, person: dict,
+                   progress, file_name: str, received_at) -> None:
+    message = update.effective_message
+    document = message.document
+    user_id = update.effective_user.id
     try:
         telegram_file = await document.get_file()
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
@@ -76,6 +90,25 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await replace(progress, text)
         return
     await replace(progress, texts.upload_result(outcome, svc.config.tz))
+
+
+async def resume_interrupted_uploads(bot, svc) -> int:
+    """At start: answer each upload a crash left unanswered (its ⏳ message is replaced)."""
+    rows = await asyncio.to_thread(svc.store.interrupted_uploads)
+    for row in rows:
+        text = (texts.upload_interrupted_recorded(row["file_name"]) if row["submission_id"]
+                else texts.upload_interrupted(row["file_name"]))
+        try:
+            await bot.edit_message_text(text, chat_id=row["chat_id"], message_id=row["message_id"],
+                                        parse_mode=ParseMode.HTML)
+        except TelegramError:  # too old to edit, or deleted: say it in a new message
+            try:
+                await bot.send_message(row["chat_id"], text, parse_mode=ParseMode.HTML)
+            except TelegramError:
+                log.warning("could not tell %s about an interrupted upload", row["chat_id"], exc_info=True)
+                continue
+        await asyncio.to_thread(svc.store.end_upload, row["id"])
+    return len(rows)
 
 
 async def handle_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
