@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
 
@@ -102,3 +103,30 @@ def small_docx(*paragraphs: str) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+@asynccontextmanager
+async def running_bot(config, scorer, clock, binds: dict[int, str] = ()):
+    """The real application polling the local HTTP Bot API, with ``binds`` (user → invite code)
+    bound first; yields (api, services, app) and shuts everything down afterwards."""
+    from dataclasses import replace
+
+    from bot.app import build_application, start_polling, stop_polling
+    from bot.handlers.common import CLOCK_KEY
+    from bot.ingest import Services
+    from bot.localapi import LocalBotApi
+
+    with LocalBotApi() as api:
+        cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)
+        svc = Services(cfg, scorer=scorer)
+        app = build_application(cfg, api.token, services=svc)
+        app.bot_data[CLOCK_KEY] = clock
+        await start_polling(app)
+        try:
+            for user, code in dict(binds).items():
+                api.send_text(user, f"/bind {code}", first_name=f"联络员{user}")
+                await api.wait_for_async(lambda a, u=user: a["chat_id"] == u and "绑定成功" in (a["text"] or ""))
+            yield api, svc, app
+        finally:
+            await stop_polling(app)
+            svc.close()

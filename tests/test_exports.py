@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,13 +16,10 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from bot.app import build_application, start_polling, stop_polling
 from bot.exports import export_all, export_unit
-from bot.handlers.common import CLOCK_KEY
-from bot.localapi import LocalBotApi
 from parsers.charts import cjk_font
 from tests.conftest import EXAMPLE_REPORT
-from tests.support import small_docx
+from tests.support import running_bot, small_docx
 from tests.test_ask import TZ
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
@@ -168,21 +164,10 @@ def test_the_export_command_writes_the_files(filled, tmp_path, capsys):
 
 @pytest.fixture
 async def bot(config, scorer):
-    from bot.ingest import Services
-
-    with LocalBotApi() as api:
-        cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)
-        svc = Services(cfg, scorer=scorer)
-        app = build_application(cfg, api.token, services=svc)
-        app.bot_data[CLOCK_KEY] = lambda: NOW
-        await start_polling(app)
-        api.send_text(LIAISON, "/bind SFJ2026", first_name="联络员")
-        await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "绑定成功" in (a["text"] or ""))
+    async with running_bot(config, scorer, lambda: NOW, {LIAISON: "SFJ2026"}) as (api, svc, app):
         svc.ingest("sfj", LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes(), NOW)
         svc.ingest("fgw", 7, "发改委自查.docx", small_docx("全年承担市委市政府立项督查事项9项，办结率100%。"), NOW)
         yield api, svc, app
-        await stop_polling(app)
-        svc.close()
 
 
 async def test_export_and_report_in_chat(bot):

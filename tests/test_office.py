@@ -3,16 +3,13 @@ local HTTP Bot API: preview, 确认, what liaisons receive, the delivery report.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import build_application, start_polling, stop_polling
-from bot.handlers.common import CLOCK_KEY
-from bot.localapi import LocalBotApi
 from tests.conftest import EXAMPLE_REPORT
+from tests.support import running_bot
 
 TZ = ZoneInfo("Asia/Shanghai")
 ADMIN, OFFICIAL = 10001, 10002
@@ -22,20 +19,9 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=TZ)
 
 @pytest.fixture
 async def office(config, scorer):
-    from bot.ingest import Services
-
-    with LocalBotApi() as api:
-        cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)
-        svc = Services(cfg, scorer=scorer)
-        app = build_application(cfg, api.token, services=svc)
-        app.bot_data[CLOCK_KEY] = lambda: NOW
-        await start_polling(app)
-        for chat, code in ((SFJ, "SFJ2026"), (FGW, "FGW2026"), (DCQ, "DCQ2026"), (GXQ, "GXQ2026")):
-            api.send_text(chat, f"/bind {code}", first_name=f"联络员{chat}")
-            await api.wait_for_async(lambda a, c=chat: a["chat_id"] == c and "绑定成功" in (a["text"] or ""))
+    binds = {SFJ: "SFJ2026", FGW: "FGW2026", DCQ: "DCQ2026", GXQ: "GXQ2026"}
+    async with running_bot(config, scorer, lambda: NOW, binds) as (api, svc, _):
         yield api, svc
-        await stop_polling(app)
-        svc.close()
 
 
 async def say(api, chat, text, expect, timeout=10):

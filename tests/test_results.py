@@ -13,11 +13,10 @@ import openpyxl
 import pytest
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.handlers.common import CLOCK_KEY
 from bot.handlers.results import _button_screen
 from bot.localapi import LocalBotApi
 from tests.conftest import EXAMPLE_REPORT
-from tests.support import small_docx
+from tests.support import running_bot, small_docx
 from tests.test_ask import TZ
 
 ADMIN, LIAISON, OTHER = 10001, 50001, 50002
@@ -41,22 +40,10 @@ class Clock:
 
 @pytest.fixture
 async def bot(config, scorer):
-    from bot.ingest import Services
-
-    with LocalBotApi() as api:
-        scoring = replace(config.scoring, social_weight=0.2)
-        cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000, scoring=scoring)
-        svc = Services(cfg, scorer=scorer)
-        app = build_application(cfg, api.token, services=svc)
-        clock = Clock(BEFORE)
-        app.bot_data[CLOCK_KEY] = clock
-        await start_polling(app)
-        for user, code in ((LIAISON, "SFJ2026"), (OTHER, "FGW2026")):
-            api.send_text(user, f"/bind {code}", first_name="联络员")
-            await api.wait_for_async(lambda a, u=user: a["chat_id"] == u and "绑定成功" in (a["text"] or ""))
+    clock = Clock(BEFORE)
+    weighted = replace(config, scoring=replace(config.scoring, social_weight=0.2))
+    async with running_bot(weighted, scorer, clock, {LIAISON: "SFJ2026", OTHER: "FGW2026"}) as (api, svc, _):
         yield api, svc, clock
-        await stop_polling(app)
-        svc.close()
 
 
 async def say(api, chat, text, expect, timeout=20):
