@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
@@ -89,6 +91,19 @@ def message_update(bot, user_id: int, text: str | None = None, *,
     if photo:
         message["photo"] = [{"file_id": "p1", "file_unique_id": "p1", "width": 10, "height": 10}]
     return Update.de_json({"update_id": next(_ids), "message": message}, bot)
+
+
+async def eventually(check, timeout: float = 5.0):
+    """Wait until ``check()`` is truthy and return it; fail with its last value after ``timeout``.
+
+    For state the bot writes after its reply went out (the reply is what a test waits for)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, f"still {value!r} after {timeout} s"
+            return value
+        await asyncio.sleep(0.02)
 
 
 def small_docx(*paragraphs: str) -> bytes:

@@ -16,7 +16,7 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.handlers.results import _button_screen
 from bot.localapi import LocalBotApi
 from tests.conftest import EXAMPLE_REPORT
-from tests.support import running_bot, small_docx
+from tests.support import eventually, running_bot, small_docx
 from tests.test_ask import TZ
 
 ADMIN, LIAISON, OTHER = 10001, 50001, 50002
@@ -122,7 +122,8 @@ async def test_a_new_version_shows_what_changed_and_a_withdrawal_is_refused_afte
     second = await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION, PROCEDURE))
     text = second["text"]
     assert "版本：第2版，替换《自查报告.docx》第1版" in text
-    assert svc.store.interrupted_uploads() == []  # answered uploads leave nothing pending
+    # Answered uploads leave nothing pending (cleared just after the reply goes out).
+    await eventually(lambda: svc.store.interrupted_uploads() == [])
     assert "新增覆盖：严格程序行政" in text and "仍缺：" in text
     before = svc.store.audit_entries("sfj")[-1]
     assert before["action"] == "submit" and json.loads(before["detail"])["version"] == 2
@@ -314,7 +315,7 @@ async def test_an_upload_cut_off_by_a_restart_is_answered_at_the_next_start(conf
                 lambda a: a["method"] == "editMessageText" and a["message_id"] == status["message_id"], since=since)
             assert "《丢失.docx》" in lost["text"] and "没有记录" in lost["text"] and "重新发送" in lost["text"]
             assert "《已存.docx》已接收并记录" in kept["text"]
-            assert svc.store.interrupted_uploads() == []
+            await eventually(lambda: svc.store.interrupted_uploads() == [])
             await stop_polling(app)
         finally:
             svc.close()
