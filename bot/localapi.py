@@ -785,6 +785,8 @@ class _Server(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.threads: list[threading.Thread] = []
         self.connections_lock = threading.Lock()
+        self.busy = 0  # requests being answered; stop() lets them write before cutting sockets
+        self.idle = threading.Condition(self.connections_lock)
         super().__init__(address, _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -809,8 +811,13 @@ class _Server(ThreadingHTTPServer):
         _LOG.debug("LocalBotApi: error while serving %s", client_address, exc_info=True)
 
     def close_connections(self, timeout: float) -> None:
-        """Shut down open connections (after serving stopped) and join their threads."""
+        """Shut down open connections (after serving stopped) and join their threads.
+
+        Requests already being answered (a long poll woken by the stop) finish writing
+        first; idle keep-alive connections are then cut."""
+        deadline = time.monotonic() + timeout
         with self.connections_lock:
+            self.idle.wait_for(lambda: self.busy == 0, timeout=min(1.0, timeout))
             sockets = list(self.connections)
             threads = list(self.threads)
         for sock in sockets:
@@ -818,7 +825,6 @@ class _Server(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
@@ -891,10 +897,21 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
     def do_GET(self) -> None:
-        self._dispatch()
+        self._answer()
 
     def do_POST(self) -> None:
-        self._dispatch()
+        self._answer()
+
+    def _answer(self) -> None:
+        server = self.server
+        with server.connections_lock:
+            server.busy += 1
+        try:
+            self._dispatch()
+        finally:
+            with server.connections_lock:
+                server.busy -= 1
+                server.idle.notify_all()
 
     def _read_body(self) -> bytes:
         if self.fields.get("transfer-encoding", "").lower() == "chunked":

@@ -394,13 +394,15 @@ def test_long_poll_times_out(api: LocalBotApi) -> None:
 def test_stop_releases_pending_long_poll() -> None:
     server = LocalBotApi()
     server.start()
-    poller = threading.Thread(target=_call, args=(server, "getUpdates", {"timeout": 30}))
+    answers: list = []
+    poller = threading.Thread(target=lambda: answers.append(_call(server, "getUpdates", {"timeout": 30})))
     poller.start()
     time.sleep(0.2)
     started = time.monotonic()
     server.stop()
     poller.join(5)
     assert not poller.is_alive() and time.monotonic() - started < 3
+    assert answers == [(200, {"ok": True, "result": []})]  # answered, not cut off
     assert _server_threads() == []
     server.stop()  # idempotent
 
