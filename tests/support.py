@@ -93,17 +93,14 @@ def message_update(bot, user_id: int, text: str | None = None, *,
     return Update.de_json({"update_id": next(_ids), "message": message}, bot)
 
 
-async def eventually(check, timeout: float = 5.0):
-    """Wait until ``check()`` is truthy and return it; fail with its last value after ``timeout``.
+async def eventually(read, expected, timeout: float = 5.0) -> None:
+    """Wait until ``read()`` equals ``expected``; after ``timeout`` fail showing the difference.
 
-    For state the bot writes after its reply went out (the reply is what a test waits for)."""
+    For state the bot writes just after its reply went out (the reply is what tests wait for)."""
     deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, f"still {value!r} after {timeout} s"
-            return value
+    while read() != expected and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
+    assert read() == expected
 
 
 def small_docx(*paragraphs: str) -> bytes:

@@ -123,7 +123,7 @@ async def test_a_new_version_shows_what_changed_and_a_withdrawal_is_refused_afte
     text = second["text"]
     assert "版本：第2版，替换《自查报告.docx》第1版" in text
     # Answered uploads leave nothing pending (cleared just after the reply goes out).
-    await eventually(lambda: svc.store.interrupted_uploads() == [])
+    await eventually(svc.store.interrupted_uploads, [])
     assert "新增覆盖：严格程序行政" in text and "仍缺：" in text
     before = svc.store.audit_entries("sfj")[-1]
     assert before["action"] == "submit" and json.loads(before["detail"])["version"] == 2
@@ -210,8 +210,7 @@ async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot)
     actions = [e["action"] for e in svc.store.audit_entries("sfj")]
     assert actions[-2:] == ["lock", "unlock"]
     # The feedback was recorded in the ledger once, as sent.
-    rows = svc.store.notifications("sfj", kind="result")
-    assert [r["status"] for r in rows] == ["sent"]
+    await eventually(lambda: [r["status"] for r in svc.store.notifications("sfj", kind="result")], ["sent"])
 
 
 def _survey_xlsx(rows) -> bytes:
@@ -315,7 +314,7 @@ async def test_an_upload_cut_off_by_a_restart_is_answered_at_the_next_start(conf
                 lambda a: a["method"] == "editMessageText" and a["message_id"] == status["message_id"], since=since)
             assert "《丢失.docx》" in lost["text"] and "没有记录" in lost["text"] and "重新发送" in lost["text"]
             assert "《已存.docx》已接收并记录" in kept["text"]
-            await eventually(lambda: svc.store.interrupted_uploads() == [])
+            await eventually(svc.store.interrupted_uploads, [])
             await stop_polling(app)
         finally:
             svc.close()
