@@ -1,6 +1,7 @@
 """Office command line: ``python -m bot.manage backup FILE`` / ``restore FILE [--force]``,
 ``regulation load FILE...`` / ``regulation list``, ``recompute [UNIT...]``,
-``social FILE`` (import 社会评价 scores from .xlsx / .csv), ``export FOLDER [--unit U]``.
+``social FILE [--dry-run]`` (import 社会评价 scores from .xlsx / .csv, or only preview them),
+``export FOLDER [--unit U]``.
 
 Backups can be taken while the bot runs; restore with the bot stopped. A regulation loaded
 here is in the database at once; a running bot picks it up at its next start (load in
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--unit", help="只导出某个单位的情况报告（编号或名称）")
     social = commands.add_parser("social", help="导入社会评价（民意调查）结果表 .xlsx / .csv")
     social.add_argument("file", type=Path)
+    social.add_argument("--dry-run", action="store_true", help="只预览每个单位会得到的分数，不导入")
     args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
@@ -105,18 +107,26 @@ def _export(config, args) -> int:
 
 def _results(config, args) -> int:
     from bot.ingest import Refused, Services
+    from bot.score_texts import social_change_lines
 
     svc = Services(config)
     try:
         if args.command == "social":
             try:
                 data = args.file.read_bytes()
-                outcome = svc.import_social_file(data, args.file.name, "cli")
+                if args.dry_run:
+                    outcome = svc.plan_social_file(data, args.file.name)
+                else:
+                    outcome = svc.import_social_file(data, args.file.name, "cli")
             except (Refused, OSError) as exc:
                 print(f"未导入 {args.file}：{getattr(exc, 'reason', exc)}", file=sys.stderr)
                 return 1
-            print(f"已导入 {outcome.units} 个单位的{config.scoring.social_name}得分"
-                  f"（“{outcome.score_column}”列，占总分 {outcome.weight:.0%}）")
+            lines, same = social_change_lines(outcome, limit=len(outcome.changes))
+            print(f"{'预览（未导入）' if args.dry_run else '已导入'} {outcome.units} 个单位的"
+                  f"{config.scoring.social_name}得分（“{outcome.score_column}”列，占总分 {outcome.weight:.0%}），"
+                  f"其中 {same} 个不变")
+            for line in lines:
+                print(f"  {line}")
             if outcome.missing:
                 print("表中没有：" + "、".join(outcome.missing))
             return 0

@@ -130,14 +130,15 @@ class Results:
                   for item in result.indicators}
         return write_result(db, unit_id, result_fields(result, self.rules), finals)
 
-    def current(self, unit_id: str) -> Result | None:
-        """The unit's stored result, recomposed (None before anything was scored)."""
+    def current(self, unit_id: str, social: float | None = None) -> Result | None:
+        """The unit's stored result, recomposed (None before anything was scored); with
+        ``social``, what it would be with that social score instead (a preview)."""
         unit_row = self.store.unit_score(unit_id)
         if unit_row is None:
             return None
+        social_row = {"score": social} if social is not None else self.store.social_score(unit_id)
         return result_from_rows(unit_row, self.store.indicator_scores(unit_id),
-                                self.store.adjustments(unit_id),
-                                self.store.social_score(unit_id), self.rules)
+                                self.store.adjustments(unit_id), social_row, self.rules)
 
 
 @dataclass(frozen=True)

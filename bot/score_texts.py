@@ -8,6 +8,7 @@ Callback data (at most 64 bytes):
   ``rv:<unit>:_lock`` asks to lock, ``rv:<unit>:_lockyes`` locks
 - ``fl:w:<submission>`` asks to withdraw a file, ``fl:wy:<submission>`` withdraws it,
   ``fl:r:<submission>`` makes the next upload a new version of it
+- ``si:yes:<token>`` / ``si:no:<token>`` imports or drops a previewed 社会评价 file
 """
 
 from __future__ import annotations
@@ -387,18 +388,66 @@ def score_staff_usage() -> str:
     return "请发送 <code>/score 单位名称</code> 查看某个单位的得分和依据（考核办审核请用 /review）。"
 
 
+SOCIAL_IMPORT, SOCIAL_YES, SOCIAL_NO = "si", "yes", "no"
+BIG_SOCIAL_CHANGE = 10.0  # points of the survey score: flagged for a second look
+
+
+def social_change_lines(plan: Any, limit: int = 15) -> tuple[list[str], int]:
+    """Plain lines for the units whose social score the file sets or changes (the largest
+    changes first), and how many units it leaves as they are."""
+    moved = [c for c in plan.changes if c.previous is None or c.previous != c.score]
+    same = len(plan.changes) - len(moved)
+    moved.sort(key=lambda c: -(abs(c.score - c.previous) if c.previous is not None else 0.0))
+    lines = []
+    for c in moved[:limit]:
+        score = (f"{c.previous:g} → {c.score:g} 分" if c.previous is not None
+                 else f"{c.score:g} 分")
+        if c.respondents:
+            score += f"（{c.respondents} 份问卷）"
+        if c.total_before is None:
+            effect = "尚未提交材料，提交后计入总分"
+        elif c.total_before == c.total_after:
+            effect = f"总分仍为 {c.total_after:g}"
+        else:
+            effect = f"总分 {c.total_before:g} → {c.total_after:g}"
+        big = c.previous is not None and abs(c.score - c.previous) >= BIG_SOCIAL_CHANGE
+        lines.append(("⚠️ " if big else "") + f"{c.name}：{score}；{effect}" + ("（变化较大，请核对）" if big else ""))
+    if len(moved) > limit:
+        lines.append(f"……另有 {len(moved) - limit} 个单位")
+    return lines, same
+
+
+def _social_summary(plan: Any, rules: ScoringRules) -> list[str]:
+    new = sum(1 for c in plan.changes if c.previous is None)
+    changed = sum(1 for c in plan.changes if c.previous is not None and c.previous != c.score)
+    lines, same = social_change_lines(plan)
+    head = [f"取“{esc(plan.score_column, 20)}”列，共 {plan.units} 个单位：首次导入 {new} 个，"
+            f"得分变更 {changed} 个，不变 {same} 个。"]
+    if plan.weight:
+        head.append(f"{escape(rules.social_name)}占总分 {plan.weight:.0%}（配置项 [scoring.social] weight）。")
+    else:
+        head.append(f"注意：配置中 [scoring.social] weight = 0，{escape(rules.social_name)}暂不计入总分。")
+    head += [f"· {esc(line, 160)}" for line in lines]
+    if plan.missing:
+        head.append("表中没有以下单位：" + "、".join(esc(n, 20) for n in plan.missing[:20])
+                    + ("……" if len(plan.missing) > 20 else ""))
+    head += [f"· {esc(note, 120)}" for note in plan.skipped[:5]]
+    return head
+
+
+def social_preview(file_name: str, plan: Any, rules: ScoringRules, token: str) -> Screen:
+    """What a survey file would change, before anything is stored, with 确认导入 / 取消."""
+    lines = [f"📋 《{esc(file_name, 40)}》{escape(rules.social_name)}结果预览（<b>尚未导入</b>）"]
+    lines += _social_summary(plan, rules)
+    lines.append("核对无误请点“确认导入”；在此之前任何得分都不会改变。")
+    return Screen("\n".join(lines), (((f"确认导入 {plan.units} 个单位", f"{SOCIAL_IMPORT}:{SOCIAL_YES}:{token}"),
+                                       ("取消", f"{SOCIAL_IMPORT}:{SOCIAL_NO}:{token}")),))
+
+
 def social_imported(file_name: str, outcome: Any, rules: ScoringRules) -> str:
     """The office's receipt for a survey import."""
-    lines = [f"✅ 已导入《{esc(file_name, 40)}》：{outcome.units} 个单位的{escape(rules.social_name)}得分"
-             f"（取“{esc(outcome.score_column, 20)}”列），已有得分的单位已重新计算，"
-             "尚未提交材料的单位在提交后计入；均已记入审核日志。"]
-    if outcome.weight:
-        lines.append(f"{escape(rules.social_name)}占总分 {outcome.weight:.0%}（配置项 [scoring.social] weight）。")
-    else:
-        lines.append(f"注意：配置中 [scoring.social] weight = 0，{escape(rules.social_name)}暂不计入总分。")
-    if outcome.missing:
-        lines.append("表中没有以下单位：" + "、".join(esc(n, 20) for n in outcome.missing[:20])
-                     + ("……" if len(outcome.missing) > 20 else ""))
-    lines += [f"· {esc(note, 120)}" for note in outcome.skipped[:5]]
+    lines = [f"✅ 已导入《{esc(file_name, 40)}》：{outcome.units} 个单位的{escape(rules.social_name)}得分，"
+             "已有得分的单位已重新计算，尚未提交材料的单位在提交后计入；均已记入审核日志。"]
+    lines += _social_summary(outcome, rules)
     lines.append("重新发送同一单位的结果表会覆盖原得分。")
     return "\n".join(lines)

@@ -122,11 +122,20 @@ def test_recompute_command_after_a_config_change(tmp_path, capsys):
 def test_social_command_imports_a_csv_and_refuses_unknown_units(tmp_path, capsys):
     from bot.manage import main
 
-    path = _config_file(tmp_path, **{"[scoring.grades]": "[scoring.social]\nweight = 0.1\n\n[scoring.grades]"})
+    path = _config_file(tmp_path, **{'name = "社会评价"\nweight = 0\n': 'name = "社会评价"\nweight = 0.1\n'})
+    assert "weight = 0.1" in path.read_text(encoding="utf-8")
     good = tmp_path / "民意调查.csv"
     good.write_text("单位,满意度\n市司法局,91.5\nDCQ,88\n", encoding="gb18030")
+    assert main(["--config", str(path), "social", str(good), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "预览（未导入） 2 个单位" in out and "市司法局：91.5 分；尚未提交材料，提交后计入总分" in out
     assert main(["--config", str(path), "social", str(good)]) == 0
     assert "已导入 2 个单位" in capsys.readouterr().out
+    changed = tmp_path / "复核.csv"
+    changed.write_text("单位,满意度\n市司法局,79\nDCQ,88\n", encoding="utf-8")
+    assert main(["--config", str(path), "social", str(changed), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "其中 1 个不变" in out and "⚠️ 市司法局：91.5 → 79 分" in out
     bad = tmp_path / "bad.xlsx"
     book = openpyxl.Workbook()
     book.active.append(["单位", "得分"])

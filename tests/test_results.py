@@ -237,14 +237,34 @@ async def test_social_evaluation_import_counts_with_its_weight(bot):
     assert "第4行“未知单位”" in refused["text"]
     assert svc.store.social_scores() == {}
 
+    # A good file is previewed first: what each unit would get, and nothing stored yet.
     since = len(api.sent)
     api.send_document(ADMIN, _survey_xlsx([("市司法局", 90, 400), ("东城区", 85.5, 300)]), "社会评价.xlsx")
-    done = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "已导入" in (a.get("text") or ""),
-                                    since=since)
+    preview = await api.wait_for_async(
+        lambda a: a["chat_id"] == ADMIN and "尚未导入" in (a.get("text") or ""), since=since)
+    expected = round(before["indicator_total"] * 0.8 + 90 * 0.2 + before["bonus"] - before["deduction"], 2)
+    assert f"市司法局：90 分（400 份问卷）；总分 {before['total']:g} → {expected:g}" in preview["text"]
+    assert "东城区：85.5 分（300 份问卷）；尚未提交材料，提交后计入总分" in preview["text"]
+    assert "首次导入 2 个" in preview["text"] and "占总分 20%" in preview["text"]
+    left_out = [u.name for u in svc.config.units if u.id not in ("sfj", "dcq")]
+    assert left_out and "表中没有以下单位：" + "、".join(left_out) in preview["text"]
+    assert svc.store.social_scores() == {} and svc.store.unit_score("sfj")["total"] == before["total"]
+    yes, no = buttons(preview)
+    assert yes.startswith("si:yes:") and no.startswith("si:no:")
+
+    since = len(api.sent)
+    api.press_button(ADMIN, preview["message_id"], yes)
+    api.press_button(ADMIN, preview["message_id"], yes)  # a double tap imports once
+    done = await api.wait_for_async(lambda a: "已导入" in (a.get("text") or ""), since=since)
     assert "2 个单位" in done["text"] and "占总分 20%" in done["text"]
+    assert "市司法局：90 分（400 份问卷）" in done["text"]
+    assert buttons(done) == []  # the receipt replaces the preview and its buttons
     after = svc.store.unit_score("sfj")
-    expected = round(before["indicator_total"] * 0.8 + 90 * 0.2 + after["bonus"] - after["deduction"], 2)
     assert after["total"] == pytest.approx(expected)
+    answer = await api.wait_for_async(
+        lambda a: a["method"] == "answerCallbackQuery" and "已处理过" in (a.get("text") or ""), since=since)
+    assert answer["show_alert"]
+    assert len([e for e in svc.store.audit_entries("sfj") if e["action"] == "social_import"]) == 1
     screen = await say(api, LIAISON, "/score", "各项指标")
     assert "社会评价 90 分（占 20%）" in screen["text"]
     entry = [e for e in svc.store.audit_entries("sfj") if e["action"] == "social_import"][-1]
@@ -256,6 +276,37 @@ async def test_social_evaluation_import_counts_with_its_weight(bot):
     assert dcq["social"] == 85.5
     assert dcq["total"] == pytest.approx(round(dcq["indicator_total"] * 0.8 + 85.5 * 0.2 + dcq["bonus"]
                                                - dcq["deduction"], 2))
+
+
+async def test_a_survey_preview_can_be_cancelled_and_is_checked_again_on_confirm(bot):
+    api, svc, _ = bot
+    await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    svc.import_social([("sfj", 80.0, None)], "上次.csv", ADMIN)
+    total = svc.store.unit_score("sfj")["total"]
+
+    async def preview_of(rows):
+        since = len(api.sent)
+        api.send_document(ADMIN, _survey_xlsx(rows), "社会评价复核.xlsx")
+        return await api.wait_for_async(
+            lambda a: a["chat_id"] == ADMIN and "尚未导入" in (a.get("text") or ""), since=since)
+
+    first = await preview_of([("市司法局", 95, 500)])
+    assert "⚠️ 市司法局：80 → 95 分（500 份问卷）" in first["text"] and "变化较大，请核对" in first["text"]
+    assert "得分变更 1 个" in first["text"]
+    cancelled = await press(api, ADMIN, first, buttons(first)[1], "已取消")
+    assert "未导入" in cancelled["text"]
+    assert svc.store.social_score("sfj")["score"] == 80 and svc.store.unit_score("sfj")["total"] == total
+
+    second = await preview_of([("市司法局", 82, 500)])
+    # Only the office can import, whoever presses the button.
+    since = len(api.sent)
+    api.press_button(LIAISON, second["message_id"], buttons(second)[0], chat_id=ADMIN)
+    answer = await api.wait_for_async(lambda a: a["method"] == "answerCallbackQuery", since=since)
+    assert "仅考核办" in answer["text"] and svc.store.social_score("sfj")["score"] == 80
+    # The office locks the unit between the preview and 确认导入: the import is refused whole.
+    svc.lock("sfj", ADMIN, lambda: "结果反馈")
+    refused = await press(api, ADMIN, second, buttons(second)[0], "未导入")
+    assert "已锁定" in refused["text"] and svc.store.social_score("sfj")["score"] == 80
 
 
 async def test_recompute_after_a_config_change_audits_before_and_after(bot):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from dataclasses import dataclass
 
 from telegram import Update
@@ -35,6 +36,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("files", handle_files))
     app.add_handler(CommandHandler("review", handle_review))
     app.add_handler(CallbackQueryHandler(handle_button, pattern=r"^(sc|rv|fl):"))
+    app.add_handler(CallbackQueryHandler(handle_survey_button, pattern=rf"^{sx.SOCIAL_IMPORT}:"))
 
 
 # ---- /score ------------------------------------------------------------------------------
@@ -369,16 +371,51 @@ def is_survey_file(file_name: str) -> bool:
     return file_name.lower().endswith((".xlsx", ".csv", ".xls"))
 
 
+SURVEY_KEY = "survey_previews"  # user_data: token -> (file name, bytes) awaiting 确认导入
+
+
 async def handle_survey_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Import 社会评价 scores from the office's .xlsx / .csv, all rows or none."""
+    """Preview a 社会评价 file from the office: what it sets, per unit, before anything is stored.
+
+    The file waits in memory for 确认导入 (a restart drops it: the office sends it again)."""
     svc = services(context)
     document = update.effective_message.document
     name = document.file_name or "社会评价.xlsx"
     try:
         telegram_file = await document.get_file()
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
-        outcome = await asyncio.to_thread(svc.import_social_file, data, name, update.effective_user.id)
+        plan = await asyncio.to_thread(svc.plan_social_file, data, name)
     except Refused as exc:
         await reply(update, f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}")
         return
-    await reply(update, sx.social_imported(name, outcome, svc.config.scoring))
+    token = secrets.token_hex(4)
+    context.user_data.setdefault(SURVEY_KEY, {})[token] = (name, data)
+    await send_screen(update, sx.social_preview(name, plan, svc.config.scoring, token))
+
+
+async def handle_survey_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """确认导入 / 取消 under a survey preview; each preview is used at most once."""
+    query = update.callback_query
+    svc = services(context)
+    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
+        await query.answer("仅考核办可以导入社会评价结果。", show_alert=True)
+        return
+    _, action, token = (query.data.split(":") + ["", ""])[:3]
+    entry = context.user_data.get(SURVEY_KEY, {}).pop(token, None)
+    if entry is None:
+        await query.answer("这份结果表已处理过或预览已失效，请重新发送文件。", show_alert=True)
+        return
+    name, data = entry
+    if action != sx.SOCIAL_YES:
+        await query.answer("已取消")
+        await query.edit_message_text(f"已取消，《{st.esc(name, 40)}》未导入，任何得分都没有改变。",
+                                      parse_mode=ParseMode.HTML)
+        return
+    await query.answer("正在导入……")
+    try:  # read again: units may have been locked or scores imported since the preview
+        outcome = await asyncio.to_thread(svc.import_social_file, data, name, query.from_user.id)
+    except Refused as exc:
+        text = f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}"
+    else:
+        text = sx.social_imported(name, outcome, svc.config.scoring)
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
