@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scoring.reminders import Phase, ReminderRules
 from scoring.retrieval import RetrievalRules
 from scoring.rules import AddOn, Indicator, IndicatorGroup, ScoringRules
+from scoring.schedule import WorkCalendar
 
 CLOUD_API_URL = "https://api.telegram.org"
 CATEGORIES_HINT = "如 县区、开发区、市直部门"
@@ -332,12 +333,36 @@ def _load_reminders(root: _Section) -> ReminderRules:
         check_minutes=sec.positive("check_minutes", int, defaults.check_minutes),
         concurrency=sec.positive("concurrency", int, defaults.concurrency),
         max_attempts=sec.positive("max_attempts", int, defaults.max_attempts),
+        calendar=_work_calendar(sec),
     )
     for key, value in (("at", rules.at), ("digest_at", rules.digest_at)):
         if not start <= value < end:
             raise sec.error(key, f"发送时段 {window[0]}–{window[1]} 之内的时刻", value.strftime("%H:%M"))
     sec.finish()
     return rules
+
+
+def _days(sec: _Section, key: str) -> frozenset[date]:
+    expected = "日期列表，如 [\"2027-02-06\", \"2027-02-07\"]"
+    values = sec.get(key, list, expected, [])
+    days = set()
+    for value in values:
+        if isinstance(value, date) and not isinstance(value, datetime):  # a TOML date literal
+            days.add(value)
+            continue
+        try:
+            days.add(date.fromisoformat(str(value)))
+        except ValueError:
+            raise sec.error(key, expected, value) from None
+    return frozenset(days)
+
+
+def _work_calendar(sec: _Section) -> WorkCalendar:
+    holidays, workdays = _days(sec, "holidays"), _days(sec, "workdays")
+    try:
+        return WorkCalendar(holidays, workdays)
+    except ValueError as exc:
+        raise ConfigError(f"{sec.file}: [reminders] {exc}") from None
 
 
 def _user_ids(section: _Section, key: str, required: bool = True) -> frozenset[int]:

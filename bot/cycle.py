@@ -27,7 +27,6 @@ from scoring.progress import (
     unit_deadlines,
 )
 from scoring.reminders import DEADLINE_CHANGE, Notice, Planner, Recipient
-from scoring.schedule import covered_by_calendar
 from storage.store import Store, parse_utc, utc_iso
 
 log = logging.getLogger(__name__)
@@ -113,10 +112,12 @@ class Cycle:
                               "due": utc_iso(d.due_utc)})
         changes = self.store.sync_deadlines(items)
         days = {d.due_utc.astimezone(self.config.tz).date() for d in self.config.deadlines}
-        uncovered = sorted({day.year for day in days if not covered_by_calendar(day)})
+        days |= {p.start for p in self.config.phases} | {p.end for p in self.config.phases}
+        calendar = self.config.reminders.calendar
+        uncovered = sorted({day.year for day in days if not calendar.covers(day)})
         if uncovered:
-            log.warning("holiday calendar has no data for %s; reminders there use Monday–Friday",
-                        uncovered)
+            log.warning("holiday calendar has no data for %s; reminders there use Monday–Friday "
+                        "until [reminders] holidays / workdays list that year's days", uncovered)
         return changes
 
     # ---- deadlines -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scoring.progress import UnitProgress
-from scoring.schedule import is_working_day, reminder_slots
+from scoring.schedule import PACKAGE_CALENDAR, WorkCalendar, reminder_slots
 
 REMINDER, LATE_NOTICE, OVERDUE_LIST, DIGEST, COMPLETE = (
     "reminder", "late", "overdue_list", "digest", "complete")
@@ -55,6 +55,7 @@ class ReminderRules:
     check_minutes: int = 10
     concurrency: int = 8
     max_attempts: int = 5
+    calendar: WorkCalendar = PACKAGE_CALENDAR  # working days, with the office's declared days
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Planner:
     def slots(self, due: datetime) -> list:
         if due not in self._slots:
             self._slots[due] = reminder_slots(due, self.tz, self.rules.offsets_days, self.rules.at,
-                                              self.rules.working_days_only)
+                                              self.rules.working_days_only, self.rules.calendar)
         return self._slots[due]
 
     def plan(self, now: datetime, progress: Iterable[UnitProgress],
@@ -164,7 +165,7 @@ class Planner:
         today = local.date()
         if local.time() < self.rules.digest_at:
             return
-        if self.rules.working_days_only and not is_working_day(today):
+        if self.rules.working_days_only and not self.rules.calendar.is_working_day(today):
             return
         open_phases = {p.name for p in self.phases if p.open_on(today)}
         # Only deadlines passed by this morning's digest time count: a deadline at 18:00

@@ -1,7 +1,9 @@
 """Working days (法定节假日 and 调休 from the chinese-calendar package) and reminder times, as pure functions.
 
 Dates are calendar days in the office's time zone; every datetime returned is aware and in UTC.
-Years the package has no data for fall back to Monday–Friday working days.
+Days the office declares (``WorkCalendar``: holidays and 调休 working days, e.g. from the
+State Council's notice for a year the package does not know yet) win over the package; other
+days of years the package has no data for fall back to Monday–Friday working days.
 """
 
 from __future__ import annotations
@@ -35,32 +37,67 @@ _CHINESE = re.compile(
 )
 
 
-def covered_by_calendar(day: date) -> bool:
-    """Whether the chinese-calendar package has holiday data for the year of `day`."""
-    try:
-        chinese_calendar.is_workday(_as_date(day))
-    except NotImplementedError:
-        return False
-    return True
+@dataclass(frozen=True)
+class WorkCalendar:
+    """chinese-calendar's working days, with the days the office declares on top.
+
+    ``holidays`` are days off (法定节假日, or a local day off); ``workdays`` are working days
+    (调休上班 weekends). A year counts as known when the package has it or the office
+    declared any day in it."""
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        both = self.holidays & self.workdays
+        if both:
+            raise ValueError("同一天不能既是节假日又是调休工作日：" + "、".join(sorted(d.isoformat() for d in both)))
+
+    def covers(self, day: date) -> bool:
+        """Whether the year of `day` has holiday data (from the package or the office)."""
+        day = _as_date(day)
+        if any(d.year == day.year for d in self.holidays | self.workdays):
+            return True
+        try:
+            chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            return False
+        return True
+
+    def is_working_day(self, day: date) -> bool:
+        """True on working days: 调休 weekends count, 法定节假日 do not; Monday–Friday for unknown years."""
+        day = _as_date(day)
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            return day.weekday() < 5
+
+    def previous_working_day(self, day: date) -> date:
+        """The latest working day on or before `day` (`day` itself when it is a working day)."""
+        return self._walk(_as_date(day), -_ONE_DAY)
+
+    def next_working_day(self, day: date) -> date:
+        """The earliest working day on or after `day` (`day` itself when it is a working day)."""
+        return self._walk(_as_date(day), _ONE_DAY)
+
+    def _walk(self, day: date, step: timedelta) -> date:
+        """The first working day reached from `day` (inclusive) moving by `step`."""
+        for _ in range(_MAX_SEARCH_DAYS):
+            if self.is_working_day(day):
+                return day
+            day += step
+        raise RuntimeError(f"no working day within {_MAX_SEARCH_DAYS} days of {day}")  # pragma: no cover
 
 
-def is_working_day(day: date) -> bool:
-    """True on working days: 调休 weekends count, 法定节假日 do not; Monday–Friday outside the package's years."""
-    day = _as_date(day)
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return day.weekday() < 5
-
-
-def previous_working_day(day: date) -> date:
-    """The latest working day on or before `day` (`day` itself when it is a working day)."""
-    return _walk(_as_date(day), -_ONE_DAY)
-
-
-def next_working_day(day: date) -> date:
-    """The earliest working day on or after `day` (`day` itself when it is a working day)."""
-    return _walk(_as_date(day), _ONE_DAY)
+PACKAGE_CALENDAR = WorkCalendar()  # the package alone, nothing declared
+covered_by_calendar = PACKAGE_CALENDAR.covers
+is_working_day = PACKAGE_CALENDAR.is_working_day
+previous_working_day = PACKAGE_CALENDAR.previous_working_day
+next_working_day = PACKAGE_CALENDAR.next_working_day
 
 
 @dataclass(frozen=True)
@@ -72,7 +109,7 @@ class Slot:
 
 
 def reminder_slots(due: datetime, tz: ZoneInfo, offsets_days: Sequence[int], at: time,
-                   working_days_only: bool = True) -> list[Slot]:
+                   working_days_only: bool = True, calendar: WorkCalendar = PACKAGE_CALENDAR) -> list[Slot]:
     """Reminder times before `due`, at local `at` on (working) days `offsets_days` before it, sorted by fire_at."""
     due = _require_aware(due, "due")
     due_day = due.astimezone(tz).date()
@@ -82,7 +119,7 @@ def reminder_slots(due: datetime, tz: ZoneInfo, offsets_days: Sequence[int], at:
             raise ValueError(f"提醒提前天数不能为负数：{offset}")
         day = due_day - timedelta(days=offset)
         if working_days_only:
-            day = previous_working_day(day)  # never closer to the deadline
+            day = calendar.previous_working_day(day)  # never closer to the deadline
         fire_at = _local_to_utc(day, at, tz)
         if fire_at >= due:
             continue
@@ -125,15 +162,6 @@ def parse_local_time(text: str, tz: ZoneInfo, default_year: int, default_at: tim
 def _as_date(day: date) -> date:
     """A plain date (a datetime is cut to its own date)."""
     return day.date() if isinstance(day, datetime) else day
-
-
-def _walk(day: date, step: timedelta) -> date:
-    """The first working day reached from `day` (inclusive) moving by `step`."""
-    for _ in range(_MAX_SEARCH_DAYS):
-        if is_working_day(day):
-            return day
-        day += step
-    raise RuntimeError(f"no working day within {_MAX_SEARCH_DAYS} days of {day}")  # pragma: no cover
 
 
 def _local_to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:

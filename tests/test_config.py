@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -68,6 +68,8 @@ def test_api_url_from_environment_derives_bot_and_file_urls(tmp_path):
     (("\nat = \"09:00\"", "\nat = \"07:00\""), "reminders.at"),
     (("digest_at = \"09:00\"", "digest_at = \"9点\""), "reminders.digest_at"),
     (("check_minutes = 10", "check_minutes = 0"), "reminders.check_minutes"),
+    (("holidays = []", "holidays = [\"2027-02-30\"]"), "reminders.holidays"),
+    (("workdays = []", "workdays = \"2027-02-20\""), "reminders.workdays"),
     (("max_messages_per_second = 25", "max_messages_per_second = 0"), "telegram.max_messages_per_second"),
 ])
 def test_wrong_or_missing_key_is_named(tmp_path, change, named):
@@ -108,3 +110,14 @@ def test_phases_and_reminders_are_read(shipped_config):
     assert rules.offsets_days == (7, 3, 1, 0) and rules.at.hour == 9 and rules.working_days_only
     assert [t.hour for t in rules.send_window] == [8, 21]
     assert shipped_config.max_messages_per_second == 25
+
+
+def test_declared_days_off_and_workdays_reach_the_reminder_rules(tmp_path):
+    text = SHIPPED.replace("holidays = []", "holidays = [\"2027-02-08\", 2027-02-09]", 1).replace(
+        "workdays = []", "workdays = [\"2027-02-20\"]", 1)
+    calendar = load_config(write(tmp_path, text)).reminders.calendar  # strings and TOML dates
+    assert calendar.holidays == {date(2027, 2, 8), date(2027, 2, 9)}
+    assert not calendar.is_working_day(date(2027, 2, 8)) and calendar.is_working_day(date(2027, 2, 20))
+    both = text.replace("workdays = [\"2027-02-20\"]", "workdays = [\"2027-02-08\"]", 1)
+    with pytest.raises(ConfigError, match="2027-02-08"):
+        load_config(write(tmp_path, both))

@@ -16,6 +16,7 @@ from bot.ingest import Services
 from bot.localapi import LocalBotApi
 from bot.notify import Outbox
 from scoring.reminders import Phase
+from scoring.schedule import WorkCalendar
 from tests.conftest import EXAMPLE_REPORT
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -89,6 +90,24 @@ async def walk(h: Harness, start: datetime, end: datetime, step=timedelta(hours=
             seen[chat] = len(texts)
         moment += step
     return received
+
+
+async def test_days_the_office_declares_off_move_reminders_and_skip_digests(holiday_config, scorer):
+    # A local day off on Friday 10-09 and on Wednesday 10-14, declared in [reminders] holidays.
+    days_off = WorkCalendar(holidays=frozenset({date(2026, 10, 9), date(2026, 10, 14)}))
+    cfg = replace(holiday_config, reminders=replace(holiday_config.reminders, calendar=days_off))
+    with LocalBotApi() as api:
+        h = await Harness(api, replace(cfg, api_url=api.api_url), scorer).start()
+        try:
+            h.bind(FGW, "fgw", local(9, 1))
+            got = await walk(h, local(9, 28), local(10, 17))
+        finally:
+            await h.close()
+    reminders = [t for t, text in got[FGW] if "提交提醒" in text]
+    # 3 days before = 10-09, declared off → Thursday 10-08 (the first working day after National Day).
+    assert reminders == [local(9, 30, 9), local(10, 8, 9), local(10, 10, 9), local(10, 12, 9)]
+    digests = [t for t, text in got[OFFICIAL] if "每日简报" in text]
+    assert digests == [local(10, 13, 9), local(10, 15, 9), local(10, 16, 9)]
 
 
 async def test_a_full_cycle_across_the_national_day_holiday(harness):

@@ -11,6 +11,7 @@ import pytest
 
 from scoring.schedule import (
     Slot,
+    WorkCalendar,
     covered_by_calendar,
     is_working_day,
     next_working_day,
@@ -389,3 +390,36 @@ def test_parse_local_time_rejects_impossible_times(text):
     assert message.startswith("时间不存在")
     assert f"“{text}”" in message
     assert "2026-12-18 18:00" in message
+
+
+# --- days the office declares ---------------------------------------------------------------------
+# Hypothetical days, not the State Council's 2027 schedule: the office copies that from the notice.
+
+
+def test_declared_days_cover_a_year_the_package_does_not_know():
+    calendar = WorkCalendar(holidays=frozenset({date(2027, 2, 8), date(2027, 2, 9)}),
+                            workdays=frozenset({date(2027, 2, 20)}))
+    assert not covered_by_calendar(date(2027, 3, 1)) and calendar.covers(date(2027, 3, 1))
+    assert not calendar.is_working_day(date(2027, 2, 8))  # a Monday, declared off
+    assert calendar.is_working_day(date(2027, 2, 20))  # a Saturday, declared worked
+    assert calendar.is_working_day(date(2027, 2, 10))  # undeclared weekday: Monday–Friday rule
+    assert calendar.previous_working_day(date(2027, 2, 9)) == date(2027, 2, 5)  # past the weekend
+    assert calendar.next_working_day(date(2027, 2, 6)) == date(2027, 2, 10)
+
+
+def test_declared_days_win_over_the_package():
+    local_day_off = date(2026, 12, 15)  # a Tuesday the package counts as working
+    calendar = WorkCalendar(holidays=frozenset({local_day_off}))
+    assert is_working_day(local_day_off) and not calendar.is_working_day(local_day_off)
+    assert calendar.is_working_day(date(2026, 2, 14))  # the package's 调休 still stands
+    with pytest.raises(ValueError, match="2026-12-15"):
+        WorkCalendar(holidays=frozenset({local_day_off}), workdays=frozenset({local_day_off}))
+
+
+def test_reminders_move_off_declared_holidays():
+    due = local(2027, 2, 10, 18)  # Wednesday
+    days_off = frozenset({date(2027, 2, 8), date(2027, 2, 9)})
+    plain = reminder_slots(due, SHANGHAI, (1, 0), NINE)
+    declared = reminder_slots(due, SHANGHAI, (1, 0), NINE, calendar=WorkCalendar(holidays=days_off))
+    assert [s.fire_at for s in plain] == [at_nine(2027, 2, 9), at_nine(2027, 2, 10)]
+    assert [s.fire_at for s in declared] == [at_nine(2027, 2, 5), at_nine(2027, 2, 10)]
