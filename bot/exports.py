@@ -276,7 +276,17 @@ def _report(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
                        ((u["name"], u["category"], u["missing"]) for u in summary.with_missing),
                        (5.5, 2.5, 8.5)) if summary.with_missing else iter([rp.para("提交材料的单位均无缺失指标。")])
     pages = _unit_pages(config, src, units, summary.ranks)
-    rp.save_with_streams(document, path, {"ranking": ranking, "missing": missing, "units": pages})
+    rp.save_with_streams(document, path, {"ranking": ranking, "missing": missing, "units": pages},
+                         contents={"units": _unit_entries(units)})
+
+
+def _unit_heading(unit: dict) -> str:
+    return f"{unit['name']}（{unit['category']}）"
+
+
+def _unit_entries(units: list[dict]) -> list[rp.Entry]:
+    """The contents lines of the unit pages, bookmarked as ``_unit_pages`` writes them."""
+    return [rp.Entry(2, _unit_heading(u), rp.stream_bookmark(n)[1]) for n, u in enumerate(units)]
 
 
 def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
@@ -292,7 +302,7 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
         made = decisions.take(unit["id"])
         if n:
             yield rp.page_break()
-        yield rp.para(f"{unit['name']}（{unit['category']}）", "Heading2")
+        yield rp.para(_unit_heading(unit), "Heading2", bookmark=rp.stream_bookmark(n))
         if unit.get("total") is None:
             yield rp.para("尚未提交自查材料，暂无得分。")
             continue

@@ -5,9 +5,11 @@ parts — the ranking table and one page per unit — are written as Wordprocess
 straight into ``word/document.xml`` while the package is copied, one unit at a time, so a
 province's 5,000 pages never sit in memory as an object tree.
 
-Headings use Word's built-in styles (标题 1/2), so the navigation pane and the table of
-contents work; Word asks to update the contents field when the file is opened (in WPS:
-right-click → 更新域).
+Headings use Word's built-in styles (标题 1/2), so the navigation pane works. The table of
+contents is a Word TOC field written already filled in: one entry per heading, each a link
+to a bookmark on its heading, so it reads and clicks the same in Word, WPS and LibreOffice
+before anything is updated. Page numbers appear when the field is updated (Word asks when
+the file is opened; in WPS: right-click → 更新域).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from docx.shared import Cm, Pt
 
 BODY_FONT = "宋体"
 MARK = "〔〔{name}〕〕"
+CONTENTS = "contents"
 _AFTER_UPDATE_FIELDS = {"hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
                         "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
                         "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
@@ -44,10 +47,55 @@ def _run(text: str, bold: bool = False) -> str:
     return f'<w:r>{props}<w:t xml:space="preserve">{escape(clean)}</w:t></w:r>'
 
 
-def para(text: str, style: str | None = None, bold: bool = False) -> str:
-    """One paragraph (``style``: a style id such as Heading2)."""
+def para(text: str, style: str | None = None, bold: bool = False,
+         bookmark: tuple[int, str] | None = None) -> str:
+    """One paragraph (``style``: a style id such as Heading2; ``bookmark``: (id, name) around it,
+    the target of its contents entry)."""
     props = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
-    return f"<w:p>{props}{_run(text, bold)}</w:p>"
+    if bookmark is None:
+        return f"<w:p>{props}{_run(text, bold)}</w:p>"
+    mark_id, name = bookmark
+    return (f'<w:p>{props}<w:bookmarkStart w:id="{mark_id}" w:name="{name}"/>{_run(text, bold)}'
+            f'<w:bookmarkEnd w:id="{mark_id}"/></w:p>')
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the table of contents: heading level (1 or 2), text, bookmark name."""
+
+    level: int
+    text: str
+    bookmark: str
+
+
+def stream_bookmark(n: int) -> tuple[int, str]:
+    """The bookmark (id, name) of the ``n``-th streamed heading (the unit pages; ids stay
+    clear of the python-docx part's, which count its paragraphs)."""
+    return 1_000_000 + n, f"_TocStream{n}"
+
+
+_TOC_INSTRUCTION = 'TOC \\o "1-2" \\h \\z \\u'
+_HEADING_LEVELS = {"Heading1": 1, "Heading2": 2}
+
+
+def _contents_field(entries: Iterable[Entry]) -> Iterator[str]:
+    """The TOC field with its result already filled in: a linked line per entry."""
+    begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+             f'<w:r><w:instrText xml:space="preserve">{escape(_TOC_INSTRUCTION)}</w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    previous = None
+    for entry in entries:
+        if previous is not None:
+            yield previous + "</w:p>"
+            begin = ""
+        indent = 0 if entry.level == 1 else 420 * (entry.level - 1)
+        previous = (f'<w:p><w:pPr><w:pStyle w:val="TOC{entry.level}"/><w:ind w:left="{indent}"/></w:pPr>{begin}'
+                    f'<w:hyperlink w:anchor="{entry.bookmark}" w:history="1">{_run(entry.text)}</w:hyperlink>')
+    if previous is None:
+        yield f"<w:p>{begin}{_run('（无标题）')}{end}</w:p>"
+    else:
+        yield previous + end + "</w:p>"
 
 
 def page_break() -> str:
@@ -117,30 +165,11 @@ def new_document(title: str, subtitle_lines: Sequence[str], label: str) -> docx.
 
 
 def add_contents(document: docx.document.Document) -> None:
-    """A table-of-contents field (Word fills it in when asked to update fields on open)."""
-    document.add_heading("目录", level=1)
-    paragraph = document.add_paragraph()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = 'TOC \\o "1-2" \\h \\z \\u'
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    hint = OxmlElement("w:t")
-    hint.text = "（打开文件时选择“是”更新目录；WPS 中右键此处 →“更新域”）"
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    for element in (begin, instr, separate):
-        run = OxmlElement("w:r")
-        run.append(element)
-        paragraph._p.append(run)
-    run = OxmlElement("w:r")
-    run.append(hint)
-    paragraph._p.append(run)
-    run = OxmlElement("w:r")
-    run.append(end)
-    paragraph._p.append(run)
+    """The table of contents: filled in from the headings when the file is saved
+    (``save_with_streams``); Word is asked to update it (page numbers) on opening."""
+    document.add_paragraph("目  录", style="TOC Heading")
+    add_placeholder(document, CONTENTS)
+    document.add_paragraph("（页码在 Word 中打开文件、选择“是”更新目录后显示；WPS 中右键目录 →“更新域”。）")
     settings = document.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
@@ -151,6 +180,32 @@ def add_contents(document: docx.document.Document) -> None:
     else:
         settings.append(update)
     document.add_page_break()
+
+
+def _mark_headings(document: docx.document.Document,
+                   streamed: dict[str, Sequence[Entry]]) -> list[Entry]:
+    """Bookmark every heading of the python-docx part and list the contents in document
+    order, with the streamed parts' entries where their placeholders stand."""
+    entries: list[Entry] = []
+    body = document.element.body
+    for n, element in enumerate(body.iterchildren(qn("w:p"))):
+        style = element.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        text = "".join(t.text or "" for t in element.iter(qn("w:t")))
+        if text.startswith("〔〔") and text.endswith("〕〕"):
+            entries.extend(streamed.get(text[2:-2], ()))
+            continue
+        level = _HEADING_LEVELS.get(style.get(qn("w:val")) if style is not None else "")
+        if level is None or not text.strip():
+            continue
+        name = f"_TocDoc{n}"
+        start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+        start.set(qn("w:id"), str(n + 1))
+        start.set(qn("w:name"), name)
+        end.set(qn("w:id"), str(n + 1))
+        element.find(qn("w:pPr")).addnext(start)
+        element.append(end)
+        entries.append(Entry(level, text, name))
+    return entries
 
 
 def add_chart(document: docx.document.Document, chart: Chart) -> None:
@@ -165,8 +220,14 @@ def add_placeholder(document: docx.document.Document, name: str) -> None:
 
 
 def save_with_streams(document: docx.document.Document, path: Path,
-                      streams: dict[str, Iterable[str]]) -> None:
-    """Save ``document`` to ``path``, replacing each placeholder paragraph by its stream."""
+                      streams: dict[str, Iterable[str]],
+                      contents: dict[str, Sequence[Entry]] | None = None) -> None:
+    """Save ``document`` to ``path``, replacing each placeholder paragraph by its stream (in
+    document order). With a contents placeholder (``add_contents``) the table of contents is
+    filled in from the headings, and from ``contents``: the entries of the headings each
+    stream writes (bookmarked with ``stream_bookmark``)."""
+    if any(p.text == MARK.format(name=CONTENTS) for p in document.paragraphs[:50]):
+        streams = {CONTENTS: _contents_field(_mark_headings(document, contents or {})), **streams}
     buffer = io.BytesIO()
     document.save(buffer)
     with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:

@@ -13,6 +13,7 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+from docx.oxml.ns import qn
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
@@ -115,11 +116,20 @@ def test_the_report_has_its_sections_one_page_per_unit_and_the_database_numbers(
     document = docx.Document(files.report)
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert [t for s, t in headings if s == "Heading 1"] == [
-        "目录", "一、总体情况", "二、等次分布", "三、得分排名", "四、分类别分析", "五、材料或指标缺失的单位", "六、各单位情况"]
+        "一、总体情况", "二、等次分布", "三、得分排名", "四、分类别分析", "五、材料或指标缺失的单位", "六、各单位情况"]
     units = [t for s, t in headings if s == "Heading 2" and "（" in t]
     assert units == [f"{u.name}（{u.category}）" for u in filled.config.units]
     xml = document.element.xml
     assert "TOC \\o" in xml and len(document.inline_shapes) == 3  # contents field, three charts
+    # The contents are there before any update: a line per heading, in order, each linked to
+    # a bookmark on that very heading.
+    body = document.element.body
+    marked = {b.get(qn("w:name")): "".join(t.text for t in b.getparent().iter(qn("w:t")))
+              for b in body.iter(qn("w:bookmarkStart"))}
+    lines = [(link.get(qn("w:anchor")), "".join(t.text for t in link.iter(qn("w:t"))))
+             for link in body.iter(qn("w:hyperlink"))]
+    assert [text for _, text in lines] == [t for _, t in headings]
+    assert all(marked[anchor] == text for anchor, text in lines)
     text = _text(document)
     sfj = filled.store.unit_score("sfj")
     assert f"总分 {sfj['total']:g} / 100（{sfj['percent']:g}%），等次：{sfj['grade']}，排名第 1 位" in text
