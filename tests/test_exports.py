@@ -198,11 +198,13 @@ async def test_export_and_report_in_chat(bot):
 
     since = len(api.sent)
     api.send_text(ADMIN, "/export")
-    await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and a["method"] == "sendPhoto", since=since, timeout=60)
-    await api.wait_for_async(lambda a: len([x for x in api.sent[since:] if x["method"] == "sendPhoto"]) == 3,
+    await api.wait_for_async(lambda a: len([x for x in api.sent[since:] if x["method"] == "sendDocument"]) == 5,
                              since=since, timeout=60)
     files = [a for a in api.sent[since:] if a["method"] == "sendDocument"]
-    assert sorted(Path(a["file_name"]).suffix for a in files) == [".docx", ".xlsx"]
+    assert sorted(Path(a["file_name"]).suffix for a in files) == [".docx", ".png", ".png", ".png", ".xlsx"]
+    charts = [a for a in files if a["file_name"].endswith(".png")]
+    assert [a["caption"] for a in charts] == ["得分分布", "指标覆盖", "提交进度"]
+    assert all(a["data"].startswith(b"\x89PNG") for a in charts)  # the file itself, not recompressed
     book = openpyxl.load_workbook(io.BytesIO(next(a for a in files if a["file_name"].endswith(".xlsx"))["data"]))
     rows = list(book["汇总"].iter_rows(min_row=3, values_only=True))
     assert {r[1]: r[12] for r in rows if r[12] is not None} == {

@@ -30,16 +30,15 @@ def register(app: Application) -> None:
 
 
 async def _send_files(update: Update, context: ContextTypes.DEFAULT_TYPE, paths: list[Path],
-                      photos: list[Path] = ()) -> None:
+                      charts: list[Path] = ()) -> None:
+    """Send the files as documents. Charts too: a photo would be recompressed by Telegram,
+    a document keeps the 150 dpi PNG the office pastes into its slides (with a preview)."""
     chat_id = update.effective_chat.id
-    for path in paths:
+    for path in [*paths, *charts]:
+        caption = path.stem.split("_")[0] if path in charts else None
         with path.open("rb") as handle:
-            await context.bot.send_document(chat_id, handle, filename=path.name, read_timeout=UPLOAD_TIMEOUT,
-                                            write_timeout=UPLOAD_TIMEOUT)
-    for path in photos:
-        with path.open("rb") as handle:
-            await context.bot.send_photo(chat_id, handle, caption=path.stem.split("_")[0],
-                                         read_timeout=UPLOAD_TIMEOUT, write_timeout=UPLOAD_TIMEOUT)
+            await context.bot.send_document(chat_id, handle, filename=path.name, caption=caption,
+                                            read_timeout=UPLOAD_TIMEOUT, write_timeout=UPLOAD_TIMEOUT)
 
 
 async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
