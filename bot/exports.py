@@ -305,6 +305,10 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
         yield rp.para(_unit_heading(unit), "Heading2", bookmark=rp.stream_bookmark(n))
         if unit.get("total") is None:
             yield rp.para("尚未提交自查材料，暂无得分。")
+            waiting = [d for d in made if not d["revoked_at"]]
+            if waiting:
+                yield rp.para("考核办已记录、待提交材料后计入的调整", bold=True)
+                yield from (_decision_line(d) for d in waiting)
             continue
         rank = f"，排名第 {ranks[unit['id']]} 位" if ranks else ""
         yield rp.para(f"总分 {_g(unit['total'])} / {_g(unit['full_marks'])}（{_g(unit['percent'])}%），"
@@ -336,9 +340,12 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
         current = [d for d in made if not d["revoked_at"]]
         if current:
             yield rp.para("考核办核定", bold=True)
-            for d in current:
-                yield rp.para(f"· #{d['id']} {STATE_NAMES.get(d['kind'], d['kind'])} {d['target'] or ''} "
-                              f"{_g(d['value'])}：{d['reason']}")
+            yield from (_decision_line(d) for d in current)
+
+
+def _decision_line(d: dict) -> str:
+    return rp.para(f"· #{d['id']} {STATE_NAMES.get(d['kind'], d['kind'])} {d['target'] or ''} "
+                   f"{_g(d['value'])}：{d['reason']}")
 
 
 def export_unit(config: AppConfig, store: Store, unit_id: str, folder: Path, now: datetime) -> Path:

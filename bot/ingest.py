@@ -20,7 +20,7 @@ from parsers import ParsedDocument, parse_document
 from parsers.survey import BadSurvey, parse_survey
 from scoring.engine import Scorer, SourceParagraph, UnitScore
 from scoring.progress import next_deadline
-from scoring.result import CoverageChange, Result, coverage_change
+from scoring.result import SET_INDICATOR, CoverageChange, Result, coverage_change
 from scoring.retrieval import QueryTokenizer
 from storage.files import content_hash
 from storage.store import (
@@ -314,11 +314,16 @@ class Services:
             self.store.store_score(unit["id"], record, "system", "score_empty", {})
 
     def decide(self, unit_id: str, kind: str, target: str | None, value: float, reason: str,
-               actor: int) -> Result:
-        """Record an office decision on a unit's result; return the new result."""
+               actor: int) -> Result | None:
+        """Record an office decision on a unit's result; return the new result.
+
+        On a unit without materials only an indicator score makes a result (the office
+        scoring it itself); an add-on or veto is recorded and counts from the first upload
+        (None is returned), so a deduction alone does not rank a unit at 0 / 不合格."""
         unit = self.store.unit(unit_id)
         with self.unit_lock(unit_id):
-            self.ensure_scored(unit)
+            if kind == SET_INDICATOR:
+                self.ensure_scored(unit)
             try:
                 self.store.add_adjustment(unit_id, kind, target, value, reason, actor,
                                           lambda db: self.results.rewrite(db, unit_id))

@@ -293,11 +293,14 @@ def review_bad(reason: str, unit_name: str) -> str:
     return f"⚠️ {reason}\n\n" + "\n".join(review_hint(unit_name, False))
 
 
-def decision_done(kind: str, what: str, value: str, reason: str, result: Result,
+def decision_done(kind: str, what: str, value: str, reason: str, result: Result | None,
                   rules: ScoringRules, adjustment_hint: str = "") -> str:
     lines = [f"✅ 已记录：{escape(what)} {escape(value)}（{KIND_LABELS.get(kind, kind)}）",
              f"理由：{esc(reason, 200)}{adjustment_hint}", ""]
-    lines += headline_lines(result, rules, False)
+    if result is None:
+        lines.append("该单位尚未提交自查材料，暂无得分：这项调整将在其提交材料后计入。")
+    else:
+        lines += headline_lines(result, rules, False)
     return "\n".join(lines)
 
 
@@ -373,10 +376,18 @@ def files_not_liaison() -> str:
     return "/files 供单位联络员管理本单位材料（查看、替换、撤回）。请先用邀请码绑定单位。"
 
 
-def review_no_materials(unit_name: str) -> str:
+def review_no_materials(unit_name: str, decisions: Sequence[Mapping[str, Any]] = ()) -> str:
     name = escape(unit_name)
-    return (f"{esc(unit_name, 30)} 尚未提交材料，暂无系统得分。如需直接核定，可发送 "
-            f"<code>/review {name} 指标 分数 理由</code>，或 <code>/review {name} 锁定</code> 锁定当前结果。")
+    lines = [f"{esc(unit_name, 30)} 尚未提交材料，暂无系统得分。如需直接核定，可发送 "
+             f"<code>/review {name} 指标 分数 理由</code>，或 <code>/review {name} 锁定</code> 锁定当前结果。"]
+    current = [d for d in decisions if not d["revoked_at"]]
+    if current:
+        lines.append("已记录、待其提交材料后计入的调整：")
+    for d in current:
+        value = {VETO: "：适用" if d["value"] else "：不适用", NO_BONUS: "", NO_DEDUCTION: ""}.get(
+            d["kind"], f" {d['value']:g} 分")
+        lines.append(f"• #{d['id']} {KIND_LABELS.get(d['kind'], d['kind'])}{value}（理由：{esc(d['reason'], 80)}）")
+    return "\n".join(lines)
 
 
 def score_not_ready(unit_name: str) -> str:

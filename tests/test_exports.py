@@ -158,6 +158,18 @@ def test_a_unit_report_names_no_other_unit(filled, tmp_path):
     assert not re.search(r"排名第 \d+ 位", text)  # the office's ranking is not shown to a unit
 
 
+def test_a_decision_on_a_unit_without_materials_is_listed_as_waiting(filled, tmp_path):
+    assert filled.decide("fgw", "deduction", None, 2, "督查通报一次", ADMIN) is None
+    files = export_all(filled.config, filled.store, tmp_path, NOW)
+    text = _text(docx.Document(files.report))
+    start = text.rindex("市发展和改革委员会（市直部门）")  # its page, after the contents line
+    page = text[start:text.index("东城区（县区）", start)]
+    assert "尚未提交自查材料，暂无得分。" in page and "待提交材料后计入" in page and "督查通报一次" in page
+    _, header, rows = _sheet(openpyxl.load_workbook(files.workbook), "汇总")
+    fgw = next(r for r in rows if r[header.index("单位")] == "市发展和改革委员会")
+    assert fgw[header.index("总分")] is None and fgw[header.index("排名")] is None  # not ranked at 0
+
+
 def test_the_export_command_writes_the_files(filled, tmp_path, capsys):
     from bot.manage import main
 

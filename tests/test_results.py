@@ -309,6 +309,24 @@ async def test_a_survey_preview_can_be_cancelled_and_is_checked_again_on_confirm
     assert "已锁定" in refused["text"] and svc.store.social_score("sfj")["score"] == 80
 
 
+async def test_an_add_on_for_a_unit_without_materials_waits_for_its_first_upload(bot):
+    api, svc, _ = bot
+    done = await say(api, ADMIN, "/review 东城区 扣分 2 督查通报一次", "已记录")
+    assert "尚未提交自查材料" in done["text"] and "提交材料后计入" in done["text"]
+    assert "不合格" not in done["text"] and svc.store.unit_score("dcq") is None  # not ranked at 0
+    screen = await say(api, ADMIN, "/review 东城区", "尚未提交材料")
+    assert "#1 扣分 2 分（理由：督查通报一次）" in screen["text"]
+    assert [e["action"] for e in svc.store.audit_entries("dcq")] == ["adjust"]
+
+    svc.ingest("dcq", 7, "东城区自查.docx", small_docx(SUPERVISION, PROCEDURE), BEFORE)
+    dcq = svc.store.unit_score("dcq")
+    assert dcq["deduction"] == 2 and dcq["total"] == pytest.approx(
+        round(dcq["indicator_total"] - 2, 2))  # social weight set, no survey: indicators stand in
+    # An indicator score is the office scoring the unit itself: that makes a result at once.
+    await say(api, ADMIN, "/review 高新技术产业开发区 立项督查 20 现场考核核实", "已记录")
+    assert svc.store.unit_score("gxq")["indicator_total"] == 20
+
+
 async def test_recompute_after_a_config_change_audits_before_and_after(bot):
     api, svc, _ = bot
     await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())

@@ -196,7 +196,7 @@ def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> 
     if action.kind == "show":
         view = load_view(svc.store, rules, unit["id"])
         if view is None:
-            return sx.review_no_materials(unit["name"])
+            return sx.review_no_materials(unit["name"], svc.store.adjustments(unit["id"]))
         return sx.score_screen(view, rules, sx.REVIEW)
     if action.kind == "lock":
         svc.ensure_scored(unit)
