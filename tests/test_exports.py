@@ -18,6 +18,7 @@ from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
 from bot.exports import export_all, export_unit
+from bot.handlers import exports as export_handlers
 from parsers.charts import cjk_font
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import running_bot, small_docx
@@ -223,6 +224,28 @@ async def test_export_and_report_in_chat(bot):
         u: svc.store.unit_score(u)["total"] for u in ("sfj", "fgw")}
     done = [a for a in api.sent[since:] if "已生成（初步，4 个单位）" in (a.get("text") or "")]
     assert done and json.dumps(done[0]["text"], ensure_ascii=False)
+
+
+async def test_a_file_telegram_cannot_take_is_named_and_the_others_still_arrive(bot, monkeypatch):
+    api, _, _ = bot
+    since = len(api.sent)
+    api.send_text(ADMIN, "/export")
+    await api.wait_for_async(lambda a: len([x for x in api.sent[since:] if x["method"] == "sendDocument"]) == 5,
+                             since=since, timeout=60)
+    sizes = {Path(a["file_name"]).suffix: len(a["data"]) for a in api.sent[since:] if a["method"] == "sendDocument"}
+    others = max(size for suffix, size in sizes.items() if suffix != ".docx")
+    assert sizes[".docx"] > others  # the report carries the three charts
+    # A report over the upload limit, and Telegram refusing the workbook: the charts still arrive.
+    monkeypatch.setattr(export_handlers, "UPLOAD_LIMIT", (sizes[".docx"] + others) // 2)
+    api.fail_next("sendDocument", error_code=400, description="Bad Request: file is too big")
+    since = len(api.sent)
+    api.send_text(ADMIN, "/export")
+    warning = await api.wait_for_async(lambda a: "以下文件未能发送" in (a.get("text") or ""), since=since, timeout=60)
+    sent = [a["file_name"] for a in api.sent[since:] if a["method"] == "sendDocument" and a.get("data")]
+    assert sorted(Path(name).suffix for name in sent) == [".png", ".png", ".png"]
+    assert "考核报告" in warning["text"] and "超过 Telegram 单个文件" in warning["text"]
+    assert "考核汇总" in warning["text"] and "发送失败" in warning["text"]
+    assert "python -m bot.manage export" in warning["text"]
 
 
 def test_a_sheet_longer_than_excel_allows_continues_on_another(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import status_texts as st
@@ -20,6 +21,7 @@ from parsers.charts import MissingCJKFont
 
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT = 300  # seconds: a province's workbook is a few MB
+UPLOAD_LIMIT = 50 * 2**20  # what a bot may send through the cloud Bot API (bytes)
 EXPORT_LOCK_KEY = "export_running"  # one export at a time: each takes both cores for seconds
 
 
@@ -32,13 +34,30 @@ def register(app: Application) -> None:
 async def _send_files(update: Update, context: ContextTypes.DEFAULT_TYPE, paths: list[Path],
                       charts: list[Path] = ()) -> None:
     """Send the files as documents. Charts too: a photo would be recompressed by Telegram,
-    a document keeps the 150 dpi PNG the office pastes into its slides (with a preview)."""
+    a document keeps the 150 dpi PNG the office pastes into its slides (with a preview).
+
+    A file over Telegram's limit, or one Telegram refuses, does not stop the others; the
+    chat is told which did not arrive and how to get them."""
     chat_id = update.effective_chat.id
+    missed = []
     for path in [*paths, *charts]:
+        size = path.stat().st_size
+        if size > UPLOAD_LIMIT:
+            missed.append(f"《{st.esc(path.name, 60)}》{size / 2**20:.0f} MB，超过 Telegram 单个文件 "
+                          f"{UPLOAD_LIMIT // 2**20} MB 的上限")
+            continue
         caption = path.stem.split("_")[0] if path in charts else None
-        with path.open("rb") as handle:
-            await context.bot.send_document(chat_id, handle, filename=path.name, caption=caption,
-                                            read_timeout=UPLOAD_TIMEOUT, write_timeout=UPLOAD_TIMEOUT)
+        try:
+            with path.open("rb") as handle:
+                await context.bot.send_document(chat_id, handle, filename=path.name, caption=caption,
+                                                read_timeout=UPLOAD_TIMEOUT, write_timeout=UPLOAD_TIMEOUT)
+        except TelegramError as exc:
+            log.warning("could not send %s", path.name, exc_info=True)
+            missed.append(f"《{st.esc(path.name, 60)}》发送失败（{st.esc(str(exc), 100)}）")
+    if missed:
+        await reply(update, "⚠️ 以下文件未能发送：\n" + "\n".join(f"• {m}" for m in missed)
+                    + "\n可稍后重发命令再试；考核办也可在服务器上运行 "
+                    "<code>python -m bot.manage export 文件夹</code>（单个单位加 <code>--unit 单位</code>）直接取得文件。")
 
 
 async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
