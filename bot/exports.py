@@ -16,6 +16,7 @@ from itertools import groupby
 from pathlib import Path
 
 from bot.config import AppConfig
+from bot.texts import fmt_time
 from parsers import charts as ch
 from parsers import report as rp
 from parsers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
@@ -317,7 +318,7 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
             else ""
         yield rp.para(f"指标得分 {_g(unit['indicator_total'])}{social}，争优创新 +{_g(unit['bonus'])}，"
                       f"违规失职 −{_g(unit['deduction'])}；首次提交："
-                      f"{local(unit['first_at'], config.tz) or '—'}；当前材料 {unit['files']} 份。")
+                      f"{_when(unit['first_at'], config.tz)}；当前材料 {unit['files']} 份。")
         yield from rp.table(("指标", "满分", "基础分", "效果分", "最终得分", "覆盖"),
                             ((r["indicator_name"], _g(points.get(r["indicator_id"])), _g(r["base"]),
                               _g(r["effect"]), _g(r["final"]) + ("（核定）" if r["reason"] else ""),
@@ -341,6 +342,11 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
         if current:
             yield rp.para("考核办核定", bold=True)
             yield from (_decision_line(d) for d in current)
+
+
+def _when(text: str | None, tz) -> str:
+    """A stored UTC time as the chat shows times (2026年12月15日 18:00), or —."""
+    return fmt_time(datetime.fromisoformat(text), tz) if text else "—"
 
 
 def _decision_line(d: dict) -> str:

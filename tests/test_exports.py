@@ -19,6 +19,7 @@ from matplotlib.ft2font import FT2Font
 
 from bot.exports import export_all, export_unit
 from bot.handlers import exports as export_handlers
+from bot.texts import fmt_time
 from parsers.charts import cjk_font
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import running_bot, small_docx
@@ -135,6 +136,7 @@ def test_the_report_has_its_sections_one_page_per_unit_and_the_database_numbers(
     sfj = filled.store.unit_score("sfj")
     assert f"总分 {sfj['total']:g} / 100（{sfj['percent']:g}%），等次：{sfj['grade']}，排名第 1 位" in text
     assert "【初步】" in text and "未提交自查材料：市发展和改革委员会、高新技术产业开发区" in text
+    assert f"首次提交：{fmt_time(NOW, filled.config.tz)}；当前材料 1 份。" in text
     assert "· #2 核定指标得分 ldsp 6：调研报告2篇已现场核实" in text  # on its unit's page
     assert "· #1 加分  1：获评省级示范" in text
     ranking = document.tables[1]
