@@ -94,6 +94,19 @@ class RecomputeLine:
 
 
 @dataclass(frozen=True)
+class LockPlan:
+    """What ``/review 全部 锁定`` would do: the units it locks and those it leaves."""
+
+    to_lock: tuple[dict, ...]  # scored, not locked: id, name, liaisons, unruled (add-ons not ruled on)
+    already: int  # locked before
+    no_score: tuple[str, ...]  # names of units with nothing to lock (no materials, no office score)
+
+    @property
+    def liaisons(self) -> int:
+        return sum(u["liaisons"] for u in self.to_lock)
+
+
+@dataclass(frozen=True)
 class SocialChange:
     """One unit's row in a survey file, against what is stored now."""
 
@@ -358,7 +371,8 @@ class Services:
             for lock in reversed(locks):
                 lock.release()
 
-    def lock(self, unit_id: str, actor: int, feedback: Callable[[], str]) -> int | None:
+    def lock(self, unit_id: str, actor: int, feedback: Callable[[], str],
+             batch: str | None = None) -> int | None:
         """Lock the unit's result and queue ``feedback()`` (written from the result as it is
         at that moment) to its liaisons; None if it was already locked.
 
@@ -368,7 +382,7 @@ class Services:
         with self.unit_lock(unit_id):
             self.ensure_scored(unit)
             recipients = [p["telegram_id"] for p in self.store.liaisons(unit_id)]
-            if not self.store.lock_result(unit_id, actor, feedback(), unit["name"], recipients):
+            if not self.store.lock_result(unit_id, actor, feedback(), unit["name"], recipients, batch):
                 return None
         return len(recipients)
 
@@ -458,6 +472,41 @@ class Services:
                     "indicators": [list(c) for c in changed]})
                 lines.append(RecomputeLine(unit, before, self.store.unit_score(unit["id"]), changed))
         return lines
+
+    def plan_lock_all(self) -> LockPlan:
+        """Every active unit with a result not yet locked, for one confirmation by the office.
+
+        Units without a result (no materials, no indicator scored by the office) are left
+        out: locking them would fix a 0 / 不合格 nobody decided."""
+        to_lock, no_score, already = [], [], 0
+        liaisons: dict[str, int] = defaultdict(int)
+        for person in self.store.all_liaisons():
+            liaisons[person["unit_id"]] += 1
+        for unit in self.store.active_units():
+            if unit["locked_at"]:
+                already += 1
+            elif unit["total"] is None:
+                no_score.append(unit["name"])
+            else:
+                result = self.results.current(unit["id"])
+                unruled = bool((result.bonus and not result.office_bonus)
+                               or (result.deduction and not result.office_deduction))
+                to_lock.append({"id": unit["id"], "name": unit["name"], "liaisons": liaisons[unit["id"]],
+                                "unruled": unruled})
+        return LockPlan(tuple(to_lock), already, tuple(no_score))
+
+    def lock_many(self, unit_ids: list[str], actor: int, feedback: Callable[[str], str],
+                  batch: str) -> tuple[list[str], int]:
+        """Lock each unit (its own transaction, its own audit entry and 结果反馈, all in
+        ``batch`` so the office gets one delivery report); returns the units locked now (not
+        those locked meanwhile) and how many liaisons are told."""
+        locked, told = [], 0
+        for unit_id in unit_ids:
+            count = self.lock(unit_id, actor, lambda unit_id=unit_id: feedback(unit_id), batch)
+            if count is not None:
+                locked.append(unit_id)
+                told += count
+        return locked, told
 
     def stale_units(self) -> list[str]:
         """Units whose stored score was computed under other rules than the current ones."""

@@ -143,18 +143,29 @@ class Outbox:
         self.svc.store.mark_unreachable(row["chat_id"], error)
 
     async def _report_announcements(self) -> list[int]:
-        """Tell the office how each finished announcement went (delivered / failed)."""
+        """Tell the office how each finished announcement went (delivered / failed); a batch
+        (results locked by one confirmation) gets one report for all its units."""
         done = []
+        groups: dict[object, list[dict[str, Any]]] = {}
         for ann in await asyncio.to_thread(self.svc.store.announcements_to_report):
-            if not await asyncio.to_thread(self.svc.store.finish_announcement, ann["id"]):
+            groups.setdefault(ann["batch"] or ("single", ann["id"]), []).append(ann)
+        for anns in groups.values():
+            finished = [ann for ann in anns
+                        if await asyncio.to_thread(self.svc.store.finish_announcement, ann["id"])]
+            if not finished:
                 continue
-            failures = await asyncio.to_thread(self.svc.store.announcement_failures, ann["id"])
-            text = notice_texts.announcement_report(ann, failures)
+            failures = []
+            for ann in finished:
+                failures += await asyncio.to_thread(self.svc.store.announcement_failures, ann["id"])
+            summary = finished[0] if len(anns) == 1 else {
+                **finished[0], "audience_label": f"一次锁定的 {len(finished)} 个单位",
+                "recipients": sum(ann["recipients"] or 0 for ann in finished)}
+            text = notice_texts.announcement_report(summary, failures)
             try:
-                await self.bot.send_message(ann["created_by"], text, parse_mode=ParseMode.HTML)
+                await self.bot.send_message(finished[0]["created_by"], text, parse_mode=ParseMode.HTML)
             except TelegramError:
-                log.warning("could not send the report of announcement %s", ann["id"], exc_info=True)
-            done.append(ann["id"])
+                log.warning("could not send the report of announcement %s", finished[0]["id"], exc_info=True)
+            done += [ann["id"] for ann in finished]
         return done
 
 

@@ -9,6 +9,7 @@ Callback data (at most 64 bytes):
 - ``fl:w:<submission>`` asks to withdraw a file, ``fl:wy:<submission>`` withdraws it,
   ``fl:r:<submission>`` makes the next upload a new version of it
 - ``si:yes:<token>`` / ``si:no:<token>`` imports or drops a previewed 社会评价 file
+- ``la:yes:<token>`` / ``la:no:<token>`` locks the units a ``/review 全部 锁定`` preview listed
 """
 
 from __future__ import annotations
@@ -246,6 +247,46 @@ def lock_confirm(view: ScoreView, rules: ScoringRules, liaisons: int) -> Screen:
         lines.append("⚠️ 该单位还没有绑定联络员，结果暂时无人接收。")
     return Screen("\n".join(lines), ((("🔒 确认锁定", f"{REVIEW}:{view.unit['id']}:{LOCK_YES}"),
                                       ("取消", f"{REVIEW}:{view.unit['id']}")),))
+
+
+LOCK_ALL, LOCK_ALL_YES, LOCK_ALL_NO = "la", "yes", "no"
+
+
+def lock_all_confirm(plan: Any, rules: ScoringRules, token: str) -> Screen:
+    """``/review 全部 锁定``: what one confirmation would lock, and what it leaves."""
+    if not plan.to_lock:
+        lines = [f"没有可锁定的单位：已锁定 {plan.already} 个。"]
+        if plan.no_score:
+            lines.append(f"尚无得分的 {len(plan.no_score)} 个单位（未提交材料）不会被锁定："
+                         + _names(plan.no_score))
+        return Screen("\n".join(lines))
+    lines = [f"确认一次锁定 <b>{len(plan.to_lock)}</b> 个单位的考核结果？（已锁定 {plan.already} 个，不受影响）",
+             f"锁定后结果反馈将发送给这些单位的 {plan.liaisons} 名联络员；各单位不能再提交、替换或撤回材料，"
+             "考核办也不能再调整，除非逐个解锁。每个单位的锁定分别记入审核日志。"]
+    unruled = [u["name"] for u in plan.to_lock if u["unruled"]]
+    if unruled:
+        lines.append(f"⚠️ {len(unruled)} 个单位的{escape(rules.bonus.name)}或{escape(rules.deduction.name)}尚未核定，"
+                     "目前按材料初步识别的项目计入：" + _names(unruled))
+    alone = [u["name"] for u in plan.to_lock if not u["liaisons"]]
+    if alone:
+        lines.append(f"⚠️ {len(alone)} 个单位还没有绑定联络员，结果暂时无人接收：" + _names(alone))
+    if plan.no_score:
+        lines.append(f"不锁定尚无得分的 {len(plan.no_score)} 个单位（未提交材料，考核办也未核定指标）：" + _names(plan.no_score))
+    return Screen("\n".join(lines), (((f"🔒 确认锁定 {len(plan.to_lock)} 个单位", f"{LOCK_ALL}:{LOCK_ALL_YES}:{token}"),
+                                       ("取消", f"{LOCK_ALL}:{LOCK_ALL_NO}:{token}")),))
+
+
+def lock_all_done(locked: int, told: int, skipped: int) -> str:
+    lines = [f"🔒 已锁定 {locked} 个单位的考核结果。"
+             + (f"结果反馈正在发送给 {told} 名联络员，送达情况稍后报告。" if told else "没有需要发送的结果反馈。")]
+    if skipped:
+        lines.append(f"另有 {skipped} 个单位在确认前已被锁定，未重复锁定。")
+    return "\n".join(lines)
+
+
+def _names(names: Sequence[str], limit: int = 20) -> str:
+    shown = "、".join(esc(n, 20) for n in names[:limit])
+    return shown + (f" 等 {len(names)} 个" if len(names) > limit else "")
 
 
 def result_feedback(view: ScoreView, rules: ScoringRules, cycle_name: str) -> str:

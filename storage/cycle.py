@@ -268,7 +268,16 @@ class CycleStore:
             return cursor.rowcount > 0
 
     def announcements_to_report(self) -> list[dict[str, Any]]:
-        """Announcements being sent whose every message has an outcome, with the counts."""
+        """Announcements being sent whose every message has an outcome, with the counts; those
+        of a batch only once every announcement of the batch is complete."""
+        rows = self._complete_announcements()
+        complete = {row["id"] for row in rows}
+        waiting = {row["batch"] for row in self._rows(
+            "select id, batch from announcements where status = 'sending' and batch is not null")
+            if row["id"] not in complete}
+        return [row for row in rows if row["batch"] is None or row["batch"] not in waiting]
+
+    def _complete_announcements(self) -> list[dict[str, Any]]:
         return self._rows(
             """select a.*,
                  sum(n.status = 'sent') as sent, sum(n.status = 'blocked') as blocked,

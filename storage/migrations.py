@@ -195,3 +195,9 @@ def m005_pending_uploads(db: Database) -> None:
          "file_name": str, "started_at": str},
         pk="id", not_null={"chat_id", "message_id", "started_at"},
     )
+
+
+@migrations()
+def m006_announcement_batches(db: Database) -> None:
+    """Results locked by one confirmation share a batch, reported to the office once."""
+    db["announcements"].add_column("batch", str)

@@ -107,7 +107,7 @@ class ResultStore:
     # ---- locking --------------------------------------------------------------------
 
     def lock_result(self, unit_id: str, actor: object, feedback: str, audience_label: str,
-                    recipients: list[int]) -> bool:
+                    recipients: list[int], batch: str | None = None) -> bool:
         """Lock the unit's result and queue its feedback to ``recipients``, in one transaction.
 
         False when it was already locked (nothing queued).
@@ -123,7 +123,8 @@ class ResultStore:
                 "kind": "result", "created_by": actor, "created_at": now,
                 "audience": f"unit:{unit_id}", "audience_label": audience_label, "text": feedback,
                 "status": "sending" if recipients else "done", "recipients": len(recipients),
-                "confirmed_at": now, "finished_at": None if recipients else now}).last_pk
+                "confirmed_at": now, "finished_at": None if recipients else now,
+                "batch": batch}).last_pk
             db["notifications"].insert_all(
                 ({"key": f"result:{announcement_id}:{chat_id}", "kind": "result",
                   "chat_id": chat_id, "unit_id": unit_id, "announcement_id": announcement_id,

@@ -327,6 +327,38 @@ async def test_an_add_on_for_a_unit_without_materials_waits_for_its_first_upload
     assert svc.store.unit_score("gxq")["indicator_total"] == 20
 
 
+async def test_the_office_locks_every_scored_unit_with_one_confirmation(bot):
+    api, svc, _ = bot
+    await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION, PROCEDURE))
+    await upload(api, OTHER, "发改委自查.docx", small_docx(SUPERVISION))
+    preview = await say(api, ADMIN, "/review 全部 锁定", "确认一次锁定")
+    assert "锁定 <b>2</b> 个单位" in preview["text"] and "2 名联络员" in preview["text"]
+    assert "不锁定尚无得分的 2 个单位" in preview["text"] and "东城区" in preview["text"]
+    assert not svc.store.is_locked("sfj") and not svc.store.is_locked("fgw")  # nothing yet
+    yes = buttons(preview)[0]
+
+    since = len(api.sent)
+    api.press_button(LIAISON, preview["message_id"], yes, chat_id=ADMIN)  # not the office
+    answer = await api.wait_for_async(lambda a: a["method"] == "answerCallbackQuery", since=since)
+    assert "仅考核办" in answer["text"] and not svc.store.is_locked("sfj")
+
+    since = len(api.sent)
+    api.press_button(ADMIN, preview["message_id"], yes)
+    done = await api.wait_for_async(lambda a: "已锁定 2 个单位" in (a.get("text") or ""), since=since)
+    assert "结果反馈正在发送给 2 名联络员" in done["text"]
+    for chat in (LIAISON, OTHER):
+        await api.wait_for_async(lambda a, chat=chat: a["chat_id"] == chat and "结果反馈" in (a.get("text") or ""),
+                                 since=since)
+    report = await api.wait_for_async(lambda a: "📮" in (a.get("text") or ""), since=since)
+    assert "一次锁定的 2 个单位" in report["text"] and "送达 2 人，未送达 0 人" in report["text"]
+    assert svc.store.is_locked("sfj") and svc.store.is_locked("fgw") and not svc.store.is_locked("dcq")
+    assert [e["action"] for e in svc.store.audit_entries("fgw")][-1] == "lock"
+    again = await say(api, ADMIN, "/review 全部 锁定", "没有可锁定的单位")
+    assert "已锁定 2 个" in again["text"]
+    # One report for the batch, not one per unit.
+    assert len([a for a in api.sent[since:] if "📮" in (a.get("text") or "")]) == 1
+
+
 async def test_recompute_after_a_config_change_audits_before_and_after(bot):
     api, svc, _ = bot
     await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())

@@ -37,6 +37,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("review", handle_review))
     app.add_handler(CallbackQueryHandler(handle_button, pattern=r"^(sc|rv|fl):"))
     app.add_handler(CallbackQueryHandler(handle_survey_button, pattern=rf"^{sx.SOCIAL_IMPORT}:"))
+    app.add_handler(CallbackQueryHandler(handle_lock_all_button, pattern=rf"^{sx.LOCK_ALL}:"))
 
 
 # ---- /score ------------------------------------------------------------------------------
@@ -237,6 +238,9 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         stale = await asyncio.to_thread(svc.stale_units)
         await reply(update, sx.review_usage(units, len(stale)))
         return
+    if words[0] in ALL_UNITS:
+        await _review_all(update, context, svc, words[1:])
+        return
     unit, problem = await asyncio.to_thread(find_unit, svc, words[0])
     if unit is None:
         await reply(update, problem)
@@ -254,6 +258,56 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_screen(update, outcome)
     else:
         await reply(update, outcome)
+
+
+ALL_UNITS = ("全部", "所有", "全部单位")
+LOCK_ALL_KEY = "lock_all_previews"  # user_data: token -> the unit ids the preview listed
+
+
+async def _review_all(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
+                      words: list[str]) -> None:
+    """``/review 全部 锁定``: preview locking every unit with a result, then one confirmation."""
+    if words != ["锁定"]:
+        await reply(update, "对全部单位只能整体锁定：发送 <code>/review 全部 锁定</code>，确认后一次锁定所有已有得分"
+                            "且未锁定的单位。核定、加分、扣分请逐个单位进行：<code>/review 单位名称 …</code>")
+        return
+    plan = await asyncio.to_thread(svc.plan_lock_all)
+    token = secrets.token_hex(4)
+    if plan.to_lock:
+        context.user_data.setdefault(LOCK_ALL_KEY, {})[token] = [u["id"] for u in plan.to_lock]
+    await send_screen(update, sx.lock_all_confirm(plan, svc.config.scoring, token))
+
+
+async def handle_lock_all_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """确认锁定 / 取消 under a ``/review 全部 锁定`` preview; each preview is used once."""
+    query = update.callback_query
+    svc = services(context)
+    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
+        await query.answer("仅考核办可以锁定结果。", show_alert=True)
+        return
+    _, action, token = (query.data.split(":") + ["", ""])[:3]
+    unit_ids = context.user_data.get(LOCK_ALL_KEY, {}).pop(token, None)
+    if unit_ids is None:
+        await query.answer("这次锁定已处理过或预览已失效，请重新发送 /review 全部 锁定。", show_alert=True)
+        return
+    if action != sx.LOCK_ALL_YES:
+        await query.answer("已取消")
+        await query.edit_message_text("已取消，没有锁定任何单位。")
+        return
+    await query.answer("正在锁定……")
+    await query.edit_message_text(f"⏳ 正在锁定 {len(unit_ids)} 个单位的考核结果……")
+    rules = svc.config.scoring
+
+    def feedback(unit_id: str) -> str:
+        return sx.result_feedback(load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name)
+
+    locked, told = await asyncio.to_thread(svc.lock_many, unit_ids, query.from_user.id, feedback,
+                                           f"lockall:{token}")
+    await query.edit_message_text(sx.lock_all_done(len(locked), told, len(unit_ids) - len(locked)),
+                                  parse_mode=ParseMode.HTML)
+    outbox = context.application.bot_data.get(OUTBOX_KEY)
+    if outbox is not None and told:
+        context.application.create_task(outbox.run(plan=False), name="outbox:result")
 
 
 @dataclass(frozen=True)
