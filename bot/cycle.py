@@ -111,14 +111,22 @@ class Cycle:
                 items.append({"name": d.name, "phase": d.phase, "category": category,
                               "due": utc_iso(d.due_utc)})
         changes = self.store.sync_deadlines(items)
-        days = {d.due_utc.astimezone(self.config.tz).date() for d in self.config.deadlines}
-        days |= {p.start for p in self.config.phases} | {p.end for p in self.config.phases}
-        calendar = self.config.reminders.calendar
-        uncovered = sorted({day.year for day in days if not calendar.covers(day)})
+        uncovered = self.uncovered_years()
         if uncovered:
             log.warning("holiday calendar has no data for %s; reminders there use Monday–Friday "
                         "until [reminders] holidays / workdays list that year's days", uncovered)
         return changes
+
+    def uncovered_years(self) -> list[int]:
+        """Years of the cycle (phases, deadlines as they stand, extensions) with no holiday
+        data: neither chinese-calendar nor the office's [reminders] holidays / workdays."""
+        tz = self.config.tz
+        days = {p.start for p in self.config.phases} | {p.end for p in self.config.phases}
+        days |= {d.due_utc.astimezone(tz).date() for d in self.config.deadlines}
+        days |= {parse_utc(r["due"]).astimezone(tz).date()
+                 for r in [*self.store.deadline_rows(), *self.store.extensions()]}
+        calendar = self.config.reminders.calendar
+        return sorted({day.year for day in days if not calendar.covers(day)})
 
     # ---- deadlines -------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -21,7 +22,8 @@ def admin_only_short() -> str:
 
 
 def deadline_list(names: list[str], rows: list[dict], extensions: list[dict],
-                  units: dict[str, str], now: datetime, tz: ZoneInfo) -> str:
+                  units: dict[str, str], now: datetime, tz: ZoneInfo,
+                  uncovered_years: Sequence[int] = ()) -> str:
     lines = ["📅 <b>截止时间</b>"]
     for i, name in enumerate(names, 1):
         items = [r for r in rows if r["name"] == name]
@@ -40,6 +42,10 @@ def deadline_list(names: list[str], rows: list[dict], extensions: list[dict],
         "\n调整：<code>/deadline 编号 新时间 [类别] [原因]</code>，如 "
         "<code>/deadline 1 2026-12-18 18:00 县区 年底会议较多</code>（不写类别即全部类别）。"
         "\n单个单位延期：<code>/extend 单位名 新时间 [原因]</code>。")
+    if uncovered_years:
+        years = "、".join(f"{y} 年" for y in uncovered_years)
+        lines.append(f"\n⚠️ 节假日数据缺 {years}：这些年份的提醒暂按周一至周五计算工作日。请把国务院办公厅公布的"
+                     "当年放假和调休日期填入 config.toml 的 [reminders] holidays / workdays 后重启。")
     return "\n".join(lines)
 
 

@@ -3,7 +3,8 @@ local HTTP Bot API: preview, 确认, what liaisons receive, the delivery report.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,6 +45,23 @@ async def test_deadline_list_shows_each_category_and_how_to_change(office):
     assert "1. 自查材料提交（准备阶段）" in text
     assert "默认（全部类别）：2026年12月15日 18:00（还有 14 天 8 小时）" in text
     assert "县区：2026年12月20日 18:00" in text and "/deadline 编号 新时间" in text
+    # The cycle's phases run into 2027, which chinese-calendar does not know yet.
+    assert "节假日数据缺 2027 年" in text and "[reminders] holidays / workdays" in text
+
+
+def test_declared_days_fill_the_year_the_package_lacks(config, tmp_path):
+    from bot.cycle import Cycle
+    from scoring.schedule import WorkCalendar
+    from storage.store import Store
+
+    store = Store(tmp_path / "data")
+    try:
+        assert Cycle(config, store).uncovered_years() == [2027]
+        declared = WorkCalendar(holidays=frozenset({date(2027, 1, 1)}))
+        filled = replace(config, reminders=replace(config.reminders, calendar=declared))
+        assert Cycle(filled, store).uncovered_years() == []
+    finally:
+        store.close()
 
 
 async def test_moving_a_deadline_previews_then_tells_only_the_affected_liaisons(office):

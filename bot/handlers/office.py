@@ -77,8 +77,9 @@ async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         extensions = await asyncio.to_thread(svc.store.extensions)
         units = {u["id"]: u["name"] for u in await asyncio.to_thread(svc.store.unit_list)}
         names = await asyncio.to_thread(svc.cycle.deadline_names)
+        uncovered = await asyncio.to_thread(svc.cycle.uncovered_years)
         await reply(update, office_texts.deadline_list(names, rows, extensions, units, at,
-                                                       svc.config.tz))
+                                                       svc.config.tz, uncovered))
         return
     name = await asyncio.to_thread(svc.cycle.resolve_deadline, context.args[0])
     if name is None:
