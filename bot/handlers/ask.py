@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -14,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import qa_texts
-from bot.handlers.common import now, reply, services
+from bot.handlers.common import now, reply, services, stash_preview, take_preview
 from bot.qa import is_examples_file
 from parsers import DocumentRejected
 from scoring.intents import DEADLINE, SCORE, detect_intent
@@ -122,9 +121,7 @@ async def handle_regulation(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 async def offer_regulation_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The office sent a file: offer to load it as a regulation (it is never a self-check)."""
     document = update.effective_message.document
-    token = secrets.token_hex(4)
-    pending = context.user_data.setdefault(PENDING_KEY, {})
-    pending[token] = (document.file_id, document.file_name or "未命名文件")
+    token = stash_preview(context, PENDING_KEY, (document.file_id, document.file_name or "未命名文件"))
     examples = is_examples_file(document.file_name or "")
     keyboard = InlineKeyboardMarkup([[
         InlineKeyboardButton("载入问题示例" if examples else "作为规定载入", callback_data=f"reg:load:{token}"),
@@ -138,15 +135,10 @@ async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT
     """作为规定载入 / 取消 under an office upload."""
     query = update.callback_query
     svc = services(context)
-    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
-        await query.answer("仅考核办可以操作", show_alert=True)
+    taken = await take_preview(update, context, PENDING_KEY, "仅考核办可以操作", "这个文件已处理过，请重新发送。")
+    if taken is None:
         return
-    _, action, token = (query.data.split(":") + ["", ""])[:3]
-    entry = context.user_data.get(PENDING_KEY, {}).pop(token, None)
-    if entry is None:
-        await query.answer("这个文件已处理过，请重新发送。", show_alert=True)
-        return
-    file_id, file_name = entry
+    action, (file_id, file_name) = taken
     if action != "load":
         await query.answer("已取消")
         await query.edit_message_text(f"已取消，《{file_name}》未载入。")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from datetime import datetime, timezone
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
@@ -45,3 +48,30 @@ async def replace(progress: Message, text: str) -> None:
         await progress.get_bot().send_message(
             progress.chat_id, piece, parse_mode=ParseMode.HTML, disable_web_page_preview=True
         )
+
+
+# ---- previews the office confirms with a button ----------------------------------------------
+
+
+def stash_preview(context: ContextTypes.DEFAULT_TYPE, key: str, value: Any) -> str:
+    """Keep what a preview would act on (in memory, for this user); returns the button token."""
+    token = secrets.token_hex(4)
+    context.user_data.setdefault(key, {})[token] = value
+    return token
+
+
+async def take_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str,
+                       refused: str, gone: str) -> tuple[str, Any] | None:
+    """A button under an office preview (``<prefix>:<action>:<token>``): only the office may
+    press it, and each preview acts once. Returns (action, value), or None once the press
+    has been answered with ``refused`` (not the office) or ``gone`` (used, or lost in a restart)."""
+    query = update.callback_query
+    if await asyncio.to_thread(services(context).role_of, query.from_user.id) != "admin":
+        await query.answer(refused, show_alert=True)
+        return None
+    _, action, token = (query.data.split(":") + ["", ""])[:3]
+    value = context.user_data.get(key, {}).pop(token, None)
+    if value is None:
+        await query.answer(gone, show_alert=True)
+        return None
+    return action, value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import dataclass
 
 from telegram import Update
@@ -18,7 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import score_texts as sx
 from bot import status_texts as st
-from bot.handlers.common import OUTBOX_KEY, now, reply, services
+from bot.handlers.common import OUTBOX_KEY, now, reply, services, stash_preview, take_preview
 from bot.handlers.status import markup, send_screen
 from bot.ingest import Refused, Services
 from bot.results import load_view
@@ -272,9 +271,7 @@ async def _review_all(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: S
                             "且未锁定的单位。核定、加分、扣分请逐个单位进行：<code>/review 单位名称 …</code>")
         return
     plan = await asyncio.to_thread(svc.plan_lock_all)
-    token = secrets.token_hex(4)
-    if plan.to_lock:
-        context.user_data.setdefault(LOCK_ALL_KEY, {})[token] = [u["id"] for u in plan.to_lock]
+    token = stash_preview(context, LOCK_ALL_KEY, [u["id"] for u in plan.to_lock]) if plan.to_lock else ""
     await send_screen(update, sx.lock_all_confirm(plan, svc.config.scoring, token))
 
 
@@ -282,14 +279,12 @@ async def handle_lock_all_button(update: Update, context: ContextTypes.DEFAULT_T
     """确认锁定 / 取消 under a ``/review 全部 锁定`` preview; each preview is used once."""
     query = update.callback_query
     svc = services(context)
-    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
-        await query.answer("仅考核办可以锁定结果。", show_alert=True)
+    taken = await take_preview(update, context, LOCK_ALL_KEY, "仅考核办可以锁定结果。",
+                               "这次锁定已处理过或预览已失效，请重新发送 /review 全部 锁定。")
+    if taken is None:
         return
-    _, action, token = (query.data.split(":") + ["", ""])[:3]
-    unit_ids = context.user_data.get(LOCK_ALL_KEY, {}).pop(token, None)
-    if unit_ids is None:
-        await query.answer("这次锁定已处理过或预览已失效，请重新发送 /review 全部 锁定。", show_alert=True)
-        return
+    action, unit_ids = taken
+    token = query.data.rsplit(":", 1)[-1]
     if action != sx.LOCK_ALL_YES:
         await query.answer("已取消")
         await query.edit_message_text("已取消，没有锁定任何单位。")
@@ -442,8 +437,7 @@ async def handle_survey_upload(update: Update, context: ContextTypes.DEFAULT_TYP
     except Refused as exc:
         await reply(update, f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}")
         return
-    token = secrets.token_hex(4)
-    context.user_data.setdefault(SURVEY_KEY, {})[token] = (name, data)
+    token = stash_preview(context, SURVEY_KEY, (name, data))
     await send_screen(update, sx.social_preview(name, plan, svc.config.scoring, token))
 
 
@@ -451,15 +445,11 @@ async def handle_survey_button(update: Update, context: ContextTypes.DEFAULT_TYP
     """确认导入 / 取消 under a survey preview; each preview is used at most once."""
     query = update.callback_query
     svc = services(context)
-    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
-        await query.answer("仅考核办可以导入社会评价结果。", show_alert=True)
+    taken = await take_preview(update, context, SURVEY_KEY, "仅考核办可以导入社会评价结果。",
+                               "这份结果表已处理过或预览已失效，请重新发送文件。")
+    if taken is None:
         return
-    _, action, token = (query.data.split(":") + ["", ""])[:3]
-    entry = context.user_data.get(SURVEY_KEY, {}).pop(token, None)
-    if entry is None:
-        await query.answer("这份结果表已处理过或预览已失效，请重新发送文件。", show_alert=True)
-        return
-    name, data = entry
+    action, (name, data) = taken
     if action != sx.SOCIAL_YES:
         await query.answer("已取消")
         await query.edit_message_text(f"已取消，《{st.esc(name, 40)}》未导入，任何得分都没有改变。",
