@@ -58,6 +58,8 @@ class AppConfig:
     reminders: ReminderRules = ReminderRules()
     max_messages_per_second: float = 25.0
     qa: RetrievalRules = RetrievalRules()
+    appeal_working_days: int = 5  # a unit may ask for 复核 this many working days after 结果反馈
+    appeal_answer_working_days: int = 10  # the office answers within this many working days
     regulations_dir: Path | None = None
 
     @property
@@ -192,6 +194,10 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
     admins = _user_ids(office, "admins")
     officials = _user_ids(office, "officials", required=False)
     contact = office.get("contact", str, "考核办联系方式（字符串）", "考核办")
+    appeal_days = office.get("appeal_working_days", int, "结果反馈后可申请复核的工作日数（整数，0 = 不受理）", 5)
+    answer_days = office.positive("appeal_answer_working_days", int, 10)
+    if isinstance(appeal_days, bool) or not 0 <= appeal_days <= 60:
+        raise office.error("appeal_working_days", "0 到 60 之间的整数（0 = 不在聊天中受理复核申请）", appeal_days)
     office.finish()
 
     units = []
@@ -241,6 +247,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
         path=path, cycle_name=cycle_name, year=year, tz=tz, api_url=api_url,
         max_file_bytes=int(max_mb * 1024 * 1024), storage_dir=storage_dir,
         admins=admins, officials=officials, contact=contact, units=tuple(units),
+        appeal_working_days=appeal_days, appeal_answer_working_days=answer_days,
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
         max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir,
     )

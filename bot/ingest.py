@@ -10,12 +10,13 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from bot.config import AppConfig
 from bot.cycle import Cycle
 from bot.qa import Regulations
 from bot.results import Results
+from bot.texts import fmt_time
 from parsers import ParsedDocument, parse_document
 from parsers.survey import BadSurvey, parse_survey
 from scoring.engine import Scorer, SourceParagraph, UnitScore
@@ -29,6 +30,8 @@ from storage.store import (
     ResultLocked,
     StaleVersion,
     Store,
+    parse_utc,
+    utc_iso,
 )
 
 
@@ -372,7 +375,7 @@ class Services:
                 lock.release()
 
     def lock(self, unit_id: str, actor: int, feedback: Callable[[], str],
-             batch: str | None = None) -> int | None:
+             batch: str | None = None, moment: datetime | None = None) -> int | None:
         """Lock the unit's result and queue ``feedback()`` (written from the result as it is
         at that moment) to its liaisons; None if it was already locked.
 
@@ -382,7 +385,7 @@ class Services:
         with self.unit_lock(unit_id):
             self.ensure_scored(unit)
             recipients = [p["telegram_id"] for p in self.store.liaisons(unit_id)]
-            if not self.store.lock_result(unit_id, actor, feedback(), unit["name"], recipients, batch):
+            if not self.store.lock_result(unit_id, actor, feedback(), unit["name"], recipients, batch, moment):
                 return None
         return len(recipients)
 
@@ -496,17 +499,70 @@ class Services:
         return LockPlan(tuple(to_lock), already, tuple(no_score))
 
     def lock_many(self, unit_ids: list[str], actor: int, feedback: Callable[[str], str],
-                  batch: str) -> tuple[list[str], int]:
+                  batch: str, moment: datetime | None = None) -> tuple[list[str], int]:
         """Lock each unit (its own transaction, its own audit entry and 结果反馈, all in
         ``batch`` so the office gets one delivery report); returns the units locked now (not
         those locked meanwhile) and how many liaisons are told."""
         locked, told = [], 0
         for unit_id in unit_ids:
-            count = self.lock(unit_id, actor, lambda unit_id=unit_id: feedback(unit_id), batch)
+            count = self.lock(unit_id, actor, lambda unit_id=unit_id: feedback(unit_id), batch, moment)
             if count is not None:
                 locked.append(unit_id)
                 told += count
         return locked, told
+
+    def appeal_window_end(self, unit_id: str) -> datetime | None:
+        """When the unit's time to ask for 复核 ends (end of the configured working day after
+        the result was locked and fed back); None when its result is not locked."""
+        score = self.store.unit_score(unit_id)
+        if score is None or not score["locked_at"]:
+            return None
+        return self._end_of_working_day(parse_utc(score["locked_at"]), self.config.appeal_working_days)
+
+    def appeal(self, unit_id: str, user_id: int, reason: str, moment: datetime,
+               to_office: Callable[[dict, datetime], str]) -> dict:
+        """A liaison's 复核申请 against the unit's locked result: recorded, audited and sent to
+        the office (``to_office(unit, answer_due)``), all or nothing."""
+        unit = self.store.unit(unit_id)
+        if not self.config.appeal_working_days:
+            raise Refused(f"本期不在聊天中受理复核申请，请按规定以书面形式向考核办提出（{self.config.contact}）。")
+        window_end = self.appeal_window_end(unit_id)
+        if window_end is None:
+            raise Refused("本单位的考核结果尚未锁定反馈，暂不能申请复核。对初步得分有疑问，可发送 /score 查看"
+                          "每项指标的得分依据，或在截止前补充、替换材料。")
+        if moment >= window_end:
+            raise Refused(f"申请复核的期限已过：应在结果反馈后 {self.config.appeal_working_days} 个工作日内"
+                          f"（{fmt_time(window_end - timedelta(minutes=1), self.config.tz)} 前）提出。"
+                          f"如有特殊情况请联系考核办（{self.config.contact}）。")
+        locked_at = self.store.unit_score(unit_id)["locked_at"]
+        answered = [a for a in self.store.unit_appeals(unit_id) if a["answered_at"] and a["created_at"] >= locked_at]
+        if answered:
+            raise Refused(f"本单位已就这次反馈的结果申请过复核（#{answered[-1]['id']}），考核办已于 "
+                          f"{fmt_time(parse_utc(answered[-1]['answered_at']), self.config.tz)} 答复，复核结果即为最终结果。"
+                          f"如有疑问请联系考核办（{self.config.contact}）。")
+        answer_due = self._end_of_working_day(moment, self.config.appeal_answer_working_days)
+        row = self.store.add_appeal(unit_id, user_id, reason, utc_iso(answer_due),
+                                    to_office(unit, answer_due), sorted(self.config.admins), unit["name"], moment)
+        if row is None:
+            raise Refused("本单位已有一份复核申请正在办理，请等待考核办答复后再提出新的申请。")
+        return row
+
+    def answer_appeal(self, unit_id: str, actor: int, answer: str,
+                      to_unit: Callable[[dict], str]) -> tuple[dict, int] | None:
+        """The office's 答复 to the unit's open appeal, sent to its liaisons; None if none is open."""
+        unit = self.store.unit(unit_id)
+        appeal = self.store.open_appeal(unit_id)
+        if appeal is None:
+            return None
+        recipients = [p["telegram_id"] for p in self.store.liaisons(unit_id)]
+        done = self.store.answer_appeal(unit_id, actor, answer, to_unit({**appeal, "answer": answer}),
+                                        recipients, unit["name"])
+        return (done, len(recipients)) if done else None
+
+    def _end_of_working_day(self, moment: datetime, working_days: int) -> datetime:
+        tz = self.config.tz
+        last = self.config.reminders.calendar.add_working_days(moment.astimezone(tz).date(), working_days)
+        return datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(timezone.utc)
 
     def stale_units(self) -> list[str]:
         """Units whose stored score was computed under other rules than the current ones."""

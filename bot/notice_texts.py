@@ -107,7 +107,8 @@ def announcement_report(ann: dict, failures: list[dict]) -> str:
     """The office's receipt for an announcement or a deadline change notice."""
     total = ann["recipients"] or 0
     delivered = total - len(failures)
-    what = {"deadline_change": "截止时间调整通知", "result": "考核结果反馈"}.get(ann["kind"], "通知")
+    what = {"deadline_change": "截止时间调整通知", "result": "考核结果反馈",
+            "appeal_answer": "复核答复"}.get(ann["kind"], "通知")
     lines = [f"📮 {what}（对象：{escape(ann['audience_label'] or '')}）发送完毕：",
              f"送达 {delivered} 人，未送达 {len(failures)} 人。"]
     if failures:

@@ -31,6 +31,8 @@ from bot import notice_texts
 from scoring.progress import LATE, ON_TIME, OVERDUE, UnitProgress
 from scoring.reminders import (
     ANNOUNCEMENT,
+    APPEAL,
+    APPEAL_ANSWER,
     COMPLETE,
     DEADLINE_CHANGE,
     DIGEST,
@@ -46,6 +48,9 @@ if TYPE_CHECKING:
     from bot.ingest import Services
 
 log = logging.getLogger(__name__)
+# Messages a person caused just now (the office confirmed, a unit asked for 复核): they go
+# out at once, even outside the send window, with the text stored on their announcement.
+OFFICE_SENT = (ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK, APPEAL, APPEAL_ANSWER)
 
 
 @dataclass
@@ -83,7 +88,7 @@ class Outbox:
             if not in_send_window(at, self.svc.config.reminders, self.svc.config.tz):
                 # Automatic messages left pending (a retry) wait for the morning too; what the
                 # office has just confirmed goes out now.
-                rows = [r for r in rows if r["kind"] in (ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK)]
+                rows = [r for r in rows if r["kind"] in OFFICE_SENT]
             if rows:
                 snapshot = await asyncio.to_thread(_Snapshot.take, self.svc)
                 queue: asyncio.Queue = asyncio.Queue()
@@ -191,7 +196,7 @@ class _Snapshot:
         """The message text for a ledger row, or (None, why it is no longer wanted)."""
         kind = row["kind"]
         cfg = self.svc.config
-        if kind in (ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK):
+        if kind in OFFICE_SENT:
             ann = self.svc.store.announcement(row["announcement_id"])
             if kind == ANNOUNCEMENT:
                 return notice_texts.announcement(ann["text"], cfg.cycle_name), None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +36,7 @@ from scoring.result import (
     Result,
 )
 from scoring.rules import Indicator, ScoringRules
+from storage.store import parse_utc
 
 SCORE, REVIEW, FILES = "sc", "rv", "fl"
 ADDONS, LOCK, LOCK_YES = "_add", "_lock", "_lockyes"
@@ -289,7 +290,58 @@ def _names(names: Sequence[str], limit: int = 20) -> str:
     return shown + (f" 等 {len(names)} 个" if len(names) > limit else "")
 
 
-def result_feedback(view: ScoreView, rules: ScoringRules, cycle_name: str) -> str:
+# ---- 复核申请 (appeals) ------------------------------------------------------------------
+
+
+def appeal_usage(window_end: datetime | None, config: Any, min_chars: int) -> str:
+    lines = ["<b>申请复核</b>：对已锁定反馈的考核结果有异议时，发送 <code>/appeal 理由</code>，"
+             f"写明对哪些指标、哪项加减分有异议及依据（至少 {min_chars} 个字），考核办会在 "
+             f"{config.appeal_answer_working_days} 个工作日内答复。"]
+    if not config.appeal_working_days:
+        lines = [f"本期不在聊天中受理复核申请，请按规定以书面形式向考核办提出（{esc(config.contact, 60)}）。"]
+    elif window_end is None:
+        lines.append("本单位的考核结果尚未锁定反馈，暂不能申请复核；可发送 /score 查看每项指标的得分依据。")
+    else:
+        lines.append(f"受理期限：{fmt_time(window_end - timedelta(minutes=1), config.tz)} 前"
+                     f"（结果反馈后 {config.appeal_working_days} 个工作日内）。")
+    return "\n".join(lines)
+
+
+def appeal_received(row: Mapping[str, Any], tz: ZoneInfo) -> str:
+    return (f"📨 复核申请已提交（编号 #{row['id']}），已转考核办，并记入审核日志。\n"
+            f"考核办应在 {fmt_time(parse_utc(row['answer_due']) - timedelta(minutes=1), tz)} 前答复，"
+            "答复会发到这里。证明材料请按考核办要求另行报送。")
+
+
+def appeal_to_office(unit_name: str, who: str, reason: str, answer_due: datetime, tz: ZoneInfo) -> str:
+    name = escape(unit_name)
+    return (f"📨 <b>复核申请</b>：{esc(unit_name, 40)}（联络员 {esc(who, 30)}）\n"
+            f"理由：{esc(reason, 1500)}\n\n"
+            f"请在 {fmt_time(answer_due - timedelta(minutes=1), tz)} 前答复："
+            f"<code>/review {name} 答复 内容</code>（原文发给该单位联络员）。"
+            f"需要改分时先 <code>/review {name} 解锁 理由</code>，调整后重新锁定，再答复。")
+
+
+def appeal_pending(unit_name: str, appeal: Mapping[str, Any], tz: ZoneInfo) -> str:
+    return (f"📨 待答复的复核申请 #{appeal['id']}（{fmt_time(parse_utc(appeal['created_at']), tz)} 提出，"
+            f"应于 {fmt_time(parse_utc(appeal['answer_due']) - timedelta(minutes=1), tz)} 前答复）："
+            f"{esc(appeal['reason'], 300)}\n答复：<code>/review {escape(unit_name)} 答复 内容</code>")
+
+
+def appeal_answer(unit_name: str, appeal: Mapping[str, Any], cycle_name: str, tz: ZoneInfo) -> str:
+    """The office's 复核答复 as sent to the unit's liaisons."""
+    return (f"📮 <b>{escape(cycle_name)} · 复核答复</b>\n单位：{esc(unit_name, 40)}\n"
+            f"您于 {fmt_time(parse_utc(appeal['created_at']), tz)} 提出的复核申请（#{appeal['id']}）：\n"
+            f"{esc(appeal['answer'], 1500)}\n\n发送 /score 查看当前考核结果。")
+
+
+def appeal_answered(unit_name: str, liaisons: int) -> str:
+    tail = (f"答复正在发送给 {liaisons} 名联络员，送达情况稍后报告。" if liaisons
+            else "该单位没有绑定联络员，请另行通知。")
+    return f"✅ 已答复 {esc(unit_name, 30)} 的复核申请，记入审核日志。{tail}"
+
+
+def result_feedback(view: ScoreView, rules: ScoringRules, cycle_name: str, appeal_days: int = 0) -> str:
     """The locked result as sent to the unit's liaisons (结果反馈)."""
     lookup = _lookup(rules)
     lines = [f"📣 <b>{escape(cycle_name)} · 结果反馈</b>", f"单位：{esc(view.unit['name'], 40)}", ""]
@@ -300,17 +352,24 @@ def result_feedback(view: ScoreView, rules: ScoringRules, cycle_name: str) -> st
         full = fmt_points(ind.points) if ind else fmt_points(item.auto.points)
         why = f"（考核办核定：{esc(item.decision.reason, 80)}）" if item.decision else ""
         lines.append(f"• {esc(item.auto.name, 20)} {fmt_points(item.final)}/{full}{why}")
-    lines += ["", "发送 /score 可查看每项指标的得分依据。如有异议，请按规定程序向考核办提出。"]
+    lines += ["", "发送 /score 可查看每项指标的得分依据。"
+              + (f"如有异议，可在 {appeal_days} 个工作日内发送 <code>/appeal 理由</code> 申请复核。" if appeal_days
+                 else "如有异议，请按规定程序向考核办提出。")]
     return "\n".join(lines)
 
 
 # ---- replies to office commands ----------------------------------------------------------
 
 
-def review_usage(units: Sequence[Mapping[str, Any]], stale: int = 0) -> str:
+def review_usage(units: Sequence[Mapping[str, Any]], stale: int = 0,
+                 appeals: Sequence[Mapping[str, Any]] = (), tz: ZoneInfo | None = None) -> str:
     locked = sum(1 for u in units if u.get("locked_at"))
     lines = ["<b>考核审核</b>：发送 <code>/review 单位名称</code> 逐项查看并核定该单位得分。",
              f"共 {len(units)} 个单位，已锁定 {locked} 个。"]
+    if appeals and tz is not None:
+        lines.append(f"📨 待答复的复核申请 {len(appeals)} 份：" + "、".join(
+            f"{esc(a['unit_name'], 16)}（{fmt_time(parse_utc(a['answer_due']) - timedelta(minutes=1), tz)} 前）"
+            for a in appeals[:20]) + ("……" if len(appeals) > 20 else ""))
     if stale:
         lines.append(f"⚠️ {stale} 个单位的得分是按修改前的配置计算的。请在服务器上运行 "
                      "<code>python -m bot.manage recompute</code> 重新计算（前后分数记入审核日志）。")

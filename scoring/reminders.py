@@ -23,6 +23,7 @@ REMINDER, LATE_NOTICE, OVERDUE_LIST, DIGEST, COMPLETE = (
     "reminder", "late", "overdue_list", "digest", "complete")
 ANNOUNCEMENT, DEADLINE_CHANGE = "announcement", "deadline_change"
 RESULT_FEEDBACK = "result"  # a locked result sent to the unit's liaisons (结果反馈)
+APPEAL, APPEAL_ANSWER = "appeal", "appeal_answer"  # 复核申请 to the office, its 答复 to the unit
 KIND_LABELS = {REMINDER: "截止提醒", LATE_NOTICE: "逾期告知", OVERDUE_LIST: "逾期名单",
                DIGEST: "每日简报", COMPLETE: "全部提交", ANNOUNCEMENT: "通知公告",
                DEADLINE_CHANGE: "截止时间调整"}

@@ -84,6 +84,13 @@ class WorkCalendar:
         """The earliest working day on or after `day` (`day` itself when it is a working day)."""
         return self._walk(_as_date(day), _ONE_DAY)
 
+    def add_working_days(self, day: date, count: int) -> date:
+        """The ``count``-th working day after ``day`` (``day`` itself for 0)."""
+        day = _as_date(day)
+        for _ in range(count):
+            day = self.next_working_day(day + _ONE_DAY)
+        return day
+
     def _walk(self, day: date, step: timedelta) -> date:
         """The first working day reached from `day` (inclusive) moving by `step`."""
         for _ in range(_MAX_SEARCH_DAYS):

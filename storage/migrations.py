@@ -201,3 +201,14 @@ def m005_pending_uploads(db: Database) -> None:
 def m006_announcement_batches(db: Database) -> None:
     """Results locked by one confirmation share a batch, reported to the office once."""
     db["announcements"].add_column("batch", str)
+
+
+@migrations()
+def m007_appeals(db: Database) -> None:
+    """复核申请: a unit's appeal against its locked result, and the office's answer."""
+    db["appeals"].create(
+        {"id": int, "unit_id": str, "submitted_by": int, "reason": str, "created_at": str,
+         "answer_due": str, "answered_at": str, "answered_by": str, "answer": str},
+        pk="id", not_null={"unit_id", "reason", "created_at"}, foreign_keys=[("unit_id", "units", "id")],
+    )
+    db["appeals"].create_index(["unit_id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from storage.clock import utc_iso
@@ -107,33 +108,72 @@ class ResultStore:
     # ---- locking --------------------------------------------------------------------
 
     def lock_result(self, unit_id: str, actor: object, feedback: str, audience_label: str,
-                    recipients: list[int], batch: str | None = None) -> bool:
-        """Lock the unit's result and queue its feedback to ``recipients``, in one transaction.
-
-        False when it was already locked (nothing queued).
+                    recipients: list[int], batch: str | None = None, moment: datetime | None = None) -> bool:
+        """Lock the unit's result (at ``moment``, default now) and queue its feedback to
+        ``recipients``, in one transaction. False when it was already locked (nothing queued).
         """
-        now = utc_iso()
+        now = utc_iso(moment)
         with self.transaction() as db:
             changed = db.execute(
                 "update unit_scores set locked_at = ?, locked_by = ? "
                 "where unit_id = ? and locked_at is null", [now, str(actor), unit_id]).rowcount
             if not changed:
                 return False
-            announcement_id = db["announcements"].insert({
-                "kind": "result", "created_by": actor, "created_at": now,
-                "audience": f"unit:{unit_id}", "audience_label": audience_label, "text": feedback,
-                "status": "sending" if recipients else "done", "recipients": len(recipients),
-                "confirmed_at": now, "finished_at": None if recipients else now,
-                "batch": batch}).last_pk
-            db["notifications"].insert_all(
-                ({"key": f"result:{announcement_id}:{chat_id}", "kind": "result",
-                  "chat_id": chat_id, "unit_id": unit_id, "announcement_id": announcement_id,
-                  "status": "pending", "attempts": 0, "created_at": now, "updated_at": now}
-                 for chat_id in recipients), ignore=True)
+            announcement_id = _queue(db, "result", unit_id, actor, audience_label, feedback,
+                                     recipients, now, batch=batch)
             self._audit(db, actor, "lock", unit_id, {
                 "result": self._score_row(db, unit_id), "feedback_to": len(recipients),
                 "announcement_id": announcement_id})
         return True
+
+    # ---- 复核申请 (appeals) --------------------------------------------------------------
+
+    def open_appeal(self, unit_id: str) -> dict[str, Any] | None:
+        """The unit's appeal not yet answered, if any."""
+        return self._row("select * from appeals where unit_id = ? and answered_at is null", [unit_id])
+
+    def unit_appeals(self, unit_id: str) -> list[dict[str, Any]]:
+        """The unit's appeals, oldest first."""
+        return self._rows("select * from appeals where unit_id = ? order by id", [unit_id])
+
+    def appeals(self, open_only: bool = False) -> list[dict[str, Any]]:
+        """Appeals with their unit's name, oldest first."""
+        where = " where a.answered_at is null" if open_only else ""
+        return self._rows("select a.*, u.name as unit_name from appeals a join units u on u.id = a.unit_id"
+                          f"{where} order by a.id")
+
+    def add_appeal(self, unit_id: str, by: int, reason: str, answer_due: str, to_office: str,
+                   admins: list[int], unit_name: str, moment: datetime | None = None) -> dict[str, Any] | None:
+        """Record a unit's appeal (made at ``moment``) and queue ``to_office`` to the admins, in
+        one transaction; None when the unit already has one open."""
+        now = utc_iso(moment)
+        with self.transaction() as db:
+            if list(db.query("select 1 from appeals where unit_id = ? and answered_at is null", [unit_id])):
+                return None
+            appeal_id = db["appeals"].insert({
+                "unit_id": unit_id, "submitted_by": by, "reason": reason, "created_at": now,
+                "answer_due": answer_due}).last_pk
+            # Nobody needs a delivery report of this one: it is born reported.
+            _queue(db, "appeal", unit_id, by, unit_name, to_office, admins, now, report=False,
+                   key=f"appeal:{appeal_id}")
+            self._audit(db, by, "appeal", unit_id, {"appeal_id": appeal_id, "reason": reason,
+                                                    "answer_due": answer_due})
+        return self._row("select * from appeals where id = ?", [appeal_id])
+
+    def answer_appeal(self, unit_id: str, actor: object, answer: str, to_unit: str,
+                      recipients: list[int], unit_name: str) -> dict[str, Any] | None:
+        """Close the unit's open appeal with ``answer`` and queue ``to_unit`` to its liaisons
+        (the office gets the delivery report); None when there is no open appeal."""
+        now = utc_iso()
+        with self.transaction() as db:
+            rows = list(db.query("select * from appeals where unit_id = ? and answered_at is null", [unit_id]))
+            if not rows:
+                return None
+            db["appeals"].update(rows[0]["id"], {"answered_at": now, "answered_by": str(actor), "answer": answer})
+            _queue(db, "appeal_answer", unit_id, actor, unit_name, to_unit, recipients, now,
+                   key=f"appeal_answer:{rows[0]['id']}")
+            self._audit(db, actor, "appeal_answer", unit_id, {"appeal_id": rows[0]["id"], "answer": answer})
+        return {**rows[0], "answered_at": now, "answer": answer}
 
     def unlock_result(self, unit_id: str, actor: object, reason: str) -> bool:
         """Unlock a locked result (with a reason); False when it was not locked."""
@@ -158,6 +198,25 @@ class ResultStore:
 
 class ResultLocked(Exception):
     """The unit's result is locked: nothing may change it until the office unlocks it."""
+
+
+def _queue(db: Any, kind: str, unit_id: str, actor: object, audience_label: str, text: str,
+           recipients: list[int], now: str, batch: str | None = None, report: bool = True,
+           key: str | None = None) -> int:
+    """Inside a transaction: an announcement holding ``text`` and one pending ledger row per
+    recipient (the outbox sends them; with ``report`` the sender is told how it went)."""
+    sending = bool(recipients) and report
+    announcement_id = db["announcements"].insert({
+        "kind": kind, "created_by": actor, "created_at": now,
+        "audience": f"unit:{unit_id}", "audience_label": audience_label, "text": text,
+        "status": "sending" if sending else "done", "recipients": len(recipients),
+        "confirmed_at": now, "finished_at": None if sending else now, "batch": batch}).last_pk
+    db["notifications"].insert_all(
+        ({"key": f"{key or kind + ':' + str(announcement_id)}:{chat_id}", "kind": kind,
+          "chat_id": chat_id, "unit_id": unit_id, "announcement_id": announcement_id,
+          "status": "pending", "attempts": 0, "created_at": now, "updated_at": now}
+         for chat_id in recipients), ignore=True)
+    return announcement_id
 
 
 def _totals(row: dict | None) -> dict | None:

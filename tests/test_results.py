@@ -359,6 +359,49 @@ async def test_the_office_locks_every_scored_unit_with_one_confirmation(bot):
     assert len([a for a in api.sent[since:] if "📮" in (a.get("text") or "")]) == 1
 
 
+async def test_a_unit_appeals_its_locked_result_and_the_office_answers(bot):
+    api, svc, clock = bot
+    await upload(api, LIAISON, "自查报告.docx", small_docx(SUPERVISION))
+    early = await say(api, LIAISON, "/appeal 严格程序行政我们有材料，请复核", "尚未锁定")
+    assert svc.store.unit_appeals("sfj") == []
+    svc.lock("sfj", ADMIN, lambda: "结果反馈", moment=BEFORE)  # Tuesday 12-01 10:00
+    usage = await say(api, LIAISON, "/appeal", "受理期限")
+    assert "2026年12月8日 23:59 前" in usage["text"]  # five working days after Tuesday 12-01
+    assert early["text"].startswith("⚠️")
+
+    since = len(api.sent)
+    done = await say(api, LIAISON, "/appeal 严格程序行政得0分，但报告写了重大决策合法性审查，请复核。", "复核申请已提交")
+    assert "#1" in done["text"] and "2026年12月15日 23:59 前答复" in done["text"]  # ten working days
+    to_office = await api.wait_for_async(
+        lambda a: a["chat_id"] == ADMIN and "复核申请" in (a.get("text") or ""), since=since)
+    assert "市司法局" in to_office["text"] and "重大决策合法性审查" in to_office["text"]
+    again = await say(api, LIAISON, "/appeal 再提一份复核申请试试看会怎样", "正在办理")
+    assert len(svc.store.unit_appeals("sfj")) == 1 and again["text"].startswith("⚠️")
+    index = await say(api, ADMIN, "/review", "考核审核")
+    assert "待答复的复核申请 1 份：市司法局（2026年12月15日 23:59 前）" in index["text"]
+    screen = await say(api, ADMIN, "/review 市司法局", "考核审核")
+    assert "待答复的复核申请 #1" in screen["text"] and "重大决策合法性审查" in screen["text"]
+
+    since = len(api.sent)
+    answered = await say(api, ADMIN, "/review 市司法局 答复 经复核，所述内容属工作安排，维持原考核结果。", "已答复")
+    assert "1 名联络员" in answered["text"]
+    reply_to_unit = await api.wait_for_async(
+        lambda a: a["chat_id"] == LIAISON and "复核答复" in (a.get("text") or ""), since=since)
+    assert "维持原考核结果" in reply_to_unit["text"]
+    report = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "📮 复核答复" in (a.get("text") or ""),
+                                      since=since)
+    assert "送达 1 人" in report["text"]
+    assert [e["action"] for e in svc.store.audit_entries("sfj")][-2:] == ["appeal", "appeal_answer"]
+    # The answer is final for this result; and after the window nothing more is taken.
+    final = await say(api, LIAISON, "/appeal 答复之后再申请一次复核看看", "已就这次反馈的结果申请过复核")
+    assert len(svc.store.unit_appeals("sfj")) == 1
+    svc.unlock("sfj", ADMIN, "复核后调整")
+    svc.lock("sfj", ADMIN, lambda: "结果反馈", moment=BEFORE)
+    clock.at = datetime(2026, 12, 9, 0, 0, tzinfo=TZ)  # past 12-08 23:59
+    late = await say(api, LIAISON, "/appeal 新的结果反馈后又有异议，申请复核", "期限已过")
+    assert "2026年12月8日 23:59 前" in late["text"] and final["text"].startswith("⚠️")
+
+
 async def test_recompute_after_a_config_change_audits_before_and_after(bot):
     api, svc, _ = bot
     await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 REPLACE_KEY = "replace_submission"
 DOWNLOAD_TIMEOUT = 120
 MIN_REASON = 2  # characters
+MIN_ANSWER = 6  # characters of a 复核 answer
+MIN_APPEAL = 10  # characters of a 复核申请's reasons
 
 
 def register(app: Application) -> None:
@@ -34,6 +36,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("score", handle_score))
     app.add_handler(CommandHandler("files", handle_files))
     app.add_handler(CommandHandler("review", handle_review))
+    app.add_handler(CommandHandler("appeal", handle_appeal))
     app.add_handler(CallbackQueryHandler(handle_button, pattern=r"^(sc|rv|fl):"))
     app.add_handler(CallbackQueryHandler(handle_survey_button, pattern=rf"^{sx.SOCIAL_IMPORT}:"))
     app.add_handler(CallbackQueryHandler(handle_lock_all_button, pattern=rf"^{sx.LOCK_ALL}:"))
@@ -141,6 +144,12 @@ def parse_review(words: list[str], svc: Services) -> ReviewAction:
         return ReviewAction("lock")
     if head in ("解锁", "unlock"):
         return ReviewAction("unlock", reason=_reason(" ".join(rest)))
+    if head in ("答复", "复核答复"):
+        answer = " ".join(rest).strip()
+        if len(answer) < MIN_ANSWER:
+            raise BadReview(f"请写复核答复的内容（至少 {MIN_ANSWER} 个字），如 /review 单位 答复 经复核，维持原考核结果，"
+                            "理由是……；答复会原文发给该单位联络员并记入审核日志。")
+        return ReviewAction("answer", reason=answer)
     if head in ("否决", "不否决"):
         return ReviewAction(VETO, value=1.0 if head == "否决" else 0.0,
                             reason=_reason(" ".join(rest)), label="一票否决")
@@ -197,13 +206,24 @@ def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> 
         view = load_view(svc.store, rules, unit["id"])
         if view is None:
             return sx.review_no_materials(unit["name"], svc.store.adjustments(unit["id"]))
-        return sx.score_screen(view, rules, sx.REVIEW)
+        screen = sx.score_screen(view, rules, sx.REVIEW)
+        appeal = svc.store.open_appeal(unit["id"])
+        if appeal is None:
+            return screen
+        return st.Screen(sx.appeal_pending(unit["name"], appeal, svc.config.tz) + "\n\n" + screen.text,
+                         screen.buttons)
     if action.kind == "lock":
         svc.ensure_scored(unit)
         view = load_view(svc.store, rules, unit["id"])
         if view.locked:
             return "该单位结果已锁定。" + "\n".join(sx.review_hint(unit["name"], True))
         return sx.lock_confirm(view, rules, len(svc.store.liaisons(unit["id"])))
+    if action.kind == "answer":
+        answered = svc.answer_appeal(unit["id"], actor, action.reason, lambda appeal: sx.appeal_answer(
+            unit["name"], appeal, svc.config.cycle_name, svc.config.tz))
+        if answered is None:
+            return f"{unit['name']} 目前没有待答复的复核申请。"
+        return sx.appeal_answered(unit["name"], answered[1])
     if action.kind == "unlock":
         done = svc.unlock(unit["id"], actor, action.reason)
         return sx.unlocked_done(unit["name"]) if done else "该单位结果尚未锁定，无需解锁。"
@@ -235,7 +255,8 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not words:
         units = await asyncio.to_thread(svc.store.active_units)
         stale = await asyncio.to_thread(svc.stale_units)
-        await reply(update, sx.review_usage(units, len(stale)))
+        appeals = await asyncio.to_thread(svc.store.appeals, True)
+        await reply(update, sx.review_usage(units, len(stale), appeals, svc.config.tz))
         return
     if words[0] in ALL_UNITS:
         await _review_all(update, context, svc, words[1:])
@@ -257,6 +278,41 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_screen(update, outcome)
     else:
         await reply(update, outcome)
+    outbox = context.application.bot_data.get(OUTBOX_KEY)
+    if action.kind == "answer" and outbox is not None:  # the answer goes to the unit now
+        context.application.create_task(outbox.run(plan=False), name="outbox:appeal_answer")
+
+
+async def handle_appeal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/appeal 理由``: a liaison asks for 复核 of the unit's locked result."""
+    svc = services(context)
+    user_id = update.effective_user.id
+    person = await asyncio.to_thread(svc.store.person, user_id)
+    if person is None:
+        role = await asyncio.to_thread(svc.role_of, user_id)
+        await reply(update, "复核申请由单位联络员提出；考核办答复请用 /review 单位 答复 内容。"
+                    if role in st.STAFF_ROLES else st.status_unknown(svc.config.contact))
+        return
+    reason = " ".join(context.args or []).strip()
+    moment = now(context)
+    if len(reason) < MIN_APPEAL:
+        window_end = await asyncio.to_thread(svc.appeal_window_end, person["unit_id"])
+        await reply(update, sx.appeal_usage(window_end, svc.config, MIN_APPEAL))
+        return
+    user = update.effective_user
+
+    def to_office(unit: dict, answer_due) -> str:
+        return sx.appeal_to_office(unit["name"], user.full_name, reason, answer_due, svc.config.tz)
+
+    try:
+        row = await asyncio.to_thread(svc.appeal, person["unit_id"], user_id, reason, moment, to_office)
+    except Refused as exc:
+        await reply(update, f"⚠️ {st.esc(exc.reason, 400)}")
+        return
+    await reply(update, sx.appeal_received(row, svc.config.tz))
+    outbox = context.application.bot_data.get(OUTBOX_KEY)
+    if outbox is not None:
+        context.application.create_task(outbox.run(plan=False), name="outbox:appeal")
 
 
 ALL_UNITS = ("全部", "所有", "全部单位")
@@ -294,10 +350,11 @@ async def handle_lock_all_button(update: Update, context: ContextTypes.DEFAULT_T
     rules = svc.config.scoring
 
     def feedback(unit_id: str) -> str:
-        return sx.result_feedback(load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name)
+        return sx.result_feedback(load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name,
+                                  svc.config.appeal_working_days)
 
     locked, told = await asyncio.to_thread(svc.lock_many, unit_ids, query.from_user.id, feedback,
-                                           f"lockall:{token}")
+                                           f"lockall:{token}", now(context))
     await query.edit_message_text(sx.lock_all_done(len(locked), told, len(unit_ids) - len(locked)),
                                   parse_mode=ParseMode.HTML)
     outbox = context.application.bot_data.get(OUTBOX_KEY)
@@ -346,7 +403,8 @@ def _button_screen(svc: Services, user_id: int, data: str, moment) -> tuple[st.S
         return sx.lock_confirm(view, rules, len(svc.store.liaisons(unit_id))), None
     if what == sx.LOCK_YES:
         count = svc.lock(unit_id, user_id, lambda: sx.result_feedback(
-            load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name))
+            load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name, svc.config.appeal_working_days),
+            moment=moment)
         if count is None:
             return None, "该单位结果已锁定。"
         after = load_view(svc.store, rules, unit_id)
