@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
@@ -172,6 +172,13 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
     ], ([a["id"], a["unit_name"], STATE_NAMES.get(a["kind"], a["kind"]), a["target"], a["value"],
          a["reason"], a["created_by"], local(a["created_at"], tz), local(a["revoked_at"], tz),
          a["revoked_by"], a["revoke_reason"]] for a in src.adjustments()))
+    yield Sheet("复核申请", [
+        Column("编号", 6, INTEGER), Column("单位", 28), Column("提出人", 12), Column("提出时间", 17, TIME),
+        Column("理由", 50), Column("应答复时间", 17, TIME), Column("状态", 8), Column("答复时间", 17, TIME),
+        Column("答复人", 12), Column("答复", 50),
+    ], ([a["id"], a["unit_name"], a["person_name"] or a["submitted_by"], local(a["created_at"], tz), a["reason"],
+         local(a["answer_due"], tz) - timedelta(minutes=1), "已答复" if a["answered_at"] else "待答复", local(a["answered_at"], tz),
+         a["answered_by"], a["answer"]] for a in src.appeals()))
 
 
 # ---- the charts ---------------------------------------------------------------------------

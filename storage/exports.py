@@ -108,6 +108,13 @@ class ExportSource:
             f"""select a.*, u.name as unit_name from adjustments a join units u on u.id = a.unit_id
                 {where} order by {order}""", (unit_id,) if unit_id else ())
 
+    def appeals(self) -> Iterator[dict[str, Any]]:
+        """复核申请 with their unit's name and the liaison's, in the order made."""
+        return self._rows(
+            """select a.*, u.name as unit_name, p.name as person_name from appeals a
+               join units u on u.id = a.unit_id left join people p on p.telegram_id = a.submitted_by
+               order by a.id""", ())
+
     def progress_times(self) -> Iterator[str]:
         """When each active unit first submitted (one time per unit that has), oldest first."""
         with closing(self.conn.execute(

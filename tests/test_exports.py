@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import docx
@@ -63,7 +63,7 @@ def test_every_number_in_the_workbook_equals_the_database(filled, tmp_path):
     files = export_all(filled.config, filled.store, tmp_path, NOW)
     assert files.preliminary and "初步" in files.workbook.name and "初步" in files.report.name
     book = openpyxl.load_workbook(files.workbook)
-    assert book.sheetnames == ["汇总", "指标得分", "材料清单", "证据", "提醒记录", "调整记录"]
+    assert book.sheetnames == ["汇总", "指标得分", "材料清单", "证据", "提醒记录", "调整记录", "复核申请"]
     title, header, rows = _sheet(book, "汇总")
     assert "初步" in title and book["汇总"].freeze_panes == "A3"
     assert book["汇总"].auto_filter.ref == f"A2:T{len(rows) + 2}"
@@ -171,6 +171,17 @@ def test_a_decision_on_a_unit_without_materials_is_listed_as_waiting(filled, tmp
     _, header, rows = _sheet(openpyxl.load_workbook(files.workbook), "汇总")
     fgw = next(r for r in rows if r[header.index("单位")] == "市发展和改革委员会")
     assert fgw[header.index("总分")] is None and fgw[header.index("排名")] is None  # not ranked at 0
+
+
+def test_appeals_and_their_answers_are_in_the_workbook(filled, tmp_path):
+    filled.lock("sfj", ADMIN, lambda: "结果反馈", moment=NOW)
+    filled.appeal("sfj", 5, "严格程序行政得0分，请复核", NOW + timedelta(hours=2), lambda unit, due: "复核申请")
+    filled.answer_appeal("sfj", ADMIN, "经复核，维持原考核结果。", lambda appeal: "复核答复")
+    files = export_all(filled.config, filled.store, tmp_path, NOW + timedelta(days=1))
+    _, header, rows = _sheet(openpyxl.load_workbook(files.workbook), "复核申请")
+    assert [(r[header.index("单位")], r[header.index("理由")], r[header.index("状态")], r[header.index("答复")])
+            for r in rows] == [("市司法局", "严格程序行政得0分，请复核", "已答复", "经复核，维持原考核结果。")]
+    assert rows[0][header.index("应答复时间")] == datetime(2026, 12, 15, 23, 59)  # ten working days after 12-01
 
 
 def test_the_export_command_writes_the_files(filled, tmp_path, capsys):
