@@ -50,6 +50,13 @@ async def replace(progress: Message, text: str) -> None:
         )
 
 
+def send_now(context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
+    """Run the outbox now for messages a person just caused (not waiting for the next check)."""
+    outbox = context.application.bot_data.get(OUTBOX_KEY)
+    if outbox is not None:
+        context.application.create_task(outbox.run(plan=False), name=f"outbox:{what}")
+
+
 # ---- previews the office confirms with a button ----------------------------------------------
 
 

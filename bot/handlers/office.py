@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import office_texts
 from bot.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
-from bot.handlers.common import OUTBOX_KEY, now, reply, services
+from bot.handlers.common import now, reply, send_now, services
 from scoring.progress import next_deadline
 from scoring.schedule import parse_local_time
 
@@ -134,7 +134,7 @@ async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await reply(update, office_texts.extension_done(unit["name"], target.deadline.name, due,
                                                     target.deadline.category_due, reason, told,
                                                     svc.config.tz))
-    _send_now(context)
+    send_now(context, "send-now")
 
 
 async def handle_announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -202,12 +202,5 @@ async def handle_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await query.answer("已开始发送")
     await query.edit_message_text(original + "\n\n" + office_texts.sending(count),
                                   parse_mode=ParseMode.HTML)
-    _send_now(context)
-
-
-def _send_now(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Start delivering queued messages in the background (the report follows when done)."""
-    outbox = context.application.bot_data.get(OUTBOX_KEY)
-    if outbox is not None:
-        context.application.create_task(outbox.run(plan=False), name="outbox:send-now")
+    send_now(context, "send-now")
 

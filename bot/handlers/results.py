@@ -17,7 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import score_texts as sx
 from bot import status_texts as st
-from bot.handlers.common import OUTBOX_KEY, now, reply, services, stash_preview, take_preview
+from bot.handlers.common import now, reply, send_now, services, stash_preview, take_preview
 from bot.handlers.status import markup, send_screen
 from bot.ingest import Refused, Services
 from bot.results import load_view
@@ -278,9 +278,8 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_screen(update, outcome)
     else:
         await reply(update, outcome)
-    outbox = context.application.bot_data.get(OUTBOX_KEY)
-    if action.kind == "answer" and outbox is not None:  # the answer goes to the unit now
-        context.application.create_task(outbox.run(plan=False), name="outbox:appeal_answer")
+    if action.kind == "answer":  # the answer goes to the unit now
+        send_now(context, "appeal_answer")
 
 
 async def handle_appeal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -310,9 +309,7 @@ async def handle_appeal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(update, f"⚠️ {st.esc(exc.reason, 400)}")
         return
     await reply(update, sx.appeal_received(row, svc.config.tz))
-    outbox = context.application.bot_data.get(OUTBOX_KEY)
-    if outbox is not None:
-        context.application.create_task(outbox.run(plan=False), name="outbox:appeal")
+    send_now(context, "appeal")
 
 
 ALL_UNITS = ("全部", "所有", "全部单位")
@@ -357,9 +354,8 @@ async def handle_lock_all_button(update: Update, context: ContextTypes.DEFAULT_T
                                            f"lockall:{token}", now(context))
     await query.edit_message_text(sx.lock_all_done(len(locked), told, len(unit_ids) - len(locked)),
                                   parse_mode=ParseMode.HTML)
-    outbox = context.application.bot_data.get(OUTBOX_KEY)
-    if outbox is not None and told:
-        context.application.create_task(outbox.run(plan=False), name="outbox:result")
+    if told:
+        send_now(context, "result")
 
 
 @dataclass(frozen=True)
@@ -465,9 +461,7 @@ async def handle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                            reply_markup=markup(screen))
     if locked_now:
         await context.bot.send_message(query.message.chat.id, note, parse_mode=ParseMode.HTML)
-        outbox = context.application.bot_data.get(OUTBOX_KEY)
-        if outbox is not None:
-            context.application.create_task(outbox.run(plan=False), name="outbox:result")
+        send_now(context, "result")
 
 
 # ---- the office sends a survey file ------------------------------------------------------------
