@@ -21,6 +21,15 @@ from parsers import charts as ch
 from parsers import report as rp
 from parsers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
 from scoring.engine import COVERAGE_LABELS
+from scoring.reminders import (
+    ANNOUNCEMENT,
+    APPEAL_ANSWER,
+    DEADLINE_CHANGE,
+    KIND_LABELS,
+    LATE_NOTICE,
+    REMINDER,
+    RESULT_FEEDBACK,
+)
 from scoring.summary import NOT_SCORED, Summary, progress_curve, summarise
 from storage.exports import ExportSource
 from storage.store import Store
@@ -29,8 +38,8 @@ KIND_NAMES = {"base": "基础分依据", "effect": "成效数据", "bonus": "加
               "veto": "否决情形"}
 STATE_NAMES = {"indicator": "核定指标得分", "bonus": "加分", "deduction": "扣分", "bonus_none": "核定无加分",
                "deduction_none": "核定无扣分", "veto": "一票否决"}
-NOTICE_NAMES = {"reminder": "提交提醒", "late_notice": "逾期告知", "announcement": "通知",
-                "deadline_change": "截止时间调整", "result": "结果反馈"}
+# What the 提醒记录 sheet lists: every message the bot sent (or tried) to units' liaisons.
+TO_LIAISONS = (REMINDER, LATE_NOTICE, ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK, APPEAL_ANSWER)
 STATUS_NAMES = {"pending": "待发送", "sent": "已送达", "blocked": "无法送达", "failed": "发送失败",
                 "skipped": "已跳过"}
 
@@ -161,10 +170,10 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
         Column("单位", 28), Column("联络员", 14), Column("类型", 12), Column("截止事项", 14),
         Column("状态", 10), Column("应发时间", 17, TIME), Column("送达时间", 17, TIME),
         Column("尝试次数", 8, INTEGER), Column("错误", 40),
-    ], ([n["unit_name"], n["person"] or str(n["chat_id"]), NOTICE_NAMES.get(n["kind"], n["kind"]),
+    ], ([n["unit_name"], n["person"] or str(n["chat_id"]), KIND_LABELS.get(n["kind"], n["kind"]),
          n["deadline_name"], STATUS_NAMES.get(n["status"], n["status"]),
          local(n["due_at"] or n["created_at"], tz), local(n["sent_at"], tz), n["attempts"],
-         n["error"]] for n in src.notifications()))
+         n["error"]] for n in src.notifications(TO_LIAISONS)))
     yield Sheet("调整记录", [
         Column("编号", 6, INTEGER), Column("单位", 28), Column("类型", 12), Column("指标编号", 9),
         Column("分值", 7, NUMBER), Column("理由", 40), Column("操作人", 12), Column("时间", 17, TIME),

@@ -26,7 +26,8 @@ RESULT_FEEDBACK = "result"  # a locked result sent to the unit's liaisons (结�
 APPEAL, APPEAL_ANSWER = "appeal", "appeal_answer"  # 复核申请 to the office, its 答复 to the unit
 KIND_LABELS = {REMINDER: "截止提醒", LATE_NOTICE: "逾期告知", OVERDUE_LIST: "逾期名单",
                DIGEST: "每日简报", COMPLETE: "全部提交", ANNOUNCEMENT: "通知公告",
-               DEADLINE_CHANGE: "截止时间调整"}
+               DEADLINE_CHANGE: "截止时间调整", RESULT_FEEDBACK: "结果反馈", APPEAL: "复核申请",
+               APPEAL_ANSWER: "复核答复"}
 # A late notice or the office's overdue list that could not go out within this long after
 # the deadline (the bot was down) is recorded as skipped: the daily digest has taken over.
 LATE_NOTICE_WINDOW = timedelta(days=3)

@@ -10,13 +10,12 @@ stays flat however many units there are.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, suppress
 from pathlib import Path
 from typing import Any
 
 # Notifications that are reminders or notices to units (not announcements' receipts).
-REMINDER_KINDS = ("reminder", "late_notice", "announcement", "deadline_change", "result")
 
 
 class ExportSource:
@@ -91,14 +90,14 @@ class ExportSource:
                 where u.active = 1 {where} order by u.rowid, e.indicator_id, e.kind, e.rank""",
             (unit_id,) if unit_id else ())
 
-    def notifications(self) -> Iterator[dict[str, Any]]:
-        """Reminders and notices sent (or tried) to units' liaisons."""
-        marks = ",".join("?" * len(REMINDER_KINDS))
+    def notifications(self, kinds: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Ledger rows of these kinds (the messages to units' liaisons), in the order queued."""
+        marks = ",".join("?" * len(kinds))
         return self._rows(
             f"""select n.*, u.name as unit_name, p.name as person from notifications n
                 left join units u on u.id = n.unit_id
                 left join people p on p.telegram_id = n.chat_id
-                where n.kind in ({marks}) order by n.id""", REMINDER_KINDS)
+                where n.kind in ({marks}) order by n.id""", tuple(kinds))
 
     def adjustments(self, unit_id: str | None = None, by_unit: bool = False) -> Iterator[dict[str, Any]]:
         """The office's decisions, revoked ones included, in the order made (or unit by unit)."""

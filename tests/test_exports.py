@@ -21,6 +21,7 @@ from bot.exports import export_all, export_unit
 from bot.handlers import exports as export_handlers
 from bot.texts import fmt_time
 from parsers.charts import cjk_font
+from scoring.reminders import LATE_NOTICE
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import running_bot, small_docx
 from tests.test_ask import TZ
@@ -174,11 +175,18 @@ def test_a_decision_on_a_unit_without_materials_is_listed_as_waiting(filled, tmp
 
 
 def test_appeals_and_their_answers_are_in_the_workbook(filled, tmp_path):
+    filled.store.bind_liaison(50001, "张三", None, "sfj")
+    filled.store.add_notifications([{"key": "late:test:sfj", "kind": LATE_NOTICE, "chat_id": 50001,
+                                     "unit_id": "sfj", "deadline_name": "自查材料提交", "status": "pending"}])
     filled.lock("sfj", ADMIN, lambda: "结果反馈", moment=NOW)
     filled.appeal("sfj", 5, "严格程序行政得0分，请复核", NOW + timedelta(hours=2), lambda unit, due: "复核申请")
     filled.answer_appeal("sfj", ADMIN, "经复核，维持原考核结果。", lambda appeal: "复核答复")
     files = export_all(filled.config, filled.store, tmp_path, NOW + timedelta(days=1))
-    _, header, rows = _sheet(openpyxl.load_workbook(files.workbook), "复核申请")
+    book = openpyxl.load_workbook(files.workbook)
+    _, header, rows = _sheet(book, "提醒记录")  # the liaison's messages, late notices too, in Chinese
+    assert sorted((r[header.index("联络员")], r[header.index("类型")]) for r in rows) == [
+        ("张三", "复核答复"), ("张三", "结果反馈"), ("张三", "逾期告知")]
+    _, header, rows = _sheet(book, "复核申请")
     assert [(r[header.index("单位")], r[header.index("理由")], r[header.index("状态")], r[header.index("答复")])
             for r in rows] == [("市司法局", "严格程序行政得0分，请复核", "已答复", "经复核，维持原考核结果。")]
     assert rows[0][header.index("应答复时间")] == datetime(2026, 12, 15, 23, 59)  # ten working days after 12-01
