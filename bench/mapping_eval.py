@@ -55,12 +55,27 @@ def load_documents(path: Path) -> list[tuple[dict, list[SourceParagraph], list[L
 
 def predict(scorer: Scorer, doc: dict, paragraphs: list[SourceParagraph]) -> dict[str, set[str]]:
     """Paragraph ref → the indicators it is evidence for, as the scorer decides."""
-    score = scorer.score(paragraphs, doc["category"])
-    mapped: dict[str, set[str]] = {p.ref: set() for p in paragraphs}
+    return predict_ranked(scorer, paragraphs, doc["category"], addons=False)[0]
+
+
+def predict_ranked(scorer: Scorer, paragraphs: list[SourceParagraph], category: str, *,
+                   addons: bool = True) -> tuple[dict[object, set[str]], dict[object, str]]:
+    """Paragraph ref → the labels the scorer gives it (indicator ids, and ``bonus`` /
+    ``deduction`` for the add-on items read in it), and ref → its strongest indicator."""
+    score = scorer.score(paragraphs, category)
+    mapped: dict[object, set[str]] = {p.ref: set() for p in paragraphs}
+    best: dict[object, tuple[float, str]] = {}
     for item in score.indicators:
         for ev in item.evidence:
             mapped[ev.paragraph.ref].add(item.indicator.id)
-    return mapped
+            key = (ev.weight, item.indicator.id)
+            if ev.paragraph.ref not in best or key > best[ev.paragraph.ref]:
+                best[ev.paragraph.ref] = key
+    if addons:
+        for label, items in (("bonus", score.bonus_items), ("deduction", score.deduction_items)):
+            for add_on in items:
+                mapped[add_on.paragraph.ref].add(label)
+    return mapped, {ref: ind for ref, (_, ind) in best.items()}
 
 
 @dataclass

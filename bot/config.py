@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from dataclasses import dataclass
@@ -151,7 +152,11 @@ class _Section:
             raise ConfigError(f"{self.file}: 不认识的配置项 {names}（拼写错误？请对照 README 的配置说明）")
 
 
-def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppConfig:
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
+                with_model: bool = True) -> AppConfig:
     """Read and check ``path``; ``TELEGRAM_API_URL`` in ``environ`` overrides the API URL."""
     env = os.environ if environ is None else environ
     path = Path(path).resolve()
@@ -241,7 +246,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None) -> AppC
 
     reminders = _load_reminders(root)
     qa, regulations_dir = _load_qa(root, path.parent)
-    scoring = _load_scoring(root)
+    scoring = _load_scoring(root, path.parent, with_model)
     root.finish()
     return AppConfig(
         path=path, cycle_name=cycle_name, year=year, tz=tz, api_url=api_url,
@@ -387,10 +392,11 @@ def _unique(file: str, where: str, values: list[str], key: str) -> None:
         seen.add(value)
 
 
-def _load_scoring(root: _Section) -> ScoringRules:
+def _load_scoring(root: _Section, base: Path, with_model: bool = True) -> ScoringRules:
     scoring = root.section("scoring")
     base_share = scoring.share("base_share")
     evidence_needed = scoring.positive("evidence_needed", int, 2)
+    evidence_chars = scoring.positive("evidence_chars", int, 40)
     signals_needed = scoring.positive("signals_needed", int, 3)
     match_threshold = scoring.positive("match_threshold", int, 2)
     signals_per_kind = scoring.positive("signals_per_kind", int, 2)
@@ -400,6 +406,18 @@ def _load_scoring(root: _Section) -> ScoringRules:
     outcome_words = scoring.strings("outcome_words", "表示成效的词语列表（字符串）", ())
     not_evidence_headings = scoring.strings("not_evidence_headings",
                                             "其下段落不作为证据的标题提示词列表（字符串）", ())
+    opening_cues = scoring.strings("opening_cues", "开场白结束提示词列表（字符串，如 \"报告如下\"）", ())
+    problem_cues = scoring.strings("problem_cues", "表示问题的词语列表（字符串，如 \"不足\"）", ())
+    model_path, model_digest = "", ""
+    model = scoring.get("model", str, "映射模型文件路径（字符串，相对于配置文件；留空则只用关键词）", "")
+    if model and with_model:
+        path = (base / model).resolve()
+        if not path.is_file() and not Path(model).is_absolute():
+            path = (PROJECT_ROOT / model).resolve()  # the shipped model, for a config kept elsewhere
+        if not path.is_file():
+            raise scoring.error("model", "存在的映射模型文件（.npz）", model)
+        model_path = str(path)
+        model_digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
     grades_section = scoring.section("grades")
     grades = []
@@ -453,6 +471,7 @@ def _load_scoring(root: _Section) -> ScoringRules:
                 if "evidence_needed" in child.data else None,
                 signals_needed=child.positive("signals_needed", int, None)
                 if "signals_needed" in child.data else None,
+                description=child.get("description", str, "指标说明（字符串）", ""),
             ))
             if not children[-1].keywords:
                 raise child.error("keywords", "关键词列表（至少一个字符串）", [])
@@ -464,10 +483,12 @@ def _load_scoring(root: _Section) -> ScoringRules:
     _unique(root.file, "indicators", ids, "id")
     return ScoringRules(
         groups=tuple(groups), bonus=addons["bonus"], deduction=addons["deduction"],
-        grades=tuple(grades), evidence_needed=evidence_needed,
+        grades=tuple(grades), evidence_needed=evidence_needed, evidence_chars=evidence_chars,
         signals_needed=signals_needed, match_threshold=match_threshold,
         signals_per_kind=signals_per_kind, social_weight=social_weight, social_name=social_name,
         share_of_best=share_of_best, not_evidence_cues=not_evidence_cues,
         max_indicators_per_paragraph=max_indicators,
         not_evidence_headings=not_evidence_headings, outcome_words=outcome_words,
+        opening_cues=opening_cues, problem_cues=problem_cues,
+        model_path=model_path, model_digest=model_digest,
     )

@@ -16,6 +16,7 @@ from itertools import groupby
 from pathlib import Path
 
 from bot.config import AppConfig
+from bot.results import SET_ASIDE
 from bot.texts import fmt_time
 from parsers import charts as ch
 from parsers import report as rp
@@ -35,7 +36,7 @@ from storage.exports import ExportSource
 from storage.store import Store
 
 KIND_NAMES = {"base": "基础分依据", "effect": "成效数据", "bonus": "加分项", "deduction": "扣分项",
-              "veto": "否决情形"}
+              "veto": "否决情形", SET_ASIDE: "未计入（看似相关）"}
 STATE_NAMES = {"indicator": "核定指标得分", "bonus": "加分", "deduction": "扣分", "bonus_none": "核定无加分",
                "deduction_none": "核定无扣分", "veto": "一票否决"}
 # What the 提醒记录 sheet lists: every message the bot sent (or tried) to units' liaisons.

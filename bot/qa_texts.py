@@ -79,8 +79,10 @@ def score_answer(unit_name: str, score: dict[str, Any] | None) -> str:
     if score is None:
         return f"{escape(unit_name)}还没有提交材料，暂无初步得分。直接在这里发送自查材料即可。"
     missing = f"\n缺失指标：{escape(score['missing'])}" if score.get("missing") else ""
+    veto = (f"\n⛔ 等次为不合格，因为一票否决：{escape(score.get('veto_reason') or '材料中出现否决情形')}"
+            if score.get("vetoed") else "")
     return (f"📊 {escape(unit_name)}目前的初步得分：{fmt_points(score['total'])} / "
-            f"{fmt_points(score['full_marks'])}，初步等次：{escape(score['grade'])}。{missing}\n"
+            f"{fmt_points(score['full_marks'])}，初步等次：{escape(score['grade'])}。{veto}{missing}\n"
             "初步得分由系统按所交材料自动计算，仅供参考，以考核办审核结果为准。发送 /status 查看各指标详情。")
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scoring.engine import UnitScore
+from scoring.engine import UnitScore, quote
 from scoring.result import AutoIndicator, Decision, Result, compose
 from scoring.rules import ScoringRules
 from storage.results import stored_score, write_result
 from storage.store import ScoreRecord, Store
+
+# Evidence rows of this kind are paragraphs that looked like evidence but did not count.
+SET_ASIDE = "set_aside"
 
 
 def decisions_from(rows: list[dict[str, Any]]) -> list[Decision]:
@@ -31,6 +34,7 @@ def result_fields(result: Result, rules: ScoringRules) -> dict[str, Any]:
         "vetoed": int(result.vetoed), "indicator_total": result.indicator_total,
         "social": result.social, "social_weight": result.social_weight,
         "decisions": result.decisions, "rules_hash": rules.fingerprint(),
+        "veto_reason": result.veto_reason,
     }
 
 
@@ -44,7 +48,8 @@ def result_from_rows(unit_row: dict[str, Any], indicator_rows: list[dict[str, An
                            r["base"], r["effect"]) for r in indicator_rows]
     return compose(autos, unit_row.get("auto_bonus") or 0.0, unit_row.get("auto_deduction") or 0.0,
                    bool(unit_row.get("auto_vetoed")), decisions_from(decision_rows),
-                   social_row["score"] if social_row else None, rules)
+                   social_row["score"] if social_row else None, rules,
+                   unit_row.get("auto_veto_reason") or "")
 
 
 def score_record(score: UnitScore) -> ScoreRecord:
@@ -57,6 +62,7 @@ def score_record(score: UnitScore) -> ScoreRecord:
         "paragraphs_considered": score.paragraphs_considered,
         "auto_total": score.total, "auto_bonus": score.bonus,
         "auto_deduction": score.deduction, "auto_vetoed": int(score.vetoed),
+        "auto_veto_reason": score.veto_reason,
         "indicator_total": round(score.base_total + score.effect_total, 2),
     }
     indicators = []
@@ -78,6 +84,12 @@ def score_record(score: UnitScore) -> ScoreRecord:
             evidence.append({
                 "indicator_id": ind.id, "kind": "effect", "paragraph_ref": para.ref,
                 "snippet": signal.text, "rank": rank, "detail": signal.kind,
+            })
+    for rank, item in enumerate(score.set_aside, start=1):
+        for indicator_id in item.looked_like:
+            evidence.append({
+                "indicator_id": indicator_id, "kind": SET_ASIDE, "paragraph_ref": item.paragraph.ref,
+                "snippet": quote(item.paragraph.text, "", 80), "rank": rank, "detail": item.reason,
             })
     for kind, items in (("bonus", score.bonus_items), ("deduction", score.deduction_items)):
         for rank, add in enumerate(items, start=1):
@@ -103,7 +115,7 @@ class Results:
         social = self.store.social_score(unit_id)
         return compose(autos, score.bonus, score.deduction, score.vetoed,
                        decisions_from(self.store.adjustments(unit_id)),
-                       social["score"] if social else None, self.rules)
+                       social["score"] if social else None, self.rules, score.veto_reason)
 
     def record(self, unit_id: str, score: UnitScore) -> tuple[ScoreRecord, Result]:
         """The rows to store for a new automatic score, and the composed result."""

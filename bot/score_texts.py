@@ -21,7 +21,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.results import ScoreView
+from bot.results import SET_ASIDE, ScoreView
 from bot.status_texts import Screen, clip, esc
 from bot.texts import COVERAGE_ICONS, FILE_TYPE_LABELS, change_lines, fmt_points, fmt_time
 from scoring.engine import COVERAGE_LABELS, quote
@@ -69,7 +69,8 @@ def headline_lines(result: Result, rules: ScoringRules, locked: bool) -> list[st
     parts.append(f"{escape(rules.deduction.name)} −{fmt_points(result.deduction)}")
     lines.append(" · ".join(parts))
     if result.vetoed:
-        lines.append("⛔ 一票否决：等次按不合格计" + ("" if result.office_veto else "（材料中出现否决情形，待考核办核实）"))
+        why = escape(result.veto_reason or "材料中出现否决情形")
+        lines.append(f"⛔ 一票否决：等次按不合格计。{why}" + ("" if result.office_veto else "（待考核办核实）"))
     lines += [f"ℹ️ {escape(note)}" for note in result.notes]
     if result.decisions:
         lines.append(f"✍️ 考核办已核定 {result.decisions} 项指标得分")
@@ -179,6 +180,12 @@ def indicator_screen(view: ScoreView, rules: ScoringRules, indicator_id: str,
     gaps = [g for g in (row.get("gaps") or "").split("；") if g]
     lines += ["", "<b>还缺什么</b>"]
     lines += [f"• {esc(g, 200)}" for g in gaps] or ["• 该项已得满分，无需补充。"]
+    aside = view.evidence_for(indicator_id, SET_ASIDE)
+    if aside:
+        lines += ["", f"<b>未计入的段落</b>（看似与本项有关，{len(aside)} 段）"]
+        for ev in aside[:SHOWN_EVIDENCE]:
+            lines.append(f"• 《{esc(ev['file_name'], 30)}》{esc(ev['location'], 16)}："
+                         f"“{escape(quote(ev['text'], '', 50))}” —— {esc(ev['detail'], 40)}")
     nav = _neighbours(view, indicator_id)
     buttons = [(("◀ 上一项", f"{mode}:{view.unit['id']}:{nav[0]}"),) if nav[0] else (),
                (("下一项 ▶", f"{mode}:{view.unit['id']}:{nav[1]}"),) if nav[1] else ()]

@@ -206,7 +206,8 @@ def _score_text(row: Mapping[str, Any]) -> str:
         return "暂无得分"
     full = row.get("full_marks")
     tail = f"/{fmt_points(full)}" if full not in (None, 100) else ""
-    return f"{fmt_points(total)}{tail} 分 {esc(row.get('grade') or '', 6)}"
+    veto = f"（⛔ 一票否决：{esc(row.get('veto_reason') or '材料中出现否决情形', 70)}）" if row.get("vetoed") else ""
+    return f"{fmt_points(total)}{tail} 分 {esc(row.get('grade') or '', 6)}{veto}"
 
 
 def _indicator_lookup(rules: ScoringRules | None) -> dict[str, Indicator]:
@@ -658,7 +659,7 @@ def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
                      f"{fmt_points(score['effect_total'] or 0)} + 争优创新 {fmt_points(score['bonus'] or 0)}"
                      f" − 违规失职 {fmt_points(score['deduction'] or 0)}（初步，仅供参考）")
         if score.get("vetoed"):
-            lines.append("⛔ 材料中出现一票否决情形，待考核办核实")
+            lines.append(f"⛔ 一票否决，等次为不合格：{esc(score.get('veto_reason') or '材料中出现否决情形', 120)}")
 
     lines += ["", "<b>最近的自动提醒</b>"]
     lines += reminder_lines(card.reminders, tz) or ["暂无。"]

@@ -313,7 +313,7 @@ def score_lines(score: UnitScore) -> list[str]:
         f" + 争优创新 {fmt_points(score.bonus)} − 违规失职 {fmt_points(score.deduction)}",
     ]
     if score.vetoed:
-        lines.append("⛔ 材料中出现一票否决情形，等次按不合格计（待考核办核实）")
+        lines.append(f"⛔ 一票否决：等次按不合格计。{escape(score.veto_reason)}（待考核办核实）")
     lines += ["", "<b>指标覆盖情况</b>"]
     group = None
     for item in score.indicators:
@@ -338,6 +338,7 @@ def score_lines(score: UnitScore) -> list[str]:
     if gaps:
         lines += ["", "<b>还缺什么</b>"]
         lines += [f"• {escape(name)}：{escape(gap)}" for name, gap in gaps]
+    lines += set_aside_lines(score)
     for label, items, sign in (("争优创新", score.bonus_items, "+"),
                                ("违规失职", score.deduction_items, "−")):
         if items:
@@ -349,6 +350,22 @@ def score_lines(score: UnitScore) -> list[str]:
                 for i in items[:5]
             ]
     lines += ["", "说明：以上为系统依据所交材料自动生成的初步得分，仅供参考，以考核办审核结果为准。"]
+    return lines
+
+
+def set_aside_lines(score: UnitScore, shown: int = 3) -> list[str]:
+    """Paragraphs that looked like evidence but did not count, each with why."""
+    if not score.set_aside:
+        return []
+    names = {item.indicator.id: item.indicator.name for item in score.indicators}
+    lines = ["", f"<b>未计入的段落</b>（{len(score.set_aside)} 段，看似相关但未计分）"]
+    for item in score.set_aside[:shown]:
+        looked = "、".join(names[i] for i in item.looked_like if i in names)
+        lines.append(f"    · 《{escape(item.paragraph.file_name)}》{item.paragraph.location}"
+                     f"“{escape(quote(item.paragraph.text, '', 40))}”：{item.reason}"
+                     + (f"（看似“{escape(looked)}”）" if looked else ""))
+    if len(score.set_aside) > shown:
+        lines.append(f"    ……另有 {len(score.set_aside) - shown} 段，见 /score 各指标页")
     return lines
 
 

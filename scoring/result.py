@@ -75,6 +75,8 @@ class Result:
     office_deduction: bool
     office_veto: bool
     notes: tuple[str, ...] = ()
+    # Why the result is vetoed (the office's reason, or where the materials report the failure).
+    veto_reason: str = ""
 
     @property
     def decisions(self) -> int:
@@ -84,7 +86,7 @@ class Result:
 
 def compose(indicators: Sequence[AutoIndicator], auto_bonus: float, auto_deduction: float,
             auto_vetoed: bool, decisions: Iterable[Decision], social: float | None,
-            rules: ScoringRules) -> Result:
+            rules: ScoringRules, auto_veto_reason: str = "") -> Result:
     """The unit's result from its automatic score, the office's decisions and its social score."""
     decisions = sorted(decisions, key=lambda d: d.id)
     overrides = {d.target: d for d in decisions if d.kind == SET_INDICATOR}  # latest wins
@@ -101,6 +103,7 @@ def compose(indicators: Sequence[AutoIndicator], auto_bonus: float, auto_deducti
                                          rules.deduction.cap)
     vetoes = [d for d in decisions if d.kind == VETO]
     vetoed = bool(vetoes[-1].value) if vetoes else auto_vetoed
+    veto_reason = "" if not vetoed else (f"考核办核定：{vetoes[-1].reason}" if vetoes else auto_veto_reason)
 
     notes = []
     weight = rules.social_weight
@@ -117,7 +120,7 @@ def compose(indicators: Sequence[AutoIndicator], auto_bonus: float, auto_deducti
         bonus=bonus, deduction=deduction, vetoed=vetoed, social=social, social_weight=weight,
         total=total, percent=percent, grade=rules.grade_for(percent, vetoed),
         office_bonus=office_bonus, office_deduction=office_deduction, office_veto=bool(vetoes),
-        notes=tuple(notes),
+        notes=tuple(notes), veto_reason=veto_reason,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class Indicator:
     residual: bool = False
     # Outcome signals of these kinds (e.g. 排名) name this indicator's topic: one more hit.
     signal_kinds: tuple[str, ...] = ()
+    # What the indicator covers, in the office's words: its topic words count as evidence
+    # too (a new indicator with no training data is found by them and its keywords).
+    description: str = ""
 
     @property
     def all_keywords(self) -> tuple[str, ...]:
@@ -77,6 +80,9 @@ class ScoringRules:
     deduction: AddOn
     grades: tuple[tuple[str, float], ...]  # (grade, lower bound in %), best first
     evidence_needed: int = 2
+    # Chinese characters of work done that make one whole piece of evidence; a shorter
+    # paragraph counts in proportion (a one-line claim is a fraction of one).
+    evidence_chars: int = 40
     signals_needed: int = 3
     match_threshold: int = 2
     failing_grade: str = "不合格"
@@ -87,6 +93,14 @@ class ScoringRules:
     outcome_words: tuple[str, ...] = ()
     # Paragraphs under a heading holding one of these (存在的问题, 下一步打算) are not evidence.
     not_evidence_headings: tuple[str, ...] = ()
+    # The opening ends at one of these (报告如下): what comes before is not evidence, the rest is.
+    opening_cues: tuple[str, ...] = ()
+    # Clauses holding one of these state a problem (不足, 短板); the rest of the sentence can
+    # still be work done ("针对短板…制定了…办法").
+    problem_cues: tuple[str, ...] = ()
+    # The trained mapping model (.npz; empty: keyword rules alone) and its content hash.
+    model_path: str = ""
+    model_digest: str = ""
     # A paragraph counts for a further indicator only when its match is at least this share
     # of its best match (keeps a passing mention from counting as evidence).
     share_of_best: float = 0.5
@@ -100,7 +114,8 @@ class ScoringRules:
 
     def fingerprint(self) -> str:
         """Differs whenever anything that changes a score differs (stored with each score)."""
-        return hashlib.sha256(repr(self).encode("utf-8")).hexdigest()[:16]
+        # The model counts by its content, not where it lies.
+        return hashlib.sha256(repr(replace(self, model_path="")).encode("utf-8")).hexdigest()[:16]
 
     def evidence_needed_for(self, ind: Indicator) -> int:
         """Distinct evidence paragraphs needed for the indicator's full base points."""

@@ -69,3 +69,65 @@ def keyword_hits(sentence: str, keywords: tuple[str, ...], *, skip_negated: bool
         if word in sentence and not (skip_negated and negated(sentence, word)):
             hits.append(word)
     return hits
+
+
+# ---- 违规失职: only the unit's own failures count -------------------------------------
+# "被约谈", "受到通报批评", "遭…问责": the unit (or its staff) is the one acted upon.
+_PASSIVE = re.compile(r"(?:被|受到|遭到|受)")
+# "诫勉0人", "问责零人": a zero count is no failure.
+_ZERO_AFTER = re.compile(r"^[^，。；\d零]{0,3}(?:0|０|零)\s*(?:人|起|件|次|个|家|名|例|宗)?(?![\d.])")
+# "一票否决制度", "落实…约谈机制": a rule mentioned, not an event.
+_RULE_AFTER = re.compile(r"^[”\"」』’]?\s*(?:制度|机制|规定|办法|责任制|原则|要求|条款|工作机制|制)")
+_RULE_BEFORE = re.compile(r"(?:实行|落实|执行|坚持|严格|建立|完善|健全|推行|强化|签订|纳入|作为|实施)[^，。；]{0,10}$")
+# "全市行政诉讼败诉率…", "指导…纠错": outcomes of others that the unit oversees.
+_OTHERS_BEFORE = re.compile(r"(?:全市|全县|全区|全省|全州|各级|各地|各部门|各单位|指导|督促|审理|办理|审结|协调|查处|查办|立案|审查调查)")
+# Words that name an event done *to* someone (the unit acts when they are active).
+_ACTION_WORDS = ("约谈", "问责", "通报批评", "诫勉", "督查通报", "处分", "通报")
+
+
+def own_failure(sentence: str, keyword: str) -> bool:
+    """Whether ``keyword`` in ``sentence`` reports a failure of the unit itself.
+
+    Not a failure: a denied or zero mention (未发生…, 诫勉0人), a rule (一票否决制度,
+    落实约谈机制), the unit acting on others (约谈企业12家, 对3个乡镇通报批评) and outcomes
+    it oversees in others (全市行政诉讼败诉率). An action word counts only in the passive
+    (被约谈, 受到通报批评); an outcome word (败诉, 严重违纪) counts unless one of the above
+    holds; an accident counts whenever it happened (the unit answers for safety in its area).
+    """
+    for clause in _CLAUSE_SPLIT.split(sentence):
+        at = clause.find(keyword)
+        if at < 0:
+            continue
+        before, after = clause[:at], clause[at + len(keyword):]
+        if _NEGATION.search(before) or _ZERO_AFTER.match(after):
+            return False
+        if _RULE_AFTER.match(after) or _RULE_BEFORE.search(before):
+            return False
+        passive = bool(_PASSIVE.search(before)) or keyword.startswith("被")
+        if any(word in keyword for word in _ACTION_WORDS) or keyword == "一票否决":
+            return passive
+        if "事故" in keyword:
+            return True  # an accident where the unit answers for safety (属地责任) is its own
+        return passive or not _OTHERS_BEFORE.search(before)
+    return False
+
+
+def failure_hits(sentence: str, keywords: tuple[str, ...]) -> list[str]:
+    """The keywords in ``sentence`` that report the unit's own failure."""
+    return [word for word in keywords if word in sentence and own_failure(sentence, word)]
+
+
+# ---- 争优创新: honours phrased without the listed words ----------------------------------
+_AWARD_PATTERNS = (
+    re.compile(r"入选[^，。；]{0,30}?(?:名单|案例|试点|典型|榜单|目录|清单)"),
+    re.compile(r"(?:在|向|被)(?:全国|全省|全市|省内)[^，。；]{0,12}?(?:推广|交流|复制|借鉴)"),
+    re.compile(r"获[^，。；]{0,24}?(?:批示)?肯定"),
+    re.compile(r"(?:全国|全省|全市)(?:首创|首个|首家|率先|第一个)"),
+    re.compile(r"(?:被|获)(?:国家|省|市)[^，。；]{0,16}?(?:命名|确定|认定|授予|评为|列为)[^，。；]{0,20}?(?:示范|试点|先进|标杆|优秀)"),
+)
+
+
+def award_hits(sentence: str) -> list[str]:
+    """Honours in ``sentence`` that the configured keywords may not name (入选…名单,
+    在全省推广, 获…肯定, 全省首创): each match's words."""
+    return [m.group(0) for pattern in _AWARD_PATTERNS for m in pattern.finditer(sentence)]

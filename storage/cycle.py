@@ -129,7 +129,7 @@ class CycleStore:
         """Active units with their stored score and the names of missing / thin indicators."""
         return self._rows(
             """select u.id, u.name, u.category, s.total, s.percent, s.grade, s.full_marks,
-                      s.missing, s.thin, s.locked_at
+                      s.missing, s.thin, s.locked_at, s.vetoed, s.veto_reason
                from units u left join unit_scores s on s.unit_id = u.id
                where u.active = 1 order by u.rowid""")
 

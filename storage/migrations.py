@@ -212,3 +212,10 @@ def m007_appeals(db: Database) -> None:
         pk="id", not_null={"unit_id", "reason", "created_at"}, foreign_keys=[("unit_id", "units", "id")],
     )
     db["appeals"].create_index(["unit_id"])
+
+
+@migrations()
+def m008_veto_reason(db: Database) -> None:
+    """Why a result is 一票否决: the sentence read in the materials, or the office's reason."""
+    db["unit_scores"].add_column("auto_veto_reason", str)
+    db["unit_scores"].add_column("veto_reason", str)

@@ -142,3 +142,22 @@ async def running_bot(config, scorer, clock, binds: dict[int, str] = ()):
         finally:
             await stop_polling(app)
             svc.close()
+
+
+def example_report_score(scorer, path):
+    """The scorer's own reading of the example report (what a receipt for it must show)."""
+    from parsers import parse_document
+    from scoring.engine import SourceParagraph
+
+    doc = parse_document(path.read_bytes(), path.name)
+    paragraphs = [SourceParagraph(i, p.text, path.name, p.location, p.kind)
+                  for i, p in enumerate(doc.paragraphs)]
+    return scorer.score(paragraphs, "市直部门")
+
+
+def coverage_marks(score) -> list[str]:
+    """Each indicator as the receipt and /status mark it: icon, name and （核心）."""
+    from bot.texts import COVERAGE_ICONS
+
+    return [f"{COVERAGE_ICONS[item.coverage]} {item.indicator.name}{'（核心）' if item.indicator.core else ''}"
+            for item in score.indicators]

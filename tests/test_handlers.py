@@ -9,7 +9,7 @@ import pytest
 from bot.app import build_application
 from bot.handlers.common import CLOCK_KEY
 from tests.conftest import EXAMPLE_REPORT
-from tests.support import OfflineRequest, message_update
+from tests.support import OfflineRequest, coverage_marks, example_report_score, message_update
 
 LIAISON, STRANGER, ADMIN = 30001, 30002, 10001
 BEFORE_DEADLINE = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
@@ -83,6 +83,9 @@ async def test_upload_of_example_report_gets_receipt_coverage_score(chat):
     assert "按时提交" in reply
     assert "初步得分" in reply and "初步等次" in reply
     assert "✅ 立项督查（核心）" in reply and "❌ 严格程序行政" in reply and "⚠️ 领导水平" in reply
+    expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
+    assert all(mark in reply for mark in coverage_marks(expected))
+    assert f"初步得分：{expected.total:g} / 100" in reply and f"初步等次：<b>{expected.grade}</b>" in reply
     assert "证据：《sfj_self_check_2026.docx》第" in reply
     assert "还缺什么" in reply
     actions = [name for name, _ in chat.request.calls]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.engine import COVERED, MISSING, THIN, SourceParagraph, fingerprint, quote
+from scoring.engine import COVERED, MISSING, THIN, SourceParagraph, fingerprint, quote, substance_chars
 from scoring.signals import find_signals, negated
 
 CITY = "市直部门"
@@ -19,8 +19,9 @@ def by_id(score, indicator_id):
 
 
 SUPERVISION = [
-    "全年承担立项督查事项12项，其中市委市政府交办重点任务8项，已办结销号11项，办结率91.7%。",
-    "建立督查事项台账，对重点任务实行清单化管理，逐项明确责任领导和完成时限，较上年提高4.2个百分点。",
+    "全年承担立项督查事项12项，其中市委市政府交办重点任务8项，均按时序推进，已办结销号11项，办结率91.7%。",
+    "建立督查事项台账，对重点任务实行清单化管理，逐项明确责任领导、责任科室和完成时限，每月调度一次，"
+    "按期办结率较上年提高4.2个百分点。",
 ]
 
 
@@ -35,12 +36,24 @@ def test_evidence_paragraphs_earn_base_and_signals_earn_effect(scorer):
 
 
 def test_one_paragraph_is_thin_and_vague_text_earns_no_effect(scorer):
-    score = scorer.score(paras("建立督查事项台账，对重点任务实行清单化管理，压实责任。"), CITY)
-    item = by_id(score, "lxdc")
+    one = "建立督查事项台账，对市委市政府交办的重点任务实行清单化管理，逐项明确责任领导和完成时限，压实工作责任。"
+    item = by_id(scorer.score(paras(one), CITY), "lxdc")
     assert item.coverage == THIN
-    assert item.base == pytest.approx(7.5)
+    assert item.base == pytest.approx(7.5)  # one whole piece of evidence of the two needed
     assert item.effect == 0
     assert any("量化数据" in gap for gap in item.gaps)
+
+
+def test_a_one_line_claim_counts_in_proportion_to_its_length(scorer, shipped_config):
+    """Evidence is measured in substance: a 20-character claim is half of a 40-character one
+    (Chinese characters, and two for each figure)."""
+    chars = shipped_config.scoring.evidence_chars
+    line = "立项督查事项办结率100%，较上年提高4个百分点。"
+    item = by_id(scorer.score(paras(line), CITY), "lxdc")
+    assert substance_chars(line) == 18 + 2 * 2
+    assert item.coverage == THIN
+    assert item.base == pytest.approx(15 * (22 / chars) / 2, abs=0.01)
+    assert any("按篇幅折算" in gap for gap in item.gaps)
 
 
 def test_uncovered_indicator_is_missing_with_a_gap(scorer):
@@ -50,11 +63,14 @@ def test_uncovered_indicator_is_missing_with_a_gap(scorer):
     assert item.gaps == ("未见“严格程序行政”的相关材料",)
 
 
-def test_one_keyword_alone_is_not_evidence_but_a_heading_gives_context(scorer):
+def test_a_short_vague_sentence_is_set_aside_with_its_reason(scorer):
     lone = paras("我们认真做好各项重点任务，确保按期完成。")
-    assert by_id(scorer.score(lone, CITY), "lxdc").coverage == MISSING
+    score = scorer.score(lone, CITY)
+    assert by_id(score, "lxdc").coverage == MISSING
+    assert [(a.paragraph.location, a.reason) for a in score.set_aside] == [("第1段", "太短，看不出做了什么")]
+    assert "lxdc" in score.set_aside[0].looked_like
     with_heading = [SourceParagraph(0, "一、立项督查事项落实情况", "自查报告.docx", "第0段", "heading")] + lone
-    assert by_id(scorer.score(with_heading, CITY), "lxdc").coverage == THIN
+    assert by_id(scorer.score(with_heading, CITY), "lxdc").coverage == MISSING
 
 
 def test_repeated_paragraphs_count_once_across_files(scorer):
@@ -94,7 +110,7 @@ def test_total_is_base_plus_effect_plus_bonus_minus_deduction(scorer):
     score = scorer.score(paras(*SUPERVISION, "获评省级法治政府建设示范项目，经验在全省推广。"), CITY)
     assert score.total == pytest.approx(score.base_total + score.effect_total + score.bonus - score.deduction)
     assert score.full_marks == 100
-    assert score.percent == pytest.approx(score.total)
+    assert score.percent == pytest.approx(score.total, abs=0.05)  # the percentage has one decimal
 
 
 def test_category_limited_indicator(scorer, shipped_config):

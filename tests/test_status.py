@@ -19,7 +19,7 @@ from bot.localapi import LocalBotApi
 from scoring.progress import DeadlineRule, UnitProgress, tally
 from storage.store import utc_iso
 from tests.conftest import EXAMPLE_REPORT
-from tests.support import BOT_USER, OfflineRequest, message_update, small_docx
+from tests.support import BOT_USER, OfflineRequest, example_report_score, message_update, small_docx
 
 LIAISON, STRANGER, ADMIN, OFFICIAL = 30001, 30002, 10001, 10002
 FGW_LIAISON, DCQ_LIAISON = 30003, 30004
@@ -144,7 +144,9 @@ async def test_status_after_upload_shows_files_coverage_preliminary_score(chat):
     assert "✅ 立项督查（核心） 25/25 分（已覆盖）" in reply
     assert "❌ 严格程序行政 0/8 分（缺失）" in reply
     assert "⚠️ 领导水平" in reply
-    assert "📊 <b>初步得分：87.7 / 100</b>（87.7%），初步等次：<b>良好</b>" in reply
+    expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
+    assert (f"📊 <b>初步得分：{expected.total:g} / 100</b>（{expected.percent:g}%），"
+            f"初步等次：<b>{expected.grade}</b>") in reply
     assert "仅供参考" in reply
     assert "以下指标在材料中还没有对应内容：严格程序行政" in reply
     assert "市发展和改革委员会" not in reply and "第1名" not in reply
@@ -225,7 +227,8 @@ async def test_overview_counts_per_category_after_submissions(chat):
     assert "高新技术产业开发区（开发区） 未提交 — ⚠️未绑定联络员" in text
     assert "逾期提交：1 个单位" in text
     assert "<b>指标缺项</b>：" in text and "市司法局：缺 严格程序行政" in text
-    assert "1. 市司法局 87.7 分 良好" in text
+    expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
+    assert f"1. 市司法局 {expected.total:g} 分 {expected.grade}" in text
     assert "<b>无法送达</b>：1 名联络员" in text and "1 个单位未绑定联络员" in text
     labels = [b["text"] for row in keyboard(params) for b in row]
     assert [label.split("（")[0] for label in labels] == ["未提交名单", "逾期提交", "指标缺项", "初步排名", "无法送达"]
@@ -251,7 +254,8 @@ async def test_lists_name_units_liaisons_and_reach_a_unit_card(chat):
     edit, _ = await chat.press(ADMIN, "ov:ur:1")
     assert "东城区（县区） 联络员 李四 @lisi（已屏蔽机器人）" in edit["text"]
     edit, _ = await chat.press(ADMIN, "ov:rk:1")
-    assert "1. 市司法局（市直部门） 87.7 分 良好" in edit["text"]
+    expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
+    assert f"1. 市司法局（市直部门） {expected.total:g} 分 {expected.grade}" in edit["text"]
 
     card, _ = await chat.press(ADMIN, "ov:u:sfj:rk:1")
     text = card["text"]
@@ -259,7 +263,7 @@ async def test_lists_name_units_liaisons_and_reach_a_unit_card(chat):
     assert "联络员：联络员" in text
     assert "📌 自查材料提交 · 按时提交" in text
     assert "《sfj_self_check_2026.docx》" in text and "❌ 严格程序行政 0/8 分（缺失）" in text
-    assert "初步等次：<b>良好</b> · 第1名/共2个" in text
+    assert f"初步等次：<b>{expected.grade}</b> · 第1名/共2个" in text
     assert callback_datas(card) == ["ov:rk:1", "ov:home"]
     back, _ = await chat.press(ADMIN, "ov:rk:1")
     assert "<b>初步排名</b>" in back["text"]
