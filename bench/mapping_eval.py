@@ -23,7 +23,11 @@ from scoring.engine import Scorer, SourceParagraph
 
 HERE = Path(__file__).resolve().parent
 SETS = {"dev": HERE / "mapping_dev.toml", "heldout": HERE / "mapping_heldout.toml",
-        "test": HERE / "mapping_test.toml"}
+        "test": HERE / "mapping_test.toml", "phenomena": HERE / "mapping_phenomena.toml"}
+# Sets labelled for the add-ons too (争优创新 as "bonus", 违规失职 as "deduction"), and the
+# split of a set whose documents carry one (only its test documents are measured here).
+WITH_ADDONS = {"phenomena"}
+SPLIT = {"phenomena": "test"}
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,13 @@ class Labelled:
     labels: frozenset[str]
 
 
-def load_documents(path: Path) -> list[tuple[dict, list[SourceParagraph], list[Labelled]]]:
-    """Each document as the scorer's paragraphs plus the labelled ones."""
+def load_documents(path: Path, split: str | None = None) -> list[tuple[dict, list[SourceParagraph], list[Labelled]]]:
+    """Each document (of ``split`` when given) as the scorer's paragraphs plus the labelled ones."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     out = []
     for doc in data["documents"]:
+        if split is not None and doc.get("split") != split:
+            continue
         paragraphs, labelled = [], []
         for i, block in enumerate(doc["blocks"], start=1):
             ref = f"{doc['id']}:{i}"
@@ -53,9 +59,10 @@ def load_documents(path: Path) -> list[tuple[dict, list[SourceParagraph], list[L
     return out
 
 
-def predict(scorer: Scorer, doc: dict, paragraphs: list[SourceParagraph]) -> dict[str, set[str]]:
-    """Paragraph ref → the indicators it is evidence for, as the scorer decides."""
-    return predict_ranked(scorer, paragraphs, doc["category"], addons=False)[0]
+def predict(scorer: Scorer, doc: dict, paragraphs: list[SourceParagraph], addons: bool = False
+            ) -> dict[str, set[str]]:
+    """Paragraph ref → the indicators it is evidence for (and the add-ons read in it)."""
+    return predict_ranked(scorer, paragraphs, doc["category"], addons=addons)[0]
 
 
 def predict_ranked(scorer: Scorer, paragraphs: list[SourceParagraph], category: str, *,
@@ -96,11 +103,12 @@ class Tally:
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def evaluate(scorer: Scorer, path: Path, errors: list[str] | None = None) -> Tally:
+def evaluate(scorer: Scorer, path: Path, errors: list[str] | None = None, *, addons: bool = False,
+             split: str | None = None) -> Tally:
     """Score every document of one set and count hits, false alarms and misses."""
     tally = Tally(Counter(), Counter(), Counter())
-    for doc, paragraphs, labelled in load_documents(path):
-        mapped = predict(scorer, doc, paragraphs)
+    for doc, paragraphs, labelled in load_documents(path, split):
+        mapped = predict(scorer, doc, paragraphs, addons)
         for item in labelled:
             got = mapped.get(item.ref, set())
             tally.paragraphs += 1
@@ -125,6 +133,7 @@ def report(name: str, tally: Tally, names: dict[str, str]) -> str:
              f"micro  P {p:.3f}  R {r:.3f}  F1 {f:.3f}",
              f"none-paragraphs left unmapped: {tally.none_right}/{tally.none_total}",
              f"{'indicator':<24}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}"]
+    names = {k: v for k, v in names.items() if tally.tp[k] + tally.fn[k] + tally.fp[k]}  # labels in play
     for ind, label in names.items():
         ip, ir, jf = tally.prf(ind)
         n = tally.tp[ind] + tally.fn[ind]
@@ -136,18 +145,19 @@ def report(name: str, tally: Tally, names: dict[str, str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "heldout", "test", "all"), default="all")
+    parser.add_argument("--set", choices=(*SETS, "all"), default="all")
     parser.add_argument("--errors", action="store_true", help="list every wrong paragraph")
     parser.add_argument("--config", default=str(HERE.parent / "config.toml"))
     args = parser.parse_args(argv)
     config = load_config(args.config)
     scorer = Scorer(config.scoring)
     names = {ind.id: ind.name for ind in config.scoring.all_indicators()}
+    names |= {"bonus": config.scoring.bonus.name, "deduction": config.scoring.deduction.name}
     chosen = [k for k in SETS if SETS[k].exists()] if args.set == "all" else [args.set]
     combined = Tally(Counter(), Counter(), Counter())
     for key in chosen:
         errors: list[str] | None = [] if args.errors else None
-        tally = evaluate(scorer, SETS[key], errors)
+        tally = evaluate(scorer, SETS[key], errors, addons=key in WITH_ADDONS, split=SPLIT.get(key))
         print(report(key, tally, names))
         if errors:
             print("\n".join(errors))

@@ -58,6 +58,7 @@ class Overview:
     unreachable: list[tuple[dict[str, Any], Liaison]]  # (unit, liaison) the bot cannot reach
     units_without_liaison: int = 0
     notifications: dict[tuple[str, str], int] = field(default_factory=dict)
+    copies: list[dict[str, Any]] = field(default_factory=list)  # near-identical materials of two units
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class UnitCard:
     reminders: list[dict[str, Any]]  # ledger rows for this unit, newest first
     rank: int | None = None
     ranked: int = 0
+    copies: list[dict[str, Any]] = field(default_factory=list)  # its materials near-identical to others'
 
 
 def _liaison(row: dict[str, Any]) -> Liaison:
@@ -190,6 +192,7 @@ class Cycle:
             ranking=ranking(units), liaisons=liaisons, unreachable=unreachable,
             units_without_liaison=sum(1 for u in units if not liaisons.get(u["id"])),
             notifications=self.store.notification_counts(),
+            copies=self.store.similar_materials(),
         )
 
     def unit_card(self, unit_id: str) -> UnitCard | None:
@@ -210,7 +213,7 @@ class Cycle:
             indicators=self.store.indicator_scores(unit_id),
             liaisons=[_liaison(r) for r in self.store.liaisons(unit_id)],
             reminders=self.store.notifications(unit_id=unit_id, limit=20),
-            rank=rank, ranked=ranked,
+            rank=rank, ranked=ranked, copies=self.store.similar_materials(unit_id),
         )
 
     def find_units(self, query: str) -> list[dict[str, Any]]:

@@ -162,6 +162,11 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
          s["deadline_name"], local(s["deadline_at"], tz), "是" if s["late"] else "否",
          "已被新版本替换" if s["replaced_by"] else "已撤回" if s["withdrawn_at"] else "当前"]
         for s in src.submissions()))
+    yield Sheet("疑似雷同", [
+        Column("单位", 28), Column("文件名", 36), Column("另一单位", 28), Column("另一单位的文件", 36),
+        Column("相同段落", 9, INTEGER), Column("相同比例（%）", 10, PERCENT), Column("发现时间", 17, TIME),
+    ], ([c["unit_name"], c["file_name"], c["other_unit_name"], c["other_file_name"], c["shared"],
+         round(c["share"] * 100, 1), local(c["found_at"], tz)] for c in src.similar_materials()))
     yield Sheet("证据", [
         Column("单位", 28), Column("指标编号", 9), Column("类型", 10), Column("序号", 6, INTEGER),
         Column("文件", 30), Column("位置", 10), Column("摘录", 60), Column("关键词 / 数据类别", 24),

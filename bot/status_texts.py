@@ -521,6 +521,13 @@ def _overview(ov: Overview, cycle_name: str, tz: ZoneInfo, tally_cap: int, waiti
     for i, unit in enumerate(ov.ranking[:rank_cap], 1):
         lines.append(f"{i}. {esc(unit['name'])} {_score_text(unit)}")
 
+    # near-identical materials of different units
+    if ov.copies:
+        lines += ["", f"<b>疑似雷同材料</b>：{len(ov.copies)} 对"]
+        lines += [f"• {line}" for line in copy_lines(ov.copies)[:missing_cap or 1]]
+        if len(ov.copies) > (missing_cap or 1):
+            lines.append(f"……另有 {len(ov.copies) - (missing_cap or 1)} 对，见 /unit 单位名 或导出的工作簿")
+
     # reachability
     lines.append("")
     lines.append(f"<b>无法送达</b>：{len(ov.unreachable)} 名联络员（已屏蔽机器人或账号不可用）；"
@@ -629,6 +636,18 @@ def list_screen(ov: Overview, kind: str, page: int, tz: ZoneInfo) -> Screen:
 # ---- the office's unit card ------------------------------------------------------------------
 
 
+def copy_lines(pairs: Sequence[Mapping[str, Any]], unit_id: str | None = None) -> list[str]:
+    """Near-identical materials, one line a pair ("《a》与 B单位《b》有 85% 的段落相同")."""
+    lines = []
+    for c in pairs:
+        mine, other = ((c["unit_name"], c["file_name"]), (c["other_unit_name"], c["other_file_name"]))
+        if unit_id is not None and c["unit_id"] != unit_id:
+            mine, other = other, mine
+        lines.append(f"疑似雷同：{esc(mine[0], 20)}《{esc(mine[1], 30)}》与{esc(other[0], 20)}"
+                     f"《{esc(other[1], 30)}》有 {c['share']:.0%} 的段落相同（请考核办核实；材料已照常接收）")
+    return lines
+
+
 def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
                    rules: ScoringRules | None = None) -> str:
     """Everything about one unit for the office and officials."""
@@ -648,6 +667,7 @@ def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
 
     lines += ["", f"<b>材料（{len(card.submissions)} 份）</b>"]
     lines += file_lines(card.submissions, card.progress, tz, shown=10) or ["尚未提交材料。"]
+    lines += [f"⚠️ {line}" for line in copy_lines(card.copies, unit["id"])[:5]]
 
     lines += ["", "<b>指标覆盖</b>"]
     lines += coverage_lines(card.indicators, rules) or ["尚无材料，暂无指标覆盖情况。"]

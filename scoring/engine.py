@@ -344,11 +344,14 @@ class Scorer:
             if not sentence.strip() or any(cue in sentence for cue in rules.not_evidence_cues):
                 continue
             if rules.problem_cues and any(cue in sentence for cue in rules.problem_cues):
-                clauses = _CLAUSE.split(sentence)
+                body = sentence.rstrip()
+                end = body[-1] if body and body[-1] in "。！？!?" else "。"
+                clauses = _CLAUSE.split(body.rstrip("。！？!?"))
                 sentence = "，".join(c for c in clauses
                                     if c.strip() and not any(cue in c for cue in rules.problem_cues))
                 if not _CJK.search(sentence):
                     continue
+                sentence += end  # the sentence still ends where it ended
             kept.append(sentence)
         return "".join(kept)
 

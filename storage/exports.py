@@ -15,6 +15,10 @@ from contextlib import closing, suppress
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
+from storage.copies import copies
+
 # Notifications that are reminders or notices to units (not announcements' receipts).
 
 
@@ -72,6 +76,10 @@ class ExportSource:
         return self._rows(
             f"""select i.* from indicator_scores i join units u on u.id = i.unit_id
                 {where} order by u.rowid, i.rowid""", (unit_id,) if unit_id else ())
+
+    def similar_materials(self) -> list[dict[str, Any]]:
+        """Near-identical current submissions of different units."""
+        return copies(Database(self.conn))
 
     def submissions(self) -> Iterator[dict[str, Any]]:
         """Every file and version of active units, with hash, times and state."""

@@ -219,3 +219,21 @@ def m008_veto_reason(db: Database) -> None:
     """Why a result is 一票否决: the sentence read in the materials, or the office's reason."""
     db["unit_scores"].add_column("auto_veto_reason", str)
     db["unit_scores"].add_column("veto_reason", str)
+
+
+@migrations()
+def m009_copies(db: Database) -> None:
+    """Near-identical materials of different units: a copy key per paragraph and the pairs found."""
+    from storage.copies import copy_key
+
+    db["paragraphs"].add_column("copy_key", str)
+    for row in list(db.query("select id, text from paragraphs")):
+        key = copy_key(row["text"])
+        if key:
+            db.execute("update paragraphs set copy_key = ? where id = ?", [key, row["id"]])
+    db["paragraphs"].create_index(["copy_key"])
+    db["similar_submissions"].create(
+        {"submission_id": int, "other_id": int, "shared": int, "share": float, "found_at": str},
+        pk=("submission_id", "other_id"),
+        foreign_keys=[("submission_id", "submissions", "id"), ("other_id", "submissions", "id")],
+    )

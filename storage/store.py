@@ -19,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.clock import parse_utc, utc_iso
+from storage.copies import copies, copy_key, record_copies
 from storage.cycle import CycleStore
 from storage.files import FileStore
 from storage.migrations import migrations
@@ -270,10 +271,12 @@ class Store(CycleStore, RegulationStore, ResultStore):
                 self._refuse_if_locked(db, sub.unit_id)
                 db["paragraphs"].insert_all(
                     ({"submission_id": submission_id, "seq": p.seq, "kind": p.kind,
-                      "page": p.page, "idx": p.idx, "location": p.location, "text": p.text}
+                      "page": p.page, "idx": p.idx, "location": p.location, "text": p.text,
+                      "copy_key": copy_key(p.text)}
                      for p in sub.paragraphs),
                     batch_size=500,
                 )
+                record_copies(db, submission_id, sub.unit_id)
                 new_ids = {row["seq"]: row["id"] for row in db.query(
                     "select id, seq from paragraphs where submission_id = ?", [submission_id])}
                 before = self._score_row(db, sub.unit_id)
@@ -378,6 +381,11 @@ class Store(CycleStore, RegulationStore, ResultStore):
         """A unit's stored per-indicator rows."""
         return self._rows("select * from indicator_scores where unit_id = ? order by rowid",
                           [unit_id])
+
+    def similar_materials(self, unit_id: str | None = None) -> list[dict[str, Any]]:
+        """Current submissions of different units that are near-identical (for the office)."""
+        with self._lock:
+            return copies(self.db, unit_id)
 
     def evidence(self, unit_id: str, indicator_id: str | None = None) -> list[dict[str, Any]]:
         """Stored evidence rows with the file name and location of each paragraph."""

@@ -64,7 +64,7 @@ def test_every_number_in_the_workbook_equals_the_database(filled, tmp_path):
     files = export_all(filled.config, filled.store, tmp_path, NOW)
     assert files.preliminary and "初步" in files.workbook.name and "初步" in files.report.name
     book = openpyxl.load_workbook(files.workbook)
-    assert book.sheetnames == ["汇总", "指标得分", "材料清单", "证据", "提醒记录", "调整记录", "复核申请"]
+    assert book.sheetnames == ["汇总", "指标得分", "材料清单", "疑似雷同", "证据", "提醒记录", "调整记录", "复核申请"]
     title, header, rows = _sheet(book, "汇总")
     assert "初步" in title and book["汇总"].freeze_panes == "A3"
     assert book["汇总"].auto_filter.ref == f"A2:T{len(rows) + 2}"
