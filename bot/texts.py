@@ -343,9 +343,10 @@ def score_lines(score: UnitScore) -> list[str]:
                                ("违规失职", score.deduction_items, "−")):
         if items:
             amount = score.bonus if sign == "+" else score.deduction
-            lines += ["", f"<b>{label}</b>（待考核办核实）：{len(items)} 项，{sign}{fmt_points(amount)} 分"]
+            counted = sum(not i.veto for i in items)  # a veto item sets the grade, not points
+            lines += ["", f"<b>{label}</b>（待考核办核实）：{counted} 项，{sign}{fmt_points(amount)} 分"]
             lines += [
-                f"    · 《{escape(i.paragraph.file_name)}》{i.paragraph.location}："
+                f"    · {'⛔ 否决情形 ' if i.veto else ''}《{escape(i.paragraph.file_name)}》{i.paragraph.location}："
                 f"“{escape(quote(i.sentence, i.keywords[0], 60))}”"
                 for i in items[:5]
             ]

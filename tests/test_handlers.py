@@ -9,7 +9,7 @@ import pytest
 from bot.app import build_application
 from bot.handlers.common import CLOCK_KEY
 from tests.conftest import EXAMPLE_REPORT
-from tests.support import OfflineRequest, coverage_marks, example_report_score, message_update
+from tests.support import OfflineRequest, coverage_marks, example_report_score, message_update, small_docx
 
 LIAISON, STRANGER, ADMIN = 30001, 30002, 10001
 BEFORE_DEADLINE = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
@@ -210,3 +210,33 @@ async def test_a_file_unrelated_to_the_indicators_is_accepted_with_a_warning(cha
     assert "没有找到与考核指标相关的内容" in reply
     good = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
     assert "没有找到与考核指标相关的内容" not in good
+
+
+VETO_REPORT = small_docx(
+    "今年5月，我市某在建工地发生1起重大安全责任事故，造成3人死亡，我局负有监管责任。",
+    "全年完成城镇老旧小区改造126个，惠及居民2.3万户，完成率100%，较上年提高12个百分点。")
+RULE_ONLY_REPORT = small_docx(
+    "严格落实安全生产“一票否决”制度，全年开展安全生产执法检查312次，查处违法行为86起，约谈企业负责人12人，"
+    "全年未发生重大安全责任事故。",
+    "全年完成城镇老旧小区改造126个，惠及居民2.3万户，完成率100%，较上年提高12个百分点。")
+
+
+async def test_a_veto_says_why_in_the_receipt_the_score_answer_and_the_overview(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, "自查报告.docx", VETO_REPORT)
+    why = "《自查报告.docx》第1段：“今年5月，我市某在建工地发生1起重大安全责任事故，造成3人死亡，我局负有监管责任。”"
+    assert f"⛔ 一票否决：等次按不合格计。{why}（待考核办核实）" in reply
+    assert "初步等次：<b>不合格</b>" in reply
+    assert "违规失职</b>（待考核办核实）：0 项，−0 分" in reply and f"⛔ 否决情形 {why}" in reply
+    answer = await chat.send(LIAISON, "我们单位多少分")
+    assert "初步等次：不合格" in answer and f"⛔ 等次为不合格，因为一票否决：{why}" in answer
+    overview = await chat.send(ADMIN, "/overview")
+    assert "不合格（⛔ 一票否决：《自查报告.docx》第1段" in overview
+
+
+async def test_a_rule_supervising_others_and_zero_accidents_are_no_veto_or_deduction(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, "自查报告.docx", RULE_ONLY_REPORT)
+    assert "一票否决" not in reply.replace("“一票否决”制度", "") and "违规失职</b>" not in reply
+    score = chat.services.store.unit_score("sfj")
+    assert not score["vetoed"] and score["deduction"] == 0
