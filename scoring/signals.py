@@ -79,6 +79,8 @@ _ZERO_AFTER = re.compile(r"^[^，。；\d零]{0,3}(?:0|０|零)\s*(?:人|起|件
 # "一票否决制度", "落实…约谈机制": a rule mentioned, not an event.
 _RULE_AFTER = re.compile(r"^[”\"」』’]?\s*(?:制度|机制|规定|办法|责任制|原则|要求|条款|工作机制|制)")
 _RULE_BEFORE = re.compile(r"(?:实行|落实|执行|坚持|严格|建立|完善|健全|推行|强化|签订|纳入|作为|实施)[^，。；]{0,10}$")
+# Outcomes that are often others' under the unit's oversight (全市行政诉讼败诉率, 查处严重违纪案件).
+_OVERSEEN = ("败诉", "被撤销", "被纠错", "纠错", "违纪", "违法")
 # "全市行政诉讼败诉率…", "指导…纠错": outcomes of others that the unit oversees.
 _OTHERS_BEFORE = re.compile(r"(?:全市|全县|全区|全省|全州|各级|各地|各部门|各单位|指导|督促|审理|办理|审结|协调|查处|查办|立案|审查调查)")
 # Words that name an event done *to* someone (the unit acts when they are active).
@@ -91,8 +93,9 @@ def own_failure(sentence: str, keyword: str) -> bool:
     Not a failure: a denied or zero mention (未发生…, 诫勉0人), a rule (一票否决制度,
     落实约谈机制), the unit acting on others (约谈企业12家, 对3个乡镇通报批评) and outcomes
     it oversees in others (全市行政诉讼败诉率). An action word counts only in the passive
-    (被约谈, 受到通报批评); an outcome word (败诉, 严重违纪) counts unless one of the above
-    holds; an accident counts whenever it happened (the unit answers for safety in its area).
+    (被约谈, 受到通报批评); an outcome often others' (败诉, 被纠错, 严重违纪) counts unless it is
+    under the unit's oversight (全市…, 查处…); any other outcome (an accident, 排名末位)
+    counts whenever it is stated.
     """
     for clause in _CLAUSE_SPLIT.split(sentence):
         at = clause.find(keyword)
@@ -106,9 +109,11 @@ def own_failure(sentence: str, keyword: str) -> bool:
         passive = bool(_PASSIVE.search(before)) or keyword.startswith("被")
         if any(word in keyword for word in _ACTION_WORDS) or keyword == "一票否决":
             return passive
-        if "事故" in keyword:
-            return True  # an accident where the unit answers for safety (属地责任) is its own
-        return passive or not _OTHERS_BEFORE.search(before)
+        if any(word in keyword for word in _OVERSEEN):
+            return passive or not _OTHERS_BEFORE.search(before)
+        # An accident where the unit answers for safety (属地责任), a last place in an
+        # assessment: the unit's own, however the sentence is built.
+        return True
     return False
 
 
@@ -119,9 +124,12 @@ def failure_hits(sentence: str, keywords: tuple[str, ...]) -> list[str]:
 
 # ---- 争优创新: honours phrased without the listed words ----------------------------------
 _AWARD_PATTERNS = (
-    re.compile(r"入选[^，。；]{0,30}?(?:名单|案例|试点|典型|榜单|目录|清单)"),
+    re.compile(r"(?:入选|上榜|列入)[^，。；]{0,30}?(?:名单|案例|试点|典型|榜单|目录|清单|项目)"),
     re.compile(r"(?:在|向|被)(?:全国|全省|全市|省内)[^，。；]{0,12}?(?:推广|交流|复制|借鉴)"),
-    re.compile(r"获[^，。；]{0,24}?(?:批示)?肯定"),
+    # Praise by a named superior, not a vague "得到上级肯定".
+    re.compile(r"批示肯定|(?:获|予以|给予|受到|得到)[^，。；]{0,20}?(?:领导|书记|省长|市长|县长|区长|部长|"
+               r"国务院|部|厅|省委|市委|县委|区委|政府)[^，。；]{0,12}?肯定"),
+    re.compile(r"(?:授予|被评为|评为|命名为)[^，。；]{0,30}?(?:称号|先进|标兵|示范|优秀|模范)"),
     re.compile(r"(?:全国|全省|全市)(?:首创|首个|首家|率先|第一个)"),
     re.compile(r"(?:被|获)(?:国家|省|市)[^，。；]{0,16}?(?:命名|确定|认定|授予|评为|列为)[^，。；]{0,20}?(?:示范|试点|先进|标杆|优秀)"),
 )
