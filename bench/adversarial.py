@@ -19,7 +19,11 @@ The target (``MARGIN``): no attack outscores the genuine report it was built fro
 than 5 points of 100, and a keyword list earns at most 5 points. ``tests/test_adversarial.py``
 holds the targets; this command prints every attack's score beside its genuine report's:
 
-    python -m bench.adversarial [--config PATH]
+    python -m bench.adversarial [--config PATH] [--realtext DIR]
+
+With ``--realtext DIR`` (the rebuilt real-text set, see ``bench/realtext.py``) the attacks
+are also built from every real source of ``--split`` (test by default) with at least four
+paragraphs, and only the summary is printed for them.
 """
 
 from __future__ import annotations
@@ -129,10 +133,20 @@ def one_line_claims(paragraphs: list[SourceParagraph], keywords: list[str]) -> l
     return claims
 
 
-def table(scorer: Scorer) -> list[tuple[str, str, float, float]]:
+def real_documents(folder: Path, split: str = "test") -> list[Document]:
+    """The real sources of ``split`` with at least four paragraphs, as genuine documents."""
+    from bench.realtext import rebuild
+    from bench.realtext_eval import CATEGORY, source_paragraphs
+
+    sources, _ = rebuild(folder)
+    return [(source.id, CATEGORY, source_paragraphs(source)[0]) for source in sources
+            if source.split == split and len(source.paragraphs) >= 4]
+
+
+def table(scorer: Scorer, documents: list[Document] | None = None) -> list[tuple[str, str, float, float]]:
     """(document, attack, genuine total, attack total) for every document and attack."""
     rows = []
-    for name, category, paragraphs in genuine_documents():
+    for name, category, paragraphs in documents if documents is not None else genuine_documents():
         genuine = scorer.score(paragraphs, category).total
         for attack, attacked in attacks(scorer.rules, paragraphs):
             rows.append((name, attack, genuine, scorer.score(attacked, category).total))
@@ -142,23 +156,37 @@ def table(scorer: Scorer) -> list[tuple[str, str, float, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "config.toml"))
+    parser.add_argument("--realtext", default="", help="also attack the real sources in DIR")
+    parser.add_argument("--split", default="test", choices=("train", "dev", "test"))
     args = parser.parse_args(argv)
     scorer = Scorer(load_config(args.config).scoring)
     rows = table(scorer)
+    if args.realtext:
+        real = table(scorer, real_documents(Path(args.realtext), args.split))
+        summary(real, f"real {args.split}-split sources ({len(real) // 9} reports)")
     print(f"{'document':<22}{'attack':<22}{'genuine':>9}{'attack':>9}{'gain':>8}")
-    worst: dict[str, float] = {}
     for name, attack, genuine, total in rows:
         gain = total - genuine
-        worst[attack] = max(worst.get(attack, -1e9), total if attack.startswith("keyword_") else gain)
         print(f"{name[:20]:<22}{attack:<22}{genuine:>9.1f}{total:>9.1f}{gain:>+8.1f}")
-    print()
+    summary(rows, "team-written reports")
+    return 0
+
+
+def summary(rows: list[tuple[str, str, float, float]], title: str) -> None:
+    """Per attack: the worst case against the targets, and the mean genuine and attack totals."""
+    print(f"\n== {title} ==")
     print(f"target: no attack gains more than {MARGIN:g} points; a keyword list earns at most "
           f"{KEYWORD_LIST_CEILING:g}")
-    for attack, value in worst.items():
-        what = "highest score" if attack.startswith("keyword_") else "largest gain"
-        limit = KEYWORD_LIST_CEILING if attack.startswith("keyword_") else MARGIN
-        print(f"{attack:<22}{what} {value:+.1f}  {'met' if value <= limit else 'NOT met'}")
-    return 0
+    for attack in dict.fromkeys(name for _, name, _, _ in rows):
+        mine = [(g, t) for _, name, g, t in rows if name == attack]
+        keywords = attack.startswith("keyword_")
+        value = max(t if keywords else t - g for g, t in mine)
+        limit = KEYWORD_LIST_CEILING if keywords else MARGIN
+        what = "highest score" if keywords else "largest gain"
+        mean_g = sum(g for g, _ in mine) / len(mine)
+        mean_t = sum(t for _, t in mine) / len(mine)
+        print(f"{attack:<22}{what} {value:+6.1f}  {'met' if value <= limit else 'NOT met':<8}"
+              f"mean genuine {mean_g:5.1f}, mean attack {mean_t:5.1f}")
 
 
 if __name__ == "__main__":

@@ -397,6 +397,7 @@ def _load_scoring(root: _Section, base: Path, with_model: bool = True) -> Scorin
     base_share = scoring.share("base_share")
     evidence_needed = scoring.positive("evidence_needed", int, 2)
     evidence_chars = scoring.positive("evidence_chars", int, 40)
+    vague_weight = scoring.share("vague_weight", 0.5)
     signals_needed = scoring.positive("signals_needed", int, 3)
     match_threshold = scoring.positive("match_threshold", int, 2)
     signals_per_kind = scoring.positive("signals_per_kind", int, 2)
@@ -484,6 +485,7 @@ def _load_scoring(root: _Section, base: Path, with_model: bool = True) -> Scorin
     return ScoringRules(
         groups=tuple(groups), bonus=addons["bonus"], deduction=addons["deduction"],
         grades=tuple(grades), evidence_needed=evidence_needed, evidence_chars=evidence_chars,
+        vague_weight=vague_weight,
         signals_needed=signals_needed, match_threshold=match_threshold,
         signals_per_kind=signals_per_kind, social_weight=social_weight, social_name=social_name,
         share_of_best=share_of_best, not_evidence_cues=not_evidence_cues,

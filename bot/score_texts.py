@@ -527,7 +527,7 @@ def social_change_lines(plan: Any, limit: int = 15) -> tuple[list[str], int]:
         elif c.total_before == c.total_after:
             effect = f"总分仍为 {c.total_after:g}"
         else:
-            effect = f"总分 {c.total_before:g} → {c.total_after:g}"
+            effect = f"总分 {fmt_points(c.total_before)} → {fmt_points(c.total_after)}"
         big = c.previous is not None and abs(c.score - c.previous) >= BIG_SOCIAL_CHANGE
         lines.append(("⚠️ " if big else "") + f"{c.name}：{score}；{effect}" + ("（变化较大，请核对）" if big else ""))
     if len(moved) > limit:

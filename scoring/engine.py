@@ -35,6 +35,7 @@ _SENTENCE_PUNCT = re.compile(r"[。；;，,：:！？]")
 _FULL_SENTENCE = re.compile(r"(?<=[。！!？?])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
+_CN_COUNT = re.compile(r"[一二三四五六七八九十两百千万]+(?:次|项|个|件|场|名|人|家|篇|条|批|期|份|处|所|户|起|批次|人次)")
 # List markers and filler that carry no content of their own (一是、（二）、第三、等).
 _LIST_MARKERS = re.compile(r"[一二三四五六七八九十]是|第[一二三四五六七八九十]|[（(][一二三四五六七八九十\d]+[)）]|以及|和|与|及|等|方面|工作")
 # A paragraph of at least this many Chinese characters of which less than this share is
@@ -52,6 +53,7 @@ KEYWORD_LIST_SHARE_WITH_FIGURES = 0.12
 # A clause (or bracketed aside) of three or more keywords with less than this share of other
 # characters is dropped before mapping: keywords appended to a paragraph add nothing.
 KEYWORD_RUN_SHARE = 0.25
+KEYWORD_DUMP_SHARE = 0.45
 _CLAUSE = re.compile(r"[，,；;：:]")
 # 争创 / 申报 an honour is hoped for, not won (unless the sentence says it was won).
 _ASPIRATION = re.compile(r"争创|力争|申报|推荐|积极创建|正在创建|争取")
@@ -236,6 +238,13 @@ class Scorer:
         indicator_words = sorted({w for ind in rules.all_indicators() for w in ind.all_keywords},
                                  key=len, reverse=True)
         self._keyword_pattern = re.compile("|".join(map(re.escape, indicator_words)) or "(?!)")
+        alternatives = self._keyword_pattern.pattern
+        # Four or more keywords joined only by list separators (、，和 及 与 / spaces).
+        self._dump_run = re.compile(f"(?:{alternatives})(?:[、，,/／和及与\\s]*(?:{alternatives})){{3,}}")
+        self._topics_of: dict[str, set[str]] = {}
+        for ind in rules.all_indicators():
+            for word in ind.all_keywords:
+                self._topics_of.setdefault(word, set()).add(ind.id)
         # A unit is rescored over all its materials at each upload: segment each text once.
         self.tokens = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._segment)
         self._described = {ind.id: description_words(ind.description, self._jieba.lcut)
@@ -367,18 +376,29 @@ class Scorer:
 
     def _without_keyword_runs(self, text: str) -> str:
         """``text`` without clauses that are only configured keywords (a list appended in
-        brackets or as its own clause adds nothing a reader could check)."""
+        brackets or as its own clause adds nothing a reader could check), and without runs
+        of keywords of three or more indicators wherever they stand."""
+        text = self._dump_run.sub(lambda m: "" if self._is_dump(m.group(0)) else m.group(0), text)
         parts = _CLAUSE_OR_BRACKET.split(text)
         kept = [part for part in parts if not self._keyword_only(part)]
         return "，".join(p for p in kept if p.strip()) if len(kept) < len(parts) else text
 
+    def _is_dump(self, run: str) -> bool:
+        found = self._keyword_pattern.findall(run)
+        return len({ind for word in found for ind in self._topics_of.get(word, ())}) >= 3
+
     def _keyword_only(self, clause: str) -> bool:
         found = self._keyword_pattern.findall(clause)
-        if len(found) < 3 or _FIGURE.search(clause) or len(_LIST_SEPARATOR.findall(clause)) < 2:
-            return False  # a figure makes it a claim; a list needs its separators
+        if len(found) < 3 or len(_LIST_SEPARATOR.findall(clause)) < 2:
+            return False  # a list needs its separators
         cjk = len(_CJK.findall(clause))
         left = len(_CJK.findall(_LIST_MARKERS.sub("", self._keyword_pattern.sub("", clause))))
-        return left < KEYWORD_RUN_SHARE * cjk
+        topics = {ind for word in found for ind in self._topics_of.get(word, ())}
+        if len(found) >= 4 and len(topics) >= 3:
+            # Keywords of three or more indicators strung together: a dump, even beside a figure.
+            return left < KEYWORD_DUMP_SHARE * cjk
+        # One topic's steps listed ("公众参与、专家论证、风险评估…") with a figure are a claim.
+        return not _FIGURE.search(clause) and left < KEYWORD_RUN_SHARE * cjk
 
     def match(self, step: _Step, indicators: Sequence[Indicator],
               residual: Indicator | None) -> dict[str, Evidence]:
@@ -389,6 +409,8 @@ class Scorer:
         else:
             found = self._match_keywords(step, text, indicators, residual)
         substance = min(1.0, substance_chars(text) / self.rules.evidence_chars)
+        if not checkable(text):
+            substance *= self.rules.vague_weight  # nothing a reader could check: no figure, no document
         return {key: replace(item, substance=round(substance, 3)) for key, item in found.items()}
 
     def model_inputs(self, step: _Step, text: str, labels: Sequence[tuple[str, Indicator | None]]
@@ -562,6 +584,12 @@ class Scorer:
                     items.append(AddOnItem(sentence, tuple(hits), para, veto))
                     break
         return items
+
+def checkable(text: str) -> bool:
+    """Whether ``text`` states something a reader could check: a figure (12项, 三次) or a
+    named document (《…》)."""
+    return bool(_FIGURE.search(text) or _CN_COUNT.search(text) or "《" in text)
+
 
 def substance_chars(text: str) -> int:
     """How much ``text`` says: its Chinese characters, and two for each figure in it."""

@@ -83,6 +83,9 @@ class ScoringRules:
     # Chinese characters of work done that make one whole piece of evidence; a shorter
     # paragraph counts in proportion (a one-line claim is a fraction of one).
     evidence_chars: int = 40
+    # A paragraph with nothing a reader could check (no figure, no named document) counts
+    # as this share of the evidence its length would give.
+    vague_weight: float = 0.5
     signals_needed: int = 3
     match_threshold: int = 2
     failing_grade: str = "不合格"

@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.localapi import LocalBotApi
+from bot.texts import fmt_points
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import coverage_marks, example_report_score
 
@@ -54,7 +55,7 @@ async def test_liaison_binds_uploads_example_report_and_reads_score(running):
         assert mark in reply
     assert "❌ 严格程序行政" in reply and "⚠️ 领导水平" in reply  # the example is written so
     stored = services.store.unit_score("sfj")
-    assert f"初步得分：{stored['total']:g} / 100" in reply
+    assert f"初步得分：{fmt_points(stored['total'])} / 100" in reply
     assert f"初步等次：{stored['grade']}" in reply
     assert services.store.submissions("sfj")[0]["file_name"] == EXAMPLE_REPORT.name
     assert any(scope.startswith("chat") and str(LIAISON) in scope for scope in api.commands)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import build_application
 from bot.handlers.common import CLOCK_KEY
+from bot.texts import fmt_points
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import OfflineRequest, coverage_marks, example_report_score, message_update, small_docx
 
@@ -85,7 +86,7 @@ async def test_upload_of_example_report_gets_receipt_coverage_score(chat):
     assert "✅ 立项督查（核心）" in reply and "❌ 严格程序行政" in reply and "⚠️ 领导水平" in reply
     expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
     assert all(mark in reply for mark in coverage_marks(expected))
-    assert f"初步得分：{expected.total:g} / 100" in reply and f"初步等次：<b>{expected.grade}</b>" in reply
+    assert f"初步得分：{fmt_points(expected.total)} / 100" in reply and f"初步等次：<b>{expected.grade}</b>" in reply
     assert "证据：《sfj_self_check_2026.docx》第" in reply
     assert "还缺什么" in reply
     actions = [name for name, _ in chat.request.calls]

@@ -15,6 +15,7 @@ import pytest
 from bot.app import build_application, start_polling, stop_polling
 from bot.handlers.results import _button_screen
 from bot.localapi import LocalBotApi
+from bot.texts import fmt_points
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import eventually, running_bot, small_docx
 from tests.test_ask import TZ
@@ -88,7 +89,7 @@ async def test_score_shows_every_indicator_and_its_evidence_only_for_the_own_uni
     await upload(api, LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
     screen = await say(api, LIAISON, "/score", "各项指标")
     row = svc.store.unit_score("sfj")
-    assert f"初步得分：{row['total']:g} / 100" in screen["text"]
+    assert f"初步得分：{fmt_points(row['total'])} / 100" in screen["text"]
     assert "基础分 + 效果分" in screen["text"] and "社会评价 未导入（占 20%）" in screen["text"]
     assert "sc:sfj:lxdc" in buttons(screen) and "sc:sfj:_add" in buttons(screen)
 
@@ -177,7 +178,7 @@ async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot)
     after = svc.store.unit_score("sfj")["total"]
     # No social score imported yet: the indicator points count in full.
     assert after == pytest.approx(auto - (lxdc_auto["base"] + lxdc_auto["effect"] - 20))
-    assert f"{after:g}" in done["text"]
+    assert f"初步得分：{fmt_points(after)} / 100" in done["text"]
     entry = svc.store.audit_entries("sfj")[-1]
     detail = json.loads(entry["detail"])
     assert entry["action"] == "adjust" and entry["actor"] == str(ADMIN)
@@ -198,7 +199,7 @@ async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot)
     feedback = await api.wait_for_async(
         lambda a: a["chat_id"] == LIAISON and "结果反馈" in (a.get("text") or ""), since=since)
     assert "考核办核定：有1项督办事项年底前未办结" in feedback["text"]
-    assert f"考核结果：{svc.store.unit_score('sfj')['total']:g} / 100" in feedback["text"]
+    assert f"考核结果：{fmt_points(svc.store.unit_score('sfj')['total'])} / 100" in feedback["text"]
     assert svc.store.is_locked("sfj")
     status = await say(api, LIAISON, "/status", "本单位提交情况")
     assert "考核结果（已锁定）" in status["text"] and "初步得分" not in status["text"]
@@ -243,7 +244,7 @@ async def test_social_evaluation_import_counts_with_its_weight(bot):
     preview = await api.wait_for_async(
         lambda a: a["chat_id"] == ADMIN and "尚未导入" in (a.get("text") or ""), since=since)
     expected = round(before["indicator_total"] * 0.8 + 90 * 0.2 + before["bonus"] - before["deduction"], 2)
-    assert f"市司法局：90 分（400 份问卷）；总分 {before['total']:g} → {expected:g}" in preview["text"]
+    assert f"市司法局：90 分（400 份问卷）；总分 {fmt_points(before['total'])} → {fmt_points(expected)}" in preview["text"]
     assert "东城区：85.5 分（300 份问卷）；尚未提交材料，提交后计入总分" in preview["text"]
     assert "首次导入 2 个" in preview["text"] and "占总分 20%" in preview["text"]
     left_out = [u.name for u in svc.config.units if u.id not in ("sfj", "dcq")]

@@ -35,13 +35,17 @@ def test_evidence_paragraphs_earn_base_and_signals_earn_effect(scorer):
     assert item.best.paragraph.location in ("第1段", "第2段")
 
 
-def test_one_paragraph_is_thin_and_vague_text_earns_no_effect(scorer):
+def test_one_paragraph_is_thin_and_vague_text_earns_no_effect(scorer, shipped_config):
     one = "建立督查事项台账，对市委市政府交办的重点任务实行清单化管理，逐项明确责任领导和完成时限，压实工作责任。"
     item = by_id(scorer.score(paras(one), CITY), "lxdc")
     assert item.coverage == THIN
-    assert item.base == pytest.approx(7.5)  # one whole piece of evidence of the two needed
+    # One paragraph of the two needed, and with nothing a reader could check (no figure, no
+    # document) it counts as vague_weight of one.
+    assert item.base == pytest.approx(15 / 2 * shipped_config.scoring.vague_weight)
     assert item.effect == 0
     assert any("量化数据" in gap for gap in item.gaps)
+    checked = one.replace("交办的重点任务", "交办的12项重点任务")
+    assert by_id(scorer.score(paras(checked), CITY), "lxdc").base == pytest.approx(7.5)
 
 
 def test_a_one_line_claim_counts_in_proportion_to_its_length(scorer, shipped_config):

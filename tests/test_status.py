@@ -16,6 +16,7 @@ from bot.config import UnitConfig
 from bot.cycle import Liaison, Overview
 from bot.handlers.common import CLOCK_KEY
 from bot.localapi import LocalBotApi
+from bot.texts import fmt_points
 from scoring.progress import DeadlineRule, UnitProgress, tally
 from storage.store import utc_iso
 from tests.conftest import EXAMPLE_REPORT
@@ -145,7 +146,7 @@ async def test_status_after_upload_shows_files_coverage_preliminary_score(chat):
     assert "❌ 严格程序行政 0/8 分（缺失）" in reply
     assert "⚠️ 领导水平" in reply
     expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
-    assert (f"📊 <b>初步得分：{expected.total:g} / 100</b>（{expected.percent:g}%），"
+    assert (f"📊 <b>初步得分：{fmt_points(expected.total)} / 100</b>（{expected.percent:g}%），"
             f"初步等次：<b>{expected.grade}</b>") in reply
     assert "仅供参考" in reply
     assert "以下指标在材料中还没有对应内容：严格程序行政" in reply
@@ -228,7 +229,7 @@ async def test_overview_counts_per_category_after_submissions(chat):
     assert "逾期提交：1 个单位" in text
     assert "<b>指标缺项</b>：" in text and "市司法局：缺 严格程序行政" in text
     expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
-    assert f"1. 市司法局 {expected.total:g} 分 {expected.grade}" in text
+    assert f"1. 市司法局 {fmt_points(expected.total)} 分 {expected.grade}" in text
     assert "<b>无法送达</b>：1 名联络员" in text and "1 个单位未绑定联络员" in text
     labels = [b["text"] for row in keyboard(params) for b in row]
     assert [label.split("（")[0] for label in labels] == ["未提交名单", "逾期提交", "指标缺项", "初步排名", "无法送达"]
@@ -255,7 +256,7 @@ async def test_lists_name_units_liaisons_and_reach_a_unit_card(chat):
     assert "东城区（县区） 联络员 李四 @lisi（已屏蔽机器人）" in edit["text"]
     edit, _ = await chat.press(ADMIN, "ov:rk:1")
     expected = example_report_score(chat.services.scorer, EXAMPLE_REPORT)
-    assert f"1. 市司法局（市直部门） {expected.total:g} 分 {expected.grade}" in edit["text"]
+    assert f"1. 市司法局（市直部门） {fmt_points(expected.total)} 分 {expected.grade}" in edit["text"]
 
     card, _ = await chat.press(ADMIN, "ov:u:sfj:rk:1")
     text = card["text"]
