@@ -93,6 +93,8 @@ class Evidence:
     # How much of one full piece of evidence the paragraph is (1 from ``evidence_chars``
     # Chinese characters of work done; a one-line claim is a fraction of one).
     substance: float = 1.0
+    # Nothing a reader could check in it (no figure, no named document): counted at vague_weight.
+    vague: bool = False
 
     @property
     def weight(self) -> float:
@@ -409,9 +411,10 @@ class Scorer:
         else:
             found = self._match_keywords(step, text, indicators, residual)
         substance = min(1.0, substance_chars(text) / self.rules.evidence_chars)
-        if not checkable(text):
+        vague = not checkable(text)
+        if vague:
             substance *= self.rules.vague_weight  # nothing a reader could check: no figure, no document
-        return {key: replace(item, substance=round(substance, 3)) for key, item in found.items()}
+        return {key: replace(item, substance=round(substance, 3), vague=vague) for key, item in found.items()}
 
     def model_inputs(self, step: _Step, text: str, labels: Sequence[tuple[str, Indicator | None]]
                      ) -> tuple[dict[str, float], list[np.ndarray], list[Signal], dict[str, tuple[str, ...]]]:
@@ -522,8 +525,11 @@ class Scorer:
         if coverage == MISSING:
             gaps.append(f"未见“{ind.name}”的相关材料")
         elif coverage == THIN:
-            short = sum(item.substance < 1 for item in found)
-            detail = f"（其中 {short} 段较短，按篇幅折算）" if short else ""
+            vague = sum(item.vague for item in found)
+            short = sum(item.substance < 1 and not item.vague for item in found)
+            parts = ([f"{vague} 段没有可核实的数字或文件名，按 {rules.vague_weight:.0%} 计"] if vague else []) + \
+                    ([f"{short} 段较短，按篇幅折算"] if short else [])
+            detail = f"（其中 {'；'.join(parts)}）" if parts else ""
             gaps.append(f"“{ind.name}”仅有 {count} 段相关材料{detail}，满基础分需至少 {needed} 段完整材料")
         if coverage != MISSING and not cited:
             gaps.append("未见该指标的完成情况量化数据（数量、完成率、同比变化、获奖或排名）")

@@ -42,6 +42,7 @@ def test_one_paragraph_is_thin_and_vague_text_earns_no_effect(scorer, shipped_co
     # One paragraph of the two needed, and with nothing a reader could check (no figure, no
     # document) it counts as vague_weight of one.
     assert item.base == pytest.approx(15 / 2 * shipped_config.scoring.vague_weight)
+    assert any("1 段没有可核实的数字或文件名，按 50% 计" in gap for gap in item.gaps)
     assert item.effect == 0
     assert any("量化数据" in gap for gap in item.gaps)
     checked = one.replace("交办的重点任务", "交办的12项重点任务")
