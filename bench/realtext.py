@@ -11,6 +11,7 @@ the search tool's ``pages`` corpus returns it for the query, then runs ``check``
     python -m bench.realtext check  [--dir DIR]   # which sources rebuild, which paragraphs differ
     python -m bench.realtext eval   [--dir DIR] [--split train|dev|test|all]
     python -m bench.realtext show ID [--dir DIR]  # a source's blocks as the split rule cuts them
+    python -m bench.realtext agreement            # a second labeller against the first (dev split)
 
 Labelling a new source (into a working folder outside the repository):
 
@@ -42,6 +43,9 @@ from urllib.parse import urlparse
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "realtext_manifest.toml"
+# A second labeller's labels of the dev split, made without seeing the first's: how far
+# two careful people agree is the ceiling to read the model's figures against.
+SECOND_LABELS = HERE / "realtext_second_labels.toml"
 DEFAULT_DIR = Path(os.environ.get("REALTEXT_DIR", HERE.parent.parent / "realtext" / "pages"))
 LABELS = ("lxdc", "qtfdzz", "jqzd", "yqcx", "zfjd", "sxzz", "ldsp", "gzyj", "ffcl", "bonus", "deduction")
 ADDON_LABELS = ("bonus", "deduction")
@@ -286,6 +290,55 @@ def rebuild(folder: Path, path: Path = MANIFEST) -> tuple[list[RealSource], list
     return sources, problems
 
 
+def write_second_labels(folders: list[Path], path: Path = SECOND_LABELS) -> int:
+    """The second labeller's labels (working folders holding ``<id>.labels.json``), by
+    source and paragraph number, for the sources the manifest has."""
+    known = {entry["id"]: len(entry["paragraphs"]) for entry in load_manifest()}
+    out = ["# A second, independent labelling of the dev split (see bench/realtext.py agreement).", ""]
+    count = 0
+    for folder in folders:
+        for sid in _sources_in(folder):
+            labels = _labels(folder, sid)
+            if sid not in known or len(labels) != known[sid]:
+                continue
+            out.append(f"[{sid}]")
+            for n in range(1, known[sid] + 1):
+                out.append(f'"{n}" = [{", ".join(_toml_str(x) for x in labels[str(n)])}]')
+                count += 1
+            out.append("")
+    path.write_text("\n".join(out), encoding="utf-8")
+    return count
+
+
+def agreement(path: Path = SECOND_LABELS) -> str:
+    """Micro-F1 of the second labeller against the manifest's labels, overall and per label."""
+    second = tomllib.loads(path.read_text(encoding="utf-8"))
+    first = {entry["id"]: entry["paragraphs"] for entry in load_manifest()}
+    tp: dict[str, int] = dict.fromkeys(LABELS, 0)
+    fp, fn = dict(tp), dict(tp)
+    paragraphs = exact = 0
+    for sid, numbered in second.items():
+        for n, labels_b in numbered.items():
+            a, b = set(first[sid][int(n) - 1]["labels"]), set(labels_b)
+            paragraphs += 1
+            exact += a == b
+            for label in a & b:
+                tp[label] += 1
+            for label in b - a:
+                fp[label] += 1
+            for label in a - b:
+                fn[label] += 1
+
+    def f1(keys) -> float:
+        t, p, q = (sum(d[k] for k in keys) for d in (tp, fp, fn))
+        return 2 * t / (2 * t + p + q) if t else 0.0
+
+    lines = [f"two labellers on {paragraphs} paragraphs: identical label sets {exact / paragraphs:.3f}, "
+             f"micro-F1 {f1(LABELS):.3f} (9 indicators: {f1(LABELS[:9]):.3f})"]
+    lines += [f"  {label:<10} F1 {f1((label,)):.3f}  n {tp[label] + fn[label]}" for label in LABELS]
+    return "\n".join(lines)
+
+
 def summary(sources: list[RealSource]) -> str:
     lines = []
     for split in ("train", "dev", "test"):
@@ -300,7 +353,8 @@ def summary(sources: list[RealSource]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("add", "show", "label", "manifest", "check", "eval", "status"))
+    parser.add_argument("command", choices=("add", "show", "label", "manifest", "check", "eval", "status",
+                                            "second", "agreement"))
     parser.add_argument("rest", nargs="*")
     parser.add_argument("--dir", default=str(DEFAULT_DIR))
     parser.add_argument("--query", default="")
@@ -332,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "manifest":
             sources, paragraphs = write_manifest(folder)
             print(f"{MANIFEST.name}: {sources} sources, {paragraphs} paragraphs")
+        elif args.command == "second":
+            print(f"{SECOND_LABELS.name}: {write_second_labels([Path(p) for p in args.rest])} paragraphs")
+        elif args.command == "agreement":
+            print(agreement())
         elif args.command == "check":
             return _check(folder)
         elif args.command == "eval":

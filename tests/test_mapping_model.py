@@ -98,3 +98,10 @@ def test_check_and_eval_say_clearly_when_the_real_texts_are_not_there(tmp_path, 
     assert "no real-text figures" in capsys.readouterr().out
     assert realtext.main(["eval", "--dir", str(tmp_path), "--split", "test", "--errors"]) == 2
     assert "never printed" in capsys.readouterr().out
+
+
+def test_the_second_labelling_matches_the_manifest_and_gives_the_agreement():
+    text = realtext.agreement()
+    first_line = text.splitlines()[0]
+    assert first_line.startswith("two labellers on ") and "micro-F1" in first_line
+    assert len(text.splitlines()) == 1 + len(realtext.LABELS)
