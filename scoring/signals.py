@@ -80,9 +80,12 @@ _ZERO_AFTER = re.compile(r"^[^，。；\d零]{0,3}(?:0|０|零)\s*(?:人|起|件
 _RULE_AFTER = re.compile(r"^[”\"」』’]?\s*(?:制度|机制|规定|办法|责任制|原则|要求|条款|工作机制|制)")
 _RULE_BEFORE = re.compile(r"(?:实行|落实|执行|坚持|严格|建立|完善|健全|推行|强化|签订|纳入|作为|实施)[^，。；]{0,10}$")
 # Outcomes that are often others' under the unit's oversight (全市行政诉讼败诉率, 查处严重违纪案件).
-_OVERSEEN = ("败诉", "被撤销", "被纠错", "纠错", "违纪", "违法")
+_OVERSEEN = ("败诉", "被撤销", "被纠错", "纠错", "违纪", "违法", "违规")
+# "我局…", "本单位…": the sentence is about the unit itself, whatever scope words it holds.
+_OWN = re.compile(r"我(?:局|办|委|厅|区|县|市|乡|镇|街道|单位|中心|们)|本(?:局|单位|部门|机关)")
 # "全市行政诉讼败诉率…", "指导…纠错": outcomes of others that the unit oversees.
-_OTHERS_BEFORE = re.compile(r"(?:全市|全县|全区|全省|全州|各级|各地|各部门|各单位|指导|督促|审理|办理|审结|协调|查处|查办|立案|审查调查)")
+_OTHERS_BEFORE = re.compile(r"(?:全市|全县|全区|全省|全州|各级|各地|各部门|各单位|指导|督促|审理|办理|审结|协调|查处|查办|立案|审查调查|审计发现|检查发现|督查发现|"
+                            r"审计查出|被审计单位)")
 # Words that name an event done *to* someone (the unit acts when they are active).
 _ACTION_WORDS = ("约谈", "问责", "通报批评", "诫勉", "督查通报", "处分", "通报")
 
@@ -110,7 +113,7 @@ def own_failure(sentence: str, keyword: str) -> bool:
         if any(word in keyword for word in _ACTION_WORDS) or keyword == "一票否决":
             return passive
         if any(word in keyword for word in _OVERSEEN):
-            return passive or not _OTHERS_BEFORE.search(before)
+            return passive or bool(_OWN.search(before)) or not _OTHERS_BEFORE.search(before)
         # An accident where the unit answers for safety (属地责任), a last place in an
         # assessment: the unit's own, however the sentence is built.
         return True
