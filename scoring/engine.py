@@ -270,9 +270,9 @@ class Scorer:
                 for ind_id, item in self.match(step, indicators, residual).items():
                     evidence[ind_id].append(item)
             elif step.reason:
-                set_aside += self._set_aside(step.paragraph, step, step.reason, indicators, residual)
+                set_aside += self._set_aside(step.paragraph, step, step.reason, indicators)
         for para in copies:
-            set_aside += self._set_aside(para, None, REASON_COPY, indicators, residual)
+            set_aside += self._set_aside(para, None, REASON_COPY, indicators)
 
         scores = tuple(self._score_indicator(ind, evidence[ind.id]) for ind in indicators)
         bonus_items = self._bonus_items(steps)
@@ -333,7 +333,7 @@ class Scorer:
         return steps
 
     def _set_aside(self, para: SourceParagraph, step: _Step | None, reason: str,
-                   indicators: Sequence[Indicator], residual: Indicator | None) -> list[SetAside]:
+                   indicators: Sequence[Indicator]) -> list[SetAside]:
         """The paragraph as set aside, when read whole it would have been evidence."""
         whole = _Step(para, para.text, step.heading if step else "", step.context if step else frozenset(), None)
         looked = self.match(whole, indicators, None)

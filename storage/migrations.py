@@ -227,10 +227,14 @@ def m009_copies(db: Database) -> None:
     from storage.copies import copy_key
 
     db["paragraphs"].add_column("copy_key", str)
-    for row in list(db.query("select id, text from paragraphs")):
-        key = copy_key(row["text"])
-        if key:
-            db.execute("update paragraphs set copy_key = ? where id = ?", [key, row["id"]])
+    last = 0
+    while True:  # in batches: a province's database holds millions of paragraphs
+        rows = db.execute("select id, text from paragraphs where id > ? order by id limit 5000", [last]).fetchall()
+        if not rows:
+            break
+        last = rows[-1][0]
+        db.conn.executemany("update paragraphs set copy_key = ? where id = ?",
+                            [(key, pid) for pid, text in rows if (key := copy_key(text))])
     db["paragraphs"].create_index(["copy_key"])
     db["similar_submissions"].create(
         {"submission_id": int, "other_id": int, "shared": int, "share": float, "found_at": str},

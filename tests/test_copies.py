@@ -65,3 +65,19 @@ def test_different_reports_and_withdrawn_copies_are_not_flagged(services):
     services.withdraw("gxq", copy.receipt.submission_id, 7, NOW)
     assert services.store.similar_materials() == []
     assert "疑似雷同" not in st.overview_text(services.cycle.overview(NOW), "考核", TZ)
+
+
+def test_upgrading_a_database_gives_its_existing_paragraphs_copy_keys(tmp_path):
+    from sqlite_utils import Database
+
+    from storage.migrations import migrations
+
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m009_copies")
+    db.conn.execute("pragma foreign_keys = off")  # paragraphs alone are what the upgrade reads
+    texts = _example_paragraphs()
+    db["paragraphs"].insert_all({"submission_id": 1, "seq": i, "kind": "text", "text": t}
+                                for i, t in enumerate(texts))
+    migrations.apply(db)
+    keys = [row["copy_key"] for row in db.query("select copy_key from paragraphs order by seq")]
+    assert keys == [copy_key(t) for t in texts] and sum(k is not None for k in keys) > 20
