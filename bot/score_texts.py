@@ -161,7 +161,10 @@ def indicator_screen(view: ScoreView, rules: ScoringRules, indicator_id: str,
         lines.append(f"✍️ <b>考核办核定：{fmt_points(item.final)} 分</b>（调整 #{d.id}）"
                      f"理由：{esc(d.reason, 200)}")
     base = view.evidence_for(indicator_id, "base")
-    lines += ["", f"<b>得分依据</b>（基础分：{len(base)} 段材料，满分需 {needed} 段）"]
+    # Short or unverifiable paragraphs count as part of one (evidence_chars, vague_weight).
+    whole = min(len(base), row["base"] / ind.base_points * needed) if ind.base_points else len(base)
+    counted = f"，折合 {whole:.1f} 段完整材料" if len(base) - whole > 0.05 else ""
+    lines += ["", f"<b>得分依据</b>（基础分：{len(base)} 段材料{counted}，满分需 {needed} 段）"]
     if not base:
         lines.append("（无）")
     for n, ev in enumerate(base[:SHOWN_EVIDENCE], 1):

@@ -104,6 +104,12 @@ async def test_score_shows_every_indicator_and_its_evidence_only_for_the_own_uni
     missing = await press(api, LIAISON, back, "sc:sfj:yqcx", "还缺什么")
     assert "未见“严格程序行政”的相关材料" in missing["text"]
     assert buttons(missing)[:2] == ["sc:sfj:jqzd", "sc:sfj:zfjd"]  # ◀ ▶
+    # 领导水平 rests on a paragraph with nothing checkable: it counts as part of one, and says so.
+    back = await press(api, LIAISON, missing, "sc:sfj", "各项指标")
+    thin = await press(api, LIAISON, back, "sc:sfj:ldsp", "得分依据")
+    ldsp = next(r for r in svc.store.indicator_scores("sfj") if r["indicator_id"] == "ldsp")
+    assert f"2 段材料，折合 {ldsp['base'] / 5.4 * 2:.1f} 段完整材料，满分需 2 段）" in thin["text"]
+    assert "没有可核实的数字或文件名" in thin["text"]
 
     # Another unit's liaison sees only their own unit, even with a forged button.
     other = await say(api, OTHER, "/score", "还没有提交材料")
