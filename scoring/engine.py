@@ -385,9 +385,12 @@ class Scorer:
         kept = [part for part in parts if not self._keyword_only(part)]
         return "，".join(p for p in kept if p.strip()) if len(kept) < len(parts) else text
 
+    def _topics(self, keywords: Iterable[str]) -> set[str]:
+        """The indicators whose keywords these are."""
+        return {ind for word in keywords for ind in self._topics_of.get(word, ())}
+
     def _is_dump(self, run: str) -> bool:
-        found = self._keyword_pattern.findall(run)
-        return len({ind for word in found for ind in self._topics_of.get(word, ())}) >= 3
+        return len(self._topics(self._keyword_pattern.findall(run))) >= 3
 
     def _keyword_only(self, clause: str) -> bool:
         found = self._keyword_pattern.findall(clause)
@@ -395,8 +398,7 @@ class Scorer:
             return False  # a list needs its separators
         cjk = len(_CJK.findall(clause))
         left = len(_CJK.findall(_LIST_MARKERS.sub("", self._keyword_pattern.sub("", clause))))
-        topics = {ind for word in found for ind in self._topics_of.get(word, ())}
-        if len(found) >= 4 and len(topics) >= 3:
+        if len(found) >= 4 and len(self._topics(found)) >= 3:
             # Keywords of three or more indicators strung together: a dump, even beside a figure.
             return left < KEYWORD_DUMP_SHARE * cjk
         # One topic's steps listed ("公众参与、专家论证、风险评估…") with a figure are a claim.
