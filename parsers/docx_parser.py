@@ -427,14 +427,26 @@ class _Numbering:
             restart = deeper_level.restart if deeper_level is not None else None
             if restart is None or (restart > 0 and ilvl < restart):
                 del counters[deeper]
-        own = f"%{ilvl + 1}"
-        if own not in level.text or any(f"%{k}" in level.text.replace(own, "") for k in range(1, 10)):
+        if f"%{ilvl + 1}" not in level.text:
             return ""
-        rendered = _format_number(n, "decimal" if level.legal else level.fmt)
-        if not rendered:
+        text = level.text
+        for k in range(1, ilvl + 2):  # "%1.%2.%3": the numbers of the levels above too
+            if f"%{k}" not in text:
+                continue
+            k_level = level if k == ilvl + 1 else self._level_of(num_id, aid, k - 1)[0]
+            if k_level is None:
+                return ""
+            value = n if k == ilvl + 1 else counters.get(k - 1, k_level.start)
+            fmt = "decimal" if level.legal else k_level.fmt
+            rendered = _format_number(value, fmt)
+            if not rendered:
+                return ""
+            text = text.replace(f"%{k}", rendered)
+        if "%" in text:
             return ""
-        text = level.text.replace(own, rendered)
-        if level.suffix != "nothing" and text[-1:].isalnum():
+        # A number glued to the title ("1.1范围") is read as part of it: keep a space after
+        # a number that ends in a digit even when the level's suffix is "nothing".
+        if text[-1:].isalnum() and (level.suffix != "nothing" or text[-1:].isdigit()):
             text += " "
         return text
 

@@ -58,10 +58,12 @@ __all__ = [
 ]
 
 NOT_A_REGULATION_REASON = (
-    "{name}中没有找到“第一条”“第一章”这样的条款结构，不像是规章制度文件。"
-    "请上传管理办法或实施细则的 .docx、.pdf、.md 或 .txt 文件。"
+    "{name}中几乎没有可用的文字，无法作为规定载入。"
+    "请上传有文字内容的办法、细则、方案或标准（.docx、.pdf、.md 或 .txt 文件）。"
 )
 
+# Less text than this (after the title) is not a usable document.
+MIN_TEXT_CHARS = 20
 # Plain paragraphs outside any 条 are cut into clauses of about this many characters.
 MAX_PLAIN_CLAUSE_CHARS = 1200
 # A chapter/section title longer than this is body text that happens to start with 第X章.
@@ -104,12 +106,34 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class Structure:
+    """What numbering a document was split by, for the load message."""
+
+    scheme: str  # "条" (第X条), "编号" (一、（一） or 1.1.1), "段落" (no numbering found)
+    levels: tuple[str, ...]  # ("章", "条") or ("一、", "（一）") or ("1", "1.1", "1.1.1")
+    rubric_tables: int  # 评分细则 tables split a clause per row
+
+    def describe(self, clauses: int) -> str:
+        """"识别到 3 级编号（1、1.1、1.1.1）、126 个条目、2 张评分表"."""
+        if self.scheme == "条":
+            what = "“" + "、".join(self.levels) + "”结构"
+        elif self.levels:
+            what = f" {len(self.levels)} 级编号（{' / '.join(self.levels)}）"
+        else:
+            what = "没有编号，按段落切分"
+        rubric = f"、{self.rubric_tables} 张评分表" if self.rubric_tables else ""
+        unit = "条款" if self.scheme == "条" else "条目"
+        return f"识别到{what}、{clauses} 个{unit}{rubric}"
+
+
+@dataclass(frozen=True)
 class Regulation:
     """A regulation's title and its clauses in document order."""
 
     title: str
     clauses: tuple[Clause, ...]
     file_type: str
+    structure: Structure = Structure("条", ("条",), 0)
 
 
 # --- Chinese numerals ------------------------------------------------------------------
@@ -200,7 +224,8 @@ _ITEM_RES = (
 _CJK_GAP_RE = re.compile(
     r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) (?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
 )
-_TITLE_WORDS = re.compile(r"办法|细则|规定|规则|制度|方案|条例|章程|准则|标准|意见|规范|守则|通知")
+_TITLE_WORDS = re.compile(r"办法|细则|规定|规则|制度|方案|条例|章程|准则|标准|意见|规范|守则|通知|预案|纲要|指引|指南|要点|计划|决定|的函")
+_TITLE_END_RE = re.compile(r"(?:办法|细则|规定|规则|方案|条例|章程|准则|标准|意见|规范|守则|通知|预案|纲要|指引|指南|要点|计划|决定|函)$")
 _SUBTITLE_RE = re.compile(r"[（(][^（）()]{0,10}(?:试行|暂行|修订|修正|草案|征求意见稿)[^（）()]{0,10}[）)]")
 
 
@@ -450,6 +475,7 @@ def _title_like(u: _Unit) -> bool:
         and not _DOC_NUMBER_RE.fullmatch(t)
         and not _TOC_RE.fullmatch(t)
         and not re.fullmatch(r"[\d\s年月日.\-/（）()]+", t)
+        and not re.match(r"\d{4}\s*年\s*\d{1,2}\s*月", t)  # an adoption or revision line
     )
 
 
@@ -458,10 +484,25 @@ def _find_title(units: list[_Unit], first_structural: int) -> tuple[str | None, 
     candidates = [i for i in range(first_structural) if _title_like(units[i])]
     if not candidates:
         return None, set()
-    chosen = next((i for i in candidates if _TITLE_WORDS.search(units[i].text)), None)
+    titled = [i for i in candidates if _TITLE_WORDS.search(units[i].text)]
+    # A styled heading (Markdown "# …") naming the kind of document wins over an adoption
+    # line that mentions one ("…《关于修改部分法律的决定》第一次修正").
+    headings = [i for i in candidates if units[i].kind == "heading"]
+    chosen = next((i for i in titled if i in headings), None)
+    if chosen is None:
+        chosen = headings[0] if headings else (titled[0] if titled else None)
     if chosen is None:
         chosen = next((i for i in candidates if units[i].kind == "heading"), candidates[0])
     title, used = _tighten(units[chosen].text), {chosen}
+    start = candidates[0]
+    if start < chosen and "关于" in units[start].text and set(range(start, chosen + 1)) <= set(candidates):
+        # 国务院办公厅关于全面推行 / …制度 / …的指导意见: a title set on several lines
+        end = chosen
+        while not _TITLE_END_RE.search(units[end].text) and end + 1 in candidates and end - start < 3:
+            end += 1  # the title goes on to the line that ends it ("…的指导意见")
+        lines = [_tighten(units[i].text) for i in range(start, end + 1)]
+        if sum(map(len, lines)) <= 2 * _MAX_TITLE:
+            return "".join(lines), set(range(start, end + 1))
     before = chosen - 1
     if (
         before == candidates[0]
@@ -615,16 +656,22 @@ def _heading_title(u: _Unit, max_len: int = 20) -> bool:
 
 
 def split_regulation(parsed: ParsedDocument, file_name: str) -> Regulation:
-    """Split a parsed document into clauses; raise ``NotARegulation`` if it has no 章/条."""
+    """Split a parsed document into clauses by its own numbering: 章/节/条 when it has 第X条
+    (or 第X章), else its outline (一、（一）1. or 1 / 1.1 / 1.1.1, see ``_OutlineSplitter``).
+
+    Raises ``NotARegulation`` only when the document has no usable text.
+    """
     markdown = os.path.splitext(file_name.strip().lower())[1] in (".md", ".markdown")
     units, running = _units(parsed, markdown)
+    if sum(len(u.text) for u in units) < MIN_TEXT_CHARS:
+        base = os.path.basename(file_name.strip())
+        name = f"《{base}》" if base else "文件"
+        raise NotARegulation(NOT_A_REGULATION_REASON.format(name=name))
     kinds = [(_structural(u.text) if u.kind != "table" else None) for u in units]
     chapters = sum(1 for k in kinds if k is not None and k.kind == "chapter")
     articles = sum(1 for k in kinds if k is not None and k.kind == "article")
     if articles < 2 and chapters < 2 and not (chapters and articles):
-        base = os.path.basename(file_name.strip())
-        name = f"《{base}》" if base else "文件"
-        raise NotARegulation(NOT_A_REGULATION_REASON.format(name=name))
+        return _split_outline(units, running, parsed.file_type, file_name)
     first = next(
         i for i, k in enumerate(kinds) if k is not None and k.kind in ("chapter", "section", "article")
     )
@@ -638,7 +685,211 @@ def split_regulation(parsed: ParsedDocument, file_name: str) -> Regulation:
     ]
     splitter = _Splitter()
     splitter.feed(body)
-    return Regulation(title=title, clauses=tuple(splitter.clauses), file_type=parsed.file_type)
+    clauses = tuple(splitter.clauses)
+    levels = ["章"] * bool(chapters) + ["节"] * any(c.section for c in clauses) + ["条"]
+    return Regulation(title=title, clauses=clauses, file_type=parsed.file_type,
+                      structure=Structure("条", tuple(levels), 0))
+
+
+# --- outline documents: 一、（一）1. or 1 / 1.1 / 1.1.1, no 第X条 --------------------------
+
+# A numbered line whose own text is at most this long (and one sentence) is a heading.
+_MAX_OUTLINE_TITLE = 30
+_DECIMAL_RE = re.compile(r"(?P<label>\d{1,2}(?:\s*[.．]\s*\d{1,2}){1,4})(?![\d.．])[.．]?\s*(?P<rest>.*)")
+_DECIMAL_TOP_RE = re.compile(r"(?P<label>\d{1,2})[.．]?\s+(?P<rest>[^\d\s.．].*)")
+_ARABIC_RE = re.compile(r"(?P<label>\d{1,2})\s*(?:[.．](?![\d.．])|、)\s*(?P<rest>.*)")
+_DATE_LINE_RE = re.compile(r"[\d〇零一二三四五六七八九十]{2,4}\s*年[\d〇零一二三四五六七八九十\s]{1,3}月"
+                           r"[\d〇零一二三四五六七八九十\s]{1,3}日")
+# Header cells of a scoring rubric (评分细则) table: one clause per row.
+_RUBRIC_HEADER_RE = re.compile(r"分值|分数|得分|评分|计分|扣分|加分|标准分|权重")
+
+
+@dataclass(frozen=True)
+class _Node:
+    rank: int  # 1 一、  2 （一）  3 1.  (decimal: 10 + depth)
+    label: str  # as cited: "一、" "（三）" "2." "5.1.1"
+    rest: str
+
+
+def _outline_node(text: str, scheme: str) -> _Node | None:
+    """The outline number ``text`` starts with, if it is structural under ``scheme``
+    (``decimal``: 1 / 1.1 / 1.1.1; ``cn``: 一、 and （一）; ``cn+arabic``: also 1.)."""
+    if scheme == "decimal":
+        m = _DECIMAL_RE.match(text)
+        if m:
+            label = re.sub(r"\s+", "", m.group("label")).replace("．", ".")
+            return _Node(10 + label.count(".") + 1, label, m.group("rest").strip())
+        m = _DECIMAL_TOP_RE.match(text)
+        if m and len(m.group("rest")) <= _MAX_OUTLINE_TITLE and not ends_sentence(m.group("rest")):
+            return _Node(11, m.group("label"), m.group("rest").strip())
+        return None
+    item = _item(text)
+    if item is None:
+        return None
+    if item.kind == "top_item":
+        return _Node(1, item.label.replace(".", "、"), item.rest)
+    if re.fullmatch(r"（[一二三四五六七八九十]{1,3}）", item.label):
+        return _Node(2, item.label, item.rest)
+    if scheme == "cn+arabic":
+        m = _ARABIC_RE.match(text)
+        if m:
+            return _Node(3, m.group("label") + ".", m.group("rest").strip())
+    return None
+
+
+def _outline_scheme(units: list[_Unit]) -> str:
+    """Which numbers make the outline: decimal when 1.1-style numbers recur, else the
+    Chinese levels (and 1. under 一、 when the document has no （一）)."""
+    texts = [u.text for u in units if u.kind != "table"]
+    if sum(1 for t in texts if _DECIMAL_RE.match(t)) >= 2:
+        return "decimal"
+    has_paren = sum(1 for t in texts if (n := _outline_node(t, "cn")) and n.rank == 2) >= 2
+    return "cn" if has_paren else "cn+arabic"
+
+
+def _is_rubric_header(row: str) -> bool:
+    cells = [c.strip() for c in row.split(" | ")]
+    return len(cells) >= 2 and any(_RUBRIC_HEADER_RE.search(c) and len(c) <= 8 for c in cells)
+
+
+@dataclass
+class _Open2:
+    node: _Node | None
+    path: str | None
+    location: str
+    lines: list[str] = field(default_factory=list)
+    parts: list[ClausePart] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+
+class _OutlineSplitter:
+    """A clause per numbered node that has text of its own (its line beyond a short title,
+    or paragraphs under it); a node with only a short title is a heading, context for the
+    clauses under it. Lower numbers (1. （1） ①, and 一、（一） in a decimal document) are the
+    clause's parts. Each row of a scoring-rubric table (a header naming 分值/评分…) is a
+    clause of its own, cited as 表N第M行."""
+
+    def __init__(self, scheme: str) -> None:
+        self.scheme = scheme
+        self.stack: list[_Node] = []
+        self.current: _Open2 | None = None
+        self.clauses: list[Clause] = []
+        self.ranks: set[int] = set()
+        self.rubrics = 0
+        self.tables = 0
+
+    def path(self) -> str:
+        if self.stack and self.stack[-1].rank > 10:
+            return self.stack[-1].label
+        return "".join(n.label for n in self.stack if n.rank < 10)
+
+    def context(self, under: bool = False) -> tuple[str | None, str | None]:
+        """(chapter, section): the headings above the clause; ``under``: the clause is not
+        itself a numbered node (text or a table row under the last heading)."""
+        nodes = self.stack if under or (self.current is not None and self.current.node is None) else self.stack[:-1]
+        heads = [f"{n.label}{n.rest}" if n.rank < 10 else f"{n.label} {n.rest}" for n in nodes if n.rest]
+        return (heads[0] if heads else None, " ".join(heads[1:]) or None)
+
+    def emit(self, article: str | None, text: str, parts, tables, location: str, under: bool = False) -> None:
+        chapter, section = self.context(under)
+        self.clauses.append(Clause(seq=len(self.clauses) + 1, chapter=chapter, section=section,
+                                   article=article, text=text, parts=tuple(parts),
+                                   tables=tuple(tables), location=location))
+
+    def close(self) -> None:
+        c, self.current = self.current, None
+        if c is None or not c.lines:
+            return
+        if c.node is not None and len(c.lines) == 1 and not c.tables and _title_only(c.node.rest):
+            return  # a heading: its title is context for what follows
+        self.current = c  # context() reads it
+        self.emit(c.path, "\n".join(c.lines), c.parts, c.tables, c.location)
+        self.current = None
+
+    def feed(self, units: list[_Unit]) -> None:
+        i = 0
+        while i < len(units):
+            u = units[i]
+            if u.kind == "table":
+                j = i
+                while j < len(units) and units[j].kind == "table":
+                    j += 1
+                self.table(units[i:j])
+                i = j
+                continue
+            i += 1
+            if _DATE_LINE_RE.fullmatch(u.text.strip()) or re.fullmatch(r"[（(]此件.{0,8}[)）]", u.text):
+                continue  # the signing date and 此件公开发布 at the end
+            node = _outline_node(u.text, self.scheme)
+            if node is not None:
+                self.close()
+                while self.stack and self.stack[-1].rank >= node.rank:
+                    self.stack.pop()
+                self.stack.append(node)
+                self.ranks.add(node.rank)
+                self.current = _Open2(node, self.path(), u.location(), [u.text])
+                if node.rest:
+                    self.current.parts.append(ClausePart("", node.rest))
+                continue
+            if self.current is None or (self.current.node is None
+                                        and sum(map(len, self.current.lines)) + len(u.text) > MAX_PLAIN_CLAUSE_CHARS):
+                self.close()
+                self.current = _Open2(None, None, u.location())
+            item = _item(u.text)
+            self.current.lines.append(u.text)
+            if item is not None:
+                self.current.parts.append(ClausePart(item.label, item.rest))
+            else:
+                n = sum(1 for p in self.current.parts if not p.label or p.label.startswith("第"))
+                self.current.parts.append(ClausePart("" if n == 0 else f"第{n + 1}款", u.text))
+        self.close()
+
+    def table(self, rows: list[_Unit]) -> None:
+        """A table: rows of a rubric become clauses; any other table belongs to the clause."""
+        self.tables += 1
+        if len(rows) >= 3 and _is_rubric_header(rows[0].text):
+            self.close()
+            self.rubrics += 1
+            header = [c.strip() for c in rows[0].text.split(" | ")]
+            for r, u in enumerate(rows[1:], 1):
+                cells = [c.strip() for c in u.text.split(" | ")]
+                pairs = [f"{h}：{c}" if h and h != c else c
+                         for h, c in zip(header + [""] * len(cells), cells, strict=False) if c]
+                label = f"表{self.tables}第{r}行"
+                self.emit(label, f"{label}：" + "；".join(pairs), [ClausePart("", "；".join(pairs))],
+                          [u.text], u.location(), under=True)
+            return
+        if self.current is None:
+            self.current = _Open2(None, None, rows[0].location())
+        for u in rows:
+            self.current.lines.append(u.text)
+            self.current.tables.append(u.text)
+
+
+def _title_only(rest: str) -> bool:
+    """A numbered line's own text that is just a heading ("总体要求", "指导思想。")."""
+    body = rest.rstrip("。.:：")
+    return len(body) <= _MAX_OUTLINE_TITLE and not re.search(r"[。；;，,：:]", body)
+
+
+def _split_outline(units: list[_Unit], running: list[str], file_type: str, file_name: str) -> Regulation:
+    scheme = _outline_scheme(units)
+    first = next((i for i, u in enumerate(units)
+                  if u.kind != "table" and _outline_node(u.text, scheme) is not None), len(units))
+    title, used = _find_title(units, first)
+    if title is None:
+        title = running[0] if running else _file_stem(file_name)
+    body = [u for i, u in enumerate(units)
+            if i not in used and not (i < first and u.kind != "table" and _TOC_RE.fullmatch(u.text))]
+    splitter = _OutlineSplitter(scheme)
+    splitter.feed(body)
+    if scheme == "decimal":
+        levels = tuple(f"{'.'.join(['1'] * (r - 10))}" for r in sorted(splitter.ranks))
+    else:
+        names = {1: "一、", 2: "（一）", 3: "1."}
+        levels = tuple(names[r] for r in sorted(splitter.ranks))
+    return Regulation(title=title, clauses=tuple(splitter.clauses), file_type=file_type,
+                      structure=Structure("编号" if levels else "段落", levels, splitter.rubrics))
 
 
 def _file_stem(file_name: str) -> str:

@@ -112,7 +112,7 @@ def sample_docx(tmp_path) -> bytes:
     doc.add_paragraph("今年⽣态环境保护⼯作取得新进展，完成率１００％。")
     doc.add_paragraph("")  # empty: skipped
     sub = doc.add_paragraph("细项说明")
-    _set_num(sub, num_id, ilvl=1)  # level 1: no prefix, does not advance level 0
+    _set_num(sub, num_id, ilvl=1)  # level 1 "%1.%2": both numbers, as Word shows them
     doc.add_paragraph("第一项任务", style="List Number")
     doc.add_paragraph("第二项任务", style="List Number")
 
@@ -321,7 +321,7 @@ def test_docx_order_kinds_and_indexes(sample_docx: bytes) -> None:
         ("heading", "年度工作总结"),
         ("heading", "一、总体情况"),
         ("text", "今年生态环境保护工作取得新进展，完成率100%。"),
-        ("text", "细项说明"),
+        ("text", "一.1 细项说明"),
         ("text", "1.第一项任务"),
         ("text", "2.第二项任务"),
         ("table", "指标 | 分值 | 得分"),

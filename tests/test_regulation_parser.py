@@ -383,23 +383,34 @@ def test_preamble_and_chapters_without_articles_split_on_top_level_items() -> No
     assert reg.clauses[-1].text.endswith("环节 | 时间\n自查 | 12月")
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "关于做好年度考核工作的通知\n\n一、工作目标\n\n全面完成任务。\n\n二、工作要求\n\n按时报送材料。",
-        # Cross-references are not structure: mid-sentence, and at the start of a paragraph.
-        "情况说明\n\n依照《考核办法》第十二条的规定执行。\n\n第十二条规定的情形，第三章第二节另有规定的除外。",
-    ],
-)
-def test_document_without_structure_is_not_a_regulation(text: str) -> None:
-    with pytest.raises(NotARegulation) as exc:
+def test_notice_numbered_with_chinese_items_loads_as_an_outline() -> None:
+    """一、 sections are the document's own numbering: each with its text is a clause."""
+    text = "关于做好年度考核工作的通知\n\n一、工作目标\n\n全面完成任务。\n\n二、工作要求\n\n按时报送材料。"
+    reg = parse_regulation(text.encode("utf-8"), "通知.txt")
+    assert reg.title == "关于做好年度考核工作的通知"
+    assert [(c.article, c.text) for c in reg.clauses] == [
+        ("一、", "一、工作目标\n全面完成任务。"), ("二、", "二、工作要求\n按时报送材料。")]
+    assert reg.structure.describe(len(reg.clauses)) == "识别到 1 级编号（一、）、2 个条目"
+
+
+def test_cross_references_are_not_structure() -> None:
+    """A document that only mentions 第十二条 is split into paragraphs, not fake articles."""
+    text = "情况说明\n\n依照《考核办法》第十二条的规定执行。\n\n第十二条规定的情形，第三章第二节另有规定的除外。"
+    reg = parse_regulation(text.encode("utf-8"), "说明.txt")
+    assert [c.article for c in reg.clauses] == [None]
+    assert "第三章第二节另有规定的除外" in reg.clauses[0].text
+    assert reg.structure.describe(1) == "识别到没有编号，按段落切分、1 个条目"
+
+
+@pytest.mark.parametrize("text", ["通知", "附件：\n\n（空）", "   \n\n  "])
+def test_document_without_usable_text_is_refused(text: str) -> None:
+    with pytest.raises(DocumentRejected) as exc:
         parse_regulation(text.encode("utf-8"), "通知.txt")
-    assert isinstance(exc.value, DocumentRejected)
-    assert exc.value.code == "not_regulation"
-    assert exc.value.reason == (
-        "《通知.txt》中没有找到“第一条”“第一章”这样的条款结构，不像是规章制度文件。"
-        "请上传管理办法或实施细则的 .docx、.pdf、.md 或 .txt 文件。"
-    )
+    if isinstance(exc.value, NotARegulation):
+        assert exc.value.code == "not_regulation"
+        assert exc.value.reason.startswith("《通知.txt》中几乎没有可用的文字，无法作为规定载入。")
+    else:
+        assert exc.value.code == "empty"
 
 
 def test_parse_document_refusals_pass_through() -> None:
@@ -553,7 +564,7 @@ def test_docx_auto_numbered_regulation_clauses(auto_numbered_docx: bytes) -> Non
 
 
 def test_docx_numbering_restarts_and_formats() -> None:
-    """Without lvlRestart a level restarts after its parent; multi-level "%1.%2" stays unnumbered;
+    """Without lvlRestart a level restarts after its parent; multi-level "%2.%3" shows the numbers of both levels;
     a second num of the same abstract list continues it; decimal "第%1条" is canonicalised."""
     doc = Document()
     doc.add_paragraph("考核细则")
@@ -580,7 +591,7 @@ def test_docx_numbering_restarts_and_formats() -> None:
         "考核细则",
         "第一章 总则",
         "第一条 考核每年一次。",
-        "细项",
+        "一.1 细项",
         "第二章 考核内容",
         "第一条 考核实行百分制。",
         "附件",
@@ -594,7 +605,7 @@ def test_docx_numbering_restarts_and_formats() -> None:
         ("附件", "第一条"),
         ("附件", "第二条"),
     ]
-    assert reg.clauses[0].parts == (ClausePart("", "考核每年一次。"), ClausePart("第2款", "细项"))
+    assert reg.clauses[0].parts == (ClausePart("", "考核每年一次。"), ClausePart("第2款", "一.1 细项"))
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -698,12 +709,15 @@ def test_pdf_running_header_dropped_and_page_break_joined() -> None:
 # --- real files ---------------------------------------------------------------------------------
 
 
-def test_corpus_report_docx_is_not_a_regulation() -> None:
-    """The corpus holds no regulation; its report (一、… sections, a "第十六条" cross-reference
-    mid-sentence) must be refused rather than split into fake articles."""
+def test_corpus_report_docx_loads_by_its_own_numbering() -> None:
+    """A real explanatory note (一、… sections, 1、 items, a "第十六条" cross-reference
+    mid-sentence) loads by its 一、 numbering, with no fake article from the reference."""
     path = CORPUS / "04_std_explanation_part1.docx"
     if not path.is_file():
         pytest.skip("corpus file 04_std_explanation_part1.docx not available")
-    with pytest.raises(NotARegulation) as exc:
-        parse_regulation(path.read_bytes(), path.name)
-    assert "《04_std_explanation_part1.docx》" in exc.value.reason
+    reg = parse_regulation(path.read_bytes(), path.name)
+    articles = [c.article for c in reg.clauses]
+    assert "第十六条" not in articles
+    assert ["一、", "三、", "四、", "五、"] == [a for a in articles if a in ("一、", "三、", "四、", "五、")]
+    assert any(a and a.startswith("二、") and a != "二、" for a in articles)  # 二、's 1、 items
+    assert "第十六条明确规定" in next(c.text for c in reg.clauses if c.article == "五、")
