@@ -309,9 +309,18 @@ def _load_qa(root: _Section, base: Path) -> tuple[RetrievalRules, Path | None]:
         faq_min_coverage=sec.share("faq_min_coverage", defaults.faq_min_coverage),
         vectors=sec.get("vectors", bool, "true 或 false", defaults.vectors),
         out_of_scope_margin=_margin(sec, defaults.out_of_scope_margin),
+        min_similarity=_similarity(sec, defaults.min_similarity),
+        other_document_share=sec.share("other_document_share", defaults.other_document_share),
     )
     sec.finish()
     return rules, directory
+
+
+def _similarity(sec: _Section, default: float) -> float:
+    value = float(sec.get("min_similarity", (int, float), "0 到 1 之间的小数（余弦相似度）", default))
+    if not 0.0 <= value <= 1.0:
+        raise sec.error("min_similarity", "0 到 1 之间的小数（余弦相似度）", value)
+    return value
 
 
 def _margin(sec: _Section, default: float) -> float:

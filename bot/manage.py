@@ -1,5 +1,5 @@
 """Office command line: ``python -m bot.manage backup FILE`` / ``restore FILE [--force]``,
-``regulation load FILE...`` / ``regulation list``, ``recompute [UNIT...]``,
+``regulation load FILE...`` / ``regulation list`` / ``regulation vectors``, ``recompute [UNIT...]``,
 ``social FILE [--dry-run]`` (import 社会评价 scores from .xlsx / .csv, or only preview them),
 ``export FOLDER [--unit U]``.
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("file", type=Path)
     restore.add_argument("--force", action="store_true", help="覆盖现有数据")
     regulation = commands.add_parser("regulation", help="载入或列出规定文件（管理办法、实施细则）")
-    regulation.add_argument("action", choices=["load", "list"])
+    regulation.add_argument("action", choices=["load", "list", "vectors"])
     regulation.add_argument("files", type=Path, nargs="*")
     recompute = commands.add_parser(
         "recompute", help="按当前配置重新计算各单位得分（改了指标、关键词或权重之后），审核日志记录前后分数")
@@ -160,8 +160,13 @@ def _results(config, args) -> int:
 
 
 def _regulation(config, action: str, files: list[Path]) -> int:
-    from bot.qa import Regulations, is_examples_file
+    from bot.qa import Regulations, build_shipped_vectors, is_examples_file
     from parsers import DocumentRejected
+
+    if action == "vectors":  # derived data shipped with the folder's documents
+        path, count = build_shipped_vectors(config)
+        print(f"已写入 {path}：{count} 条句向量（首次启动无需再计算）")
+        return 0
 
     store = Store(config.storage_dir)
     try:

