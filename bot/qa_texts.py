@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -72,11 +73,16 @@ def no_answer(contact: str) -> str:
             f"可以换个说法再问，或直接联系考核办（{escape(contact)}）。")
 
 
+_OWN_NUMBER = re.compile(r"^(?:[（(][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,2}(?:\.\d{1,2}){0,4}\s)")
+
+
 def related_label(clause: dict[str, Any]) -> str:
     head = clause.get("article") or clause.get("chapter") or "相关条款"
     body = clause["text"]
     if clause.get("article") and body.startswith(clause["article"]):
         body = body[len(clause["article"]):]
+    else:  # an outline clause "三、（一）" whose text starts with its own number "（一）…"
+        body = _OWN_NUMBER.sub("", body, count=1)
     body = body.strip(" 　:：")
     return f"{head} {body[:14]}…" if len(body) > 14 else f"{head} {body}"
 

@@ -189,3 +189,89 @@ async def test_a_question_during_the_first_indexing_is_told_to_wait_then_answere
         finally:
             await stop_polling(app)
             svc.close()
+
+
+PLAN_MD = """某某区2026年度机关值班工作方案
+
+一、值班安排
+
+（一）节假日值班。节假日实行24小时值班，值班人员由各科室轮流派出，带班领导由班子成员轮流担任。
+
+（二）交接要求。值班人员应当提前十分钟到岗，当面交接值班记录和未办结事项。
+
+二、信息报送
+
+（一）报告时限。突发事件发生后，值班人员应当在30分钟内电话报告带班领导，2小时内书面报告区政府办。
+"""
+PAY_CIVIL = """# 某某区机关公务员值班补助办法
+
+第一条　为保障机关公务员节假日值班，制定本办法。
+
+第二条　本办法适用于区属机关的公务员。
+
+第三条　公务员在法定节假日值班的，每天发放值班补助100元，不再安排补休。
+"""
+PAY_INSTITUTION = """# 某某区事业单位工作人员值班补助办法
+
+第一条　为保障事业单位工作人员节假日值班，制定本办法。
+
+第二条　本办法适用于区属事业单位的在编工作人员。
+
+第三条　事业单位工作人员在法定节假日值班的，每天发放值班补助80元，也可以选择安排补休。
+"""
+
+
+async def test_a_plan_without_articles_loads_with_progress_and_is_cited_by_its_own_numbers(bot):
+    api, _ = bot
+    since = len(api.sent)
+    loaded = await load_in_chat(api, PLAN_MD, "值班工作方案.md", "载入问答吗", "已载入")
+    assert "识别到 2 级编号（一、 / （一））、3 个条目" in loaded["text"]
+    progress = [a for a in api.sent[since:] if "建立索引" in (a.get("text") or "")]
+    assert progress and "《值班工作方案.md》" in progress[0]["text"]  # shown before the result
+    msg = await say(api, LIAISON, "出了突发事件多久要电话报告带班领导？", "依据")
+    assert "《某某区2026年度机关值班工作方案》 二、信息报送 二、（一）" in msg["text"]
+    assert "30分钟内电话报告" in msg["text"]
+
+
+async def test_two_documents_with_rules_for_different_groups_are_both_quoted(bot):
+    api, _ = bot
+    await load_in_chat(api, PAY_CIVIL, "公务员值班补助办法.md", "载入问答吗", "已载入")
+    await load_in_chat(api, PAY_INSTITUTION, "事业单位值班补助办法.md", "载入问答吗", "已载入")
+    msg = await say(api, LIAISON, "节假日值班一天补助多少钱？", "依据")
+    text = msg["text"]
+    assert "每天发放值班补助100元" in text and "每天发放值班补助80元" in text
+    assert "另一份文件" in text and "适用的对象或程序可能不同" in text
+
+
+async def test_no_clear_answer_offers_the_nearest_clauses_marked_as_such(qa_config, scorer):
+    """Below [qa] min_similarity the bot does not pass a clause off as the answer."""
+    from bot.ingest import Services
+
+    with LocalBotApi() as api:
+        strict = replace(qa_config.qa, min_similarity=0.999)
+        cfg = replace(qa_config, api_url=api.api_url, max_messages_per_second=1000, qa=strict)
+        svc = Services(cfg, scorer=scorer)
+        svc.qa.start()
+        app = build_application(cfg, api.token, services=svc)
+        app.bot_data[CLOCK_KEY] = lambda: NOW
+        await start_polling(app)
+        try:
+            api.send_text(LIAISON, "/bind SFJ2026", first_name="联络员")
+            await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "绑定成功" in (a["text"] or ""))
+            msg = await say(api, LIAISON, "违规失职扣分有上限吗？", "没有找到明确回答")
+            assert "仅供参考" in msg["text"] and "依据" not in msg["text"]
+            buttons = [b for row in msg["reply_markup"]["inline_keyboard"] for b in row]
+            assert len(buttons) == 2 and all(b["callback_data"].startswith("qa:c:") for b in buttons)
+            assert any("第二十条" in b["text"] for b in buttons)  # the nearest one is one press away
+        finally:
+            await stop_polling(app)
+            svc.close()
+
+
+def test_a_related_button_names_an_outline_clause_once():
+    from bot.qa_texts import related_label
+
+    assert related_label({"article": "三、（一）", "text": "（一）推进政务公开，强化解读回应。积极"}) == \
+        "三、（一） 推进政务公开，强化解读回应。…"
+    assert related_label({"article": "5.1.1", "text": "5.1.1 为应对粮食应急状态，要进一步优化"}) == \
+        "5.1.1 为应对粮食应急状态，要进一步…"
