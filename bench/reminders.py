@@ -24,7 +24,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.config import UnitConfig, load_config
 from bot.ingest import Services
-from bot.localapi import LocalBotApi
+from bot.local import LocalBotApi
 from bot.notify import Outbox
 from storage.store import NewSubmission, ScoreRecord
 

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"配置错误，未启动：{exc}", file=sys.stderr)
         return 2
     if console:
-        from bot.console import run_console
+        from bot.local.console import run_console
 
         return run_console(config)
     from telegram.error import InvalidToken, NetworkError

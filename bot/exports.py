@@ -18,9 +18,9 @@ from pathlib import Path
 from bot.config import AppConfig
 from bot.results import SET_ASIDE
 from bot.texts import fmt_time
-from parsers import charts as ch
-from parsers import report as rp
-from parsers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
+from kaohe.writers import charts as ch
+from kaohe.writers import report as rp
+from kaohe.writers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
 from scoring.engine import COVERAGE_LABELS
 from scoring.reminders import (
     ANNOUNCEMENT,

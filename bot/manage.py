@@ -79,7 +79,7 @@ def _export(config, args) -> int:
 
     from bot.exports import export_all, export_unit
     from bot.ingest import Services
-    from parsers.charts import MissingCJKFont
+    from kaohe.writers.charts import MissingCJKFont
 
     svc = Services(config)
     try:

@@ -126,7 +126,7 @@ async def running_bot(config, scorer, clock, binds: dict[int, str] = ()):
     from bot.app import build_application, start_polling, stop_polling
     from bot.handlers.common import CLOCK_KEY
     from bot.ingest import Services
-    from bot.localapi import LocalBotApi
+    from bot.local import LocalBotApi
 
     with LocalBotApi() as api:
         cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)

@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.handlers.common import CLOCK_KEY
-from bot.localapi import LocalBotApi
+from bot.local import LocalBotApi
 
 TZ = ZoneInfo("Asia/Shanghai")
 ADMIN, LIAISON, STRANGER = 10001, 40001, 40009

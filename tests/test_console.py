@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.console import run_console
+from bot.local.console import run_console
 from tests.conftest import CORPUS, EXAMPLE_REPORT
 
 

@@ -20,7 +20,7 @@ from matplotlib.ft2font import FT2Font
 from bot.exports import export_all, export_unit
 from bot.handlers import exports as export_handlers
 from bot.texts import fmt_time
-from parsers.charts import cjk_font
+from kaohe.writers.charts import cjk_font
 from scoring.reminders import LATE_NOTICE
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import running_bot, small_docx
@@ -270,7 +270,7 @@ async def test_a_file_telegram_cannot_take_is_named_and_the_others_still_arrive(
 
 
 def test_a_sheet_longer_than_excel_allows_continues_on_another(tmp_path, monkeypatch):
-    from parsers import workbook as wb
+    from kaohe.writers import workbook as wb
 
     monkeypatch.setattr(wb, "MAX_DATA_ROWS", 3)
     counts = wb.write_workbook(tmp_path / "x.xlsx", "测试", [wb.Sheet(

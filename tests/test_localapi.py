@@ -1,4 +1,4 @@
-"""Tests for bot.localapi.LocalBotApi, driven through python-telegram-bot's real HTTP stack."""
+"""Tests for bot.local.LocalBotApi, driven through python-telegram-bot's real HTTP stack."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.localapi import LocalBotApi
+from bot.local import LocalBotApi
 
 USER = 4242
 

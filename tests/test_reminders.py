@@ -13,7 +13,7 @@ import pytest
 from bot.app import build_application
 from bot.config import Deadline
 from bot.ingest import Services
-from bot.localapi import LocalBotApi
+from bot.local import LocalBotApi
 from bot.notify import Outbox
 from scoring.reminders import Phase
 from scoring.schedule import WorkCalendar

@@ -15,7 +15,7 @@ from bot.app import build_application, start_polling, stop_polling
 from bot.config import UnitConfig
 from bot.cycle import Liaison, Overview
 from bot.handlers.common import CLOCK_KEY
-from bot.localapi import LocalBotApi
+from bot.local import LocalBotApi
 from bot.texts import fmt_points
 from scoring.progress import DeadlineRule, UnitProgress, tally
 from storage.store import utc_iso
@@ -477,7 +477,7 @@ def huge_overview(units: int = 5000) -> Overview:
 
 def rendered(text: str) -> str:
     """The text as Telegram shows it; raises like the Bot API on broken HTML."""
-    from bot.localapi import _parse_html
+    from bot.local.markup import parse_html as _parse_html
 
     return _parse_html(text)[0]
 

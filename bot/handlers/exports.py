@@ -17,7 +17,7 @@ from bot import texts
 from bot.exports import export_all, export_unit
 from bot.handlers.common import now, replace, reply, services
 from bot.handlers.results import unit_asked_for
-from parsers.charts import MissingCJKFont
+from kaohe.writers.charts import MissingCJKFont
 
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT = 300  # seconds: a province's workbook is a few MB

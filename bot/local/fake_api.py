@@ -49,6 +49,7 @@ All state is guarded by one lock; the bot's actions are reported to the optional
 :attr:`LocalBotApi.on_action` callback from the server thread (outside the lock).
 """
 
+
 from __future__ import annotations
 
 import asyncio
@@ -58,16 +59,17 @@ import logging
 import mimetypes
 import re
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import formatdate
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl
+
+from bot.local.errors import ApiError, bad_request
+from bot.local.markup import format_text, u16
+from bot.local.server import Server
+from bot.local.wire import NOT_FOUND_BODY, Upload, decode_value, ok_body, parse_multipart
 
 __all__ = ["LocalBotApi"]
 
@@ -99,50 +101,6 @@ _CHAT_ACTIONS = {
 }
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _USER_COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
-# Parameters whose string values must never be JSON-decoded.
-_STRING_KEYS = {
-    "text",
-    "caption",
-    "parse_mode",
-    "callback_query_id",
-    "inline_message_id",
-    "description",
-    "short_description",
-    "name",
-    "title",
-    "url",
-    "action",
-    "language_code",
-    "file_id",
-    "document",
-    "photo",
-    "thumbnail",
-    "secret_token",
-    "emoji",
-    "business_connection_id",
-    "query",
-}
-
-
-class _ApiError(Exception):
-    """An error answered to the client as ``{"ok": false, ...}``."""
-
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters
-
-
-def _bad(description: str) -> _ApiError:
-    return _ApiError(400, f"Bad Request: {description}")
-
-
-@dataclass
-class _Upload:
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass
@@ -173,135 +131,6 @@ class _Failure:
 # --------------------------------------------------------------------------- helpers
 
 
-def _u16(text: str) -> int:
-    """Length of ``text`` in UTF-16 code units (Telegram's entity unit)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _byte_offset(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-8"))
-
-
-def _parse_header_params(value: str) -> dict[str, str]:
-    """Parse ``form-data; name="x"; filename="y"`` style header parameters."""
-    params: dict[str, str] = {}
-    i, n = 0, len(value)
-    # skip the main value
-    while i < n and value[i] != ";":
-        i += 1
-    while i < n:
-        i += 1  # skip ';'
-        while i < n and value[i] in " \t":
-            i += 1
-        start = i
-        while i < n and value[i] not in "=;":
-            i += 1
-        key = value[start:i].strip().lower()
-        val = ""
-        if i < n and value[i] == "=":
-            i += 1
-            while i < n and value[i] in " \t":
-                i += 1
-            if i < n and value[i] == '"':
-                i += 1
-                chars: list[str] = []
-                while i < n and value[i] != '"':
-                    if value[i] == "\\" and i + 1 < n:
-                        i += 1
-                    chars.append(value[i])
-                    i += 1
-                i += 1  # closing quote
-                val = "".join(chars)
-                # httpx/browsers percent-encode '"' and control characters.
-                val = re.sub(r"%(22|[01][0-9A-Fa-f])", lambda m: chr(int(m.group(1), 16)), val)
-            else:
-                start = i
-                while i < n and value[i] != ";":
-                    i += 1
-                val = value[start:i].strip()
-        while i < n and value[i] != ";":
-            i += 1
-        if key:
-            params[key] = val
-    if "filename*" in params:
-        charset, _, rest = params["filename*"].partition("'")
-        _, _, encoded = rest.partition("'")
-        try:
-            params["filename"] = unquote(encoded, encoding=charset or "utf-8", errors="strict")
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return params
-
-
-def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, _Upload]]:
-    """Parse a ``multipart/form-data`` body into text fields and uploaded files."""
-    boundary = _parse_header_params(content_type).get("boundary")
-    if not boundary:
-        raise _bad("multipart boundary is missing")
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    fields: dict[str, str] = {}
-    files: dict[str, _Upload] = {}
-    parts = (b"\r\n" + body).split(delimiter)
-    for part in parts[1:]:
-        if part.startswith(b"--"):
-            break
-        line_end = part.find(b"\r\n")
-        if line_end < 0:
-            continue
-        part = part[line_end + 2 :]
-        head, sep, content = part.partition(b"\r\n\r\n")
-        if not sep:
-            if head.endswith(b"\r\n"):  # part with headers and an empty body
-                head, content = head[:-2], b""
-            else:
-                continue
-        headers: dict[str, str] = {}
-        for line in head.split(b"\r\n"):
-            key, _, val = line.decode("utf-8", "replace").partition(":")
-            headers[key.strip().lower()] = val.strip()
-        disposition = _parse_header_params(headers.get("content-disposition", ""))
-        name = disposition.get("name")
-        if name is None:
-            continue
-        if "filename" in disposition:
-            files[name] = _Upload(
-                filename=disposition["filename"],
-                content_type=headers.get("content-type", "application/octet-stream"),
-                data=content,
-            )
-        else:
-            fields[name] = content.decode("utf-8", "replace")
-    return fields, files
-
-
-def _decode_value(key: str, value: Any) -> Any:
-    """Decode a form value the way the Bot API does (non-strings are JSON encoded)."""
-    if not isinstance(value, str):
-        if key == "chat_id" and isinstance(value, float) and value.is_integer():
-            return int(value)
-        return value
-    if key in _STRING_KEYS:
-        return value
-    stripped = value.strip()
-    if (
-        stripped[:1] in ("{", "[", '"', "-")
-        or stripped[:1].isdigit()
-        or stripped
-        in (
-            "true",
-            "false",
-            "null",
-        )
-    ):
-        try:
-            return json.loads(stripped)
-        except ValueError:
-            return value
-    return value
-
-
-def _ok_body(result: Any) -> bytes:
-    return json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode("utf-8")
 
 
 def _png_or_gif_size(data: bytes) -> tuple[int, int]:
@@ -314,681 +143,6 @@ def _png_or_gif_size(data: bytes) -> tuple[int, int]:
 
 # ------------------------------------------------------------------ formatted text
 
-
-class _Builder:
-    """Accumulates rendered text and tracks the UTF-16 offset."""
-
-    def __init__(self) -> None:
-        self.chars: list[str] = []
-        self.u16 = 0
-        self.entities: list[dict[str, Any]] = []
-
-    def add(self, text: str) -> None:
-        self.chars.append(text)
-        self.u16 += _u16(text)
-
-    def entity(self, kind: str, start: int, **extra: Any) -> None:
-        if self.u16 > start:
-            self.entities.append({"type": kind, "offset": start, "length": self.u16 - start, **extra})
-
-    def text(self) -> str:
-        return "".join(self.chars)
-
-
-def _entity_error(description: str) -> _ApiError:
-    return _bad(f"can't parse entities: {description}")
-
-
-_HTML_TAGS = {
-    "a",
-    "b",
-    "strong",
-    "i",
-    "em",
-    "s",
-    "strike",
-    "del",
-    "u",
-    "ins",
-    "tg-spoiler",
-    "tg-emoji",
-    "span",
-    "pre",
-    "code",
-    "blockquote",
-}
-_HTML_TAG_TYPES = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "u": "underline",
-    "ins": "underline",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "code": "code",
-    "pre": "pre",
-}
-_HTML_ENTITY_RE = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
-_HTML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-
-
-def _html_unescape(match: re.Match[str]) -> str | None:
-    if match.group(1):
-        return _HTML_NAMED[match.group(1)]
-    code = int(match.group(2)) if match.group(2) else int(match.group(3), 16)
-    if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-        return chr(code)
-    return None
-
-
-def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse Telegram-flavoured HTML like tdlib does (strict tags, few entities)."""
-    out = _Builder()
-    stack: list[dict[str, Any]] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "&":
-            m = _HTML_ENTITY_RE.match(text, i)
-            decoded = _html_unescape(m) if m else None
-            if m and decoded is not None:
-                out.add(decoded)
-                i = m.end()
-            else:
-                out.add("&")
-                i += 1
-            continue
-        if c != "<":
-            out.add(c)
-            i += 1
-            continue
-        begin = i
-        if i + 1 < n and text[i + 1] == "/":
-            end = text.find(">", i)
-            if end < 0:
-                raise _entity_error(f"Unclosed end tag at byte offset {_byte_offset(text, begin)}")
-            name = text[i + 2 : end].strip().lower()
-            if not stack:
-                raise _entity_error(f"Unexpected end tag at byte offset {_byte_offset(text, begin)}")
-            top = stack.pop()
-            if name != top["tag"]:
-                raise _entity_error(
-                    f"Unmatched end tag at byte offset {_byte_offset(text, begin)}, "
-                    f'expected "</{top["tag"]}>", found "</{name}>"'
-                )
-            _close_html_tag(out, top, stack)
-            i = end + 1
-            continue
-        i += 1
-        j = i
-        while j < n and not text[j].isspace() and text[j] != ">":
-            j += 1
-        if j >= n:
-            raise _entity_error(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
-        tag = text[i:j].lower()
-        if tag not in _HTML_TAGS:
-            raise _entity_error(f'Unsupported start tag "{tag}" at byte offset {_byte_offset(text, begin)}')
-        attrs: dict[str, str] = {}
-        k = j
-        while True:
-            while k < n and text[k].isspace():
-                k += 1
-            if k >= n:
-                raise _entity_error(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
-            if text[k] == ">":
-                k += 1
-                break
-            a_start = k
-            while k < n and not text[k].isspace() and text[k] not in "=>":
-                k += 1
-            attr = text[a_start:k].lower()
-            while k < n and text[k].isspace():
-                k += 1
-            value = ""
-            if k < n and text[k] == "=":
-                k += 1
-                while k < n and text[k].isspace():
-                    k += 1
-                if k < n and text[k] in "'\"":
-                    quote = text[k]
-                    close = text.find(quote, k + 1)
-                    if close < 0:
-                        raise _entity_error(f"Unclosed start tag at byte offset {_byte_offset(text, begin)}")
-                    value = text[k + 1 : close]
-                    k = close + 1
-                else:
-                    v_start = k
-                    while k < n and not text[k].isspace() and text[k] != ">":
-                        k += 1
-                    value = text[v_start:k]
-                value = _HTML_ENTITY_RE.sub(lambda m: _html_unescape(m) or m.group(0), value)
-            attrs[attr] = value
-        if tag == "span" and attrs.get("class") != "tg-spoiler":
-            raise _entity_error(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {_byte_offset(text, begin)}'
-            )
-        stack.append({"tag": tag, "attrs": attrs, "start": out.u16, "language": None})
-        i = k
-    if stack:
-        raise _entity_error(f'Can\'t find end tag corresponding to start tag "{stack[-1]["tag"]}"')
-    return out.text(), out.entities
-
-
-def _close_html_tag(out: _Builder, top: dict[str, Any], stack: list[dict[str, Any]]) -> None:
-    tag, attrs, start = top["tag"], top["attrs"], top["start"]
-    if tag == "a":
-        href = attrs.get("href", "")
-        user = re.fullmatch(r"tg://user\?id=(\d+)", href)
-        if user:
-            out.entity(
-                "text_mention",
-                start,
-                user={"id": int(user.group(1)), "is_bot": False, "first_name": ""},
-            )
-        elif href:
-            out.entity("text_link", start, url=href)
-    elif tag == "tg-emoji":
-        if attrs.get("emoji-id"):
-            out.entity("custom_emoji", start, custom_emoji_id=attrs["emoji-id"])
-    elif tag == "blockquote":
-        kind = "expandable_blockquote" if "expandable" in attrs else "blockquote"
-        out.entity(kind, start)
-    elif tag == "code" and stack and stack[-1]["tag"] == "pre" and stack[-1]["start"] == start:
-        language = attrs.get("class", "")
-        if language.startswith("language-"):
-            stack[-1]["language"] = language[len("language-") :]
-        else:
-            out.entity("code", start)
-    elif tag == "pre":
-        if top["language"]:
-            out.entity("pre", start, language=top["language"])
-        else:
-            out.entity("pre", start)
-    else:
-        out.entity(_HTML_TAG_TYPES[tag], start)
-
-
-_MDV2_RESERVED = "_*[]()~`>#+-=|{}.!"
-_MDV2_NAMES = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "code": "Code",
-    "pre": "Pre",
-    "text_link": "TextUrl",
-    "custom_emoji": "CustomEmoji",
-}
-
-
-def _reserved_error(c: str) -> _ApiError:
-    return _entity_error(f"Character '{c}' is reserved and must be escaped with the preceding '\\'")
-
-
-def _parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse MarkdownV2 following tdlib's rules (reserved characters must be escaped)."""
-    out = _Builder()
-    stack: list[dict[str, Any]] = []
-    quote_start: int | None = None
-    i, n = 0, len(text)
-
-    def ch(k: int) -> str:
-        return text[k] if k < n else ""
-
-    while i < n:
-        c = text[i]
-        in_code = bool(stack) and stack[-1]["type"] in ("code", "pre")
-        if c == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-            out.add(text[i + 1])
-            i += 2
-            continue
-        if c == ">" and not stack and (i == 0 or text[i - 1] == "\n"):
-            if quote_start is None:
-                quote_start = out.u16
-            i += 1
-            continue
-        reserved = "`" if in_code else _MDV2_RESERVED
-        if c not in reserved:
-            out.add(c)
-            i += 1
-            if c == "\n" and quote_start is not None and not stack and ch(i) != ">":
-                out.u16 -= 1
-                out.entity("blockquote", quote_start)
-                out.u16 += 1
-                quote_start = None
-            continue
-        kind = stack[-1]["type"] if stack else None
-        is_end = (
-            (kind == "bold" and c == "*")
-            or (kind == "italic" and c == "_" and ch(i + 1) != "_")
-            or (kind == "code" and c == "`")
-            or (kind == "pre" and c == "`" and ch(i + 1) == "`" and ch(i + 2) == "`")
-            or (kind in ("text_link", "custom_emoji") and c == "]")
-            or (kind == "underline" and c == "_" and ch(i + 1) == "_")
-            or (kind == "strikethrough" and c == "~")
-            or (kind == "spoiler" and c == "|" and ch(i + 1) == "|")
-        )
-        if not is_end:
-            begin = i
-            language = None
-            if c == "_":
-                if ch(i + 1) == "_":
-                    kind = "underline"
-                    i += 1
-                else:
-                    kind = "italic"
-            elif c == "*":
-                kind = "bold"
-            elif c == "~":
-                kind = "strikethrough"
-            elif c == "|":
-                if ch(i + 1) != "|":
-                    raise _reserved_error(c)
-                kind = "spoiler"
-                i += 1
-            elif c == "[":
-                kind = "text_link"
-            elif c == "`":
-                if ch(i + 1) == "`" and ch(i + 2) == "`":
-                    kind = "pre"
-                    i += 3
-                    lang_end = i
-                    while lang_end < n and not text[lang_end].isspace() and text[lang_end] != "`":
-                        lang_end += 1
-                    if i != lang_end and lang_end < n and text[lang_end] != "`":
-                        language = text[i:lang_end]
-                        i = lang_end
-                    if ch(i) in ("\n", "\r"):
-                        if ch(i + 1) in ("\n", "\r") and ch(i) != ch(i + 1):
-                            i += 2
-                        else:
-                            i += 1
-                    i -= 1
-                else:
-                    kind = "code"
-            elif c == "!" and ch(i + 1) == "[":
-                kind = "custom_emoji"
-                i += 1
-            else:
-                raise _reserved_error(c)
-            stack.append(
-                {
-                    "type": kind,
-                    "start": out.u16,
-                    "begin": begin,
-                    "language": language,
-                    "chars": len(out.chars),
-                }
-            )
-            i += 1
-            continue
-        top = stack.pop()
-        extra: dict[str, Any] = {}
-        if kind in ("underline", "spoiler"):
-            i += 1
-        elif kind == "pre":
-            i += 2
-            if top["language"]:
-                extra["language"] = top["language"]
-        elif kind in ("text_link", "custom_emoji"):
-            if ch(i + 1) == "(":
-                i += 2
-                url_begin = i
-                url: list[str] = []
-                while i < n and text[i] != ")":
-                    if text[i] == "\\" and i + 1 < n and 0 < ord(text[i + 1]) <= 126:
-                        url.append(text[i + 1])
-                        i += 2
-                        continue
-                    url.append(text[i])
-                    i += 1
-                if i >= n:
-                    raise _entity_error(
-                        f"Can't find end of a URL at byte offset {_byte_offset(text, url_begin)}"
-                    )
-                target = "".join(url)
-            else:
-                target = "".join(out.chars[top["chars"] :])
-            if kind == "custom_emoji":
-                emoji_id = re.fullmatch(r"tg://emoji\?id=(\d+)", target)
-                if emoji_id:
-                    extra["custom_emoji_id"] = emoji_id.group(1)
-                else:
-                    kind = ""
-            else:
-                extra["url"] = target
-        if kind:
-            out.entity(kind, top["start"], **extra)
-        i += 1
-    if stack:
-        top = stack[-1]
-        raise _entity_error(
-            f"Can't find end of {_MDV2_NAMES[top['type']]} entity at byte offset "
-            f"{_byte_offset(text, top['begin'])}"
-        )
-    if quote_start is not None:
-        out.entity("blockquote", quote_start)
-    return out.text(), out.entities
-
-
-def _parse_markdown(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse legacy Markdown (no nesting; ``*bold* _italic_ `code` ```pre``` [t](url)``)."""
-    out = _Builder()
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\" and i + 1 < n and text[i + 1] in "_*`[":
-            out.add(text[i + 1])
-            i += 2
-            continue
-        if c not in "_*`[":
-            out.add(c)
-            i += 1
-            continue
-        begin = i
-        end_char = "]" if c == "[" else c
-        is_pre = False
-        language = None
-        i += 1
-        if c == "`" and text[i : i + 2] == "``":
-            i += 2
-            is_pre = True
-            lang_end = i
-            while lang_end < n and not text[lang_end].isspace() and text[lang_end] != "`":
-                lang_end += 1
-            if i != lang_end and lang_end < n and text[lang_end] != "`":
-                language = text[i:lang_end]
-                i = lang_end
-            if i < n and text[i] in "\r\n":
-                i += 1
-        start = out.u16
-        while i < n and not (text[i] == end_char and (not is_pre or text[i : i + 3] == "```")):
-            out.add(text[i])
-            i += 1
-        if i >= n:
-            raise _entity_error(
-                f"Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}"
-            )
-        if c == "_":
-            out.entity("italic", start)
-        elif c == "*":
-            out.entity("bold", start)
-        elif c == "`":
-            if is_pre:
-                out.entity("pre", start, **({"language": language} if language else {}))
-            else:
-                out.entity("code", start)
-        else:
-            url = ""
-            if i + 1 < n and text[i + 1] == "(":
-                close = text.find(")", i + 2)
-                if close >= 0:
-                    url = text[i + 2 : close]
-                    i = close
-            if url:
-                out.entity("text_link", start, url=url)
-        i += 3 if is_pre else 1
-    return out.text(), out.entities
-
-
-def _strip_formatted(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Trim surrounding whitespace like Telegram does and shift the entities accordingly."""
-    left = text.lstrip()
-    lead = _u16(text[: len(text) - len(left)])
-    result = left.rstrip()
-    total = _u16(result)
-    fixed = []
-    for entity in entities:
-        start = max(entity["offset"] - lead, 0)
-        end = min(entity["offset"] + entity["length"] - lead, total)
-        if end > start:
-            fixed.append({**entity, "offset": start, "length": end - start})
-    fixed.sort(key=lambda e: (e["offset"], -e["length"]))
-    return result, fixed
-
-
-def _format_text(raw: Any, parse_mode: Any, entities: Any) -> tuple[str, list[dict[str, Any]]]:
-    """Render ``raw`` with ``parse_mode`` / explicit ``entities`` into (text, entities)."""
-    text = "" if raw is None else str(raw)
-    mode = (parse_mode or "").strip().lower() if isinstance(parse_mode, str) else ""
-    if mode == "html":
-        rendered, found = _parse_html(text)
-    elif mode == "markdownv2":
-        rendered, found = _parse_markdown_v2(text)
-    elif mode == "markdown":
-        rendered, found = _parse_markdown(text)
-    elif mode:
-        raise _bad(f"unsupported parse_mode {parse_mode!r}")
-    else:
-        rendered = text
-        found = [dict(e) for e in entities] if isinstance(entities, list) else []
-    return _strip_formatted(rendered, found)
-
-
-# ---------------------------------------------------------------------- the server
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # The default backlog of 5 drops SYNs when a client opens a pool of connections at
-    # once (each drop costs a 1 s retransmit).
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], api: LocalBotApi) -> None:
-        self.api = api
-        self.connections: set[socket.socket] = set()
-        self.threads: list[threading.Thread] = []
-        self.connections_lock = threading.Lock()
-        self.busy = 0  # requests being answered; stop() lets them write before cutting sockets
-        self.idle = threading.Condition(self.connections_lock)
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self.process_request_thread,
-            args=(request, client_address),
-            name="LocalBotApi-connection",
-            daemon=True,
-        )
-        with self.connections_lock:
-            self.threads = [t for t in self.threads if t.is_alive()]
-            self.threads.append(thread)
-            self.connections.add(request)
-        thread.start()
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        _LOG.debug("LocalBotApi: error while serving %s", client_address, exc_info=True)
-
-    def close_connections(self, timeout: float) -> None:
-        """Shut down open connections (after serving stopped) and join their threads.
-
-        Requests already being answered (a long poll woken by the stop) finish writing
-        first; idle keep-alive connections are then cut."""
-        deadline = time.monotonic() + timeout
-        with self.connections_lock:
-            self.idle.wait_for(lambda: self.busy == 0, timeout=min(1.0, timeout))
-            sockets = list(self.connections)
-            threads = list(self.threads)
-        for sock in sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """HTTP/1.1 keep-alive handler, tuned for throughput (see :meth:`parse_request`)."""
-
-    protocol_version = "HTTP/1.1"
-    server_version = "LocalBotApi/1.0"
-    timeout = 300
-    # Without TCP_NODELAY a response written after the client's last ACK waits for the
-    # delayed-ACK timer (~40 ms per request on Linux).
-    disable_nagle_algorithm = True
-    server: _Server
-    fields: dict[str, str]
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        if _LOG.isEnabledFor(logging.DEBUG):
-            _LOG.debug("LocalBotApi %s - " + format, self.address_string(), *args)
-
-    def parse_request(self) -> bool:
-        """Parse the request line and headers into :attr:`fields` (lower-case names).
-
-        The stdlib's parser builds an ``email.message.Message`` per request, which costs
-        about ten times more than the rest of the HTTP handling; this one keeps its
-        checks (HTTP/1.x only, header size limits, ``Connection``, ``Expect``).
-        """
-        self.command = None
-        self.request_version = "HTTP/0.9"
-        self.close_connection = True
-        self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
-        words = self.requestline.split()
-        if not words:
-            return False
-        if len(words) != 3 or not words[2].startswith("HTTP/"):
-            self.send_error(400, f"Bad request syntax ({self.requestline!r})")
-            return False
-        self.command, path, version = words
-        self.request_version = "HTTP/1.1"  # error responses below get a status line
-        if version not in ("HTTP/1.0", "HTTP/1.1"):
-            self.send_error(505, f"Invalid HTTP version ({version})")
-            return False
-        self.request_version = version
-        self.path = "/" + path.lstrip("/") if path.startswith("//") else path
-        fields: dict[str, str] = {}
-        while True:
-            line = self.rfile.readline(65537)
-            if len(line) > 65536:
-                self.send_error(431, "Line too long")
-                return False
-            if line in (b"\r\n", b"\n", b""):
-                break
-            name, sep, value = line.decode("iso-8859-1").partition(":")
-            if not sep:
-                self.send_error(400, "Bad header line")
-                return False
-            if len(fields) >= 100:
-                self.send_error(431, "Too many headers")
-                return False
-            name = name.strip().lower()
-            value = value.strip()
-            fields[name] = f"{fields[name]}, {value}" if name in fields else value
-        self.fields = fields
-        connection = fields.get("connection", "").lower()
-        self.close_connection = connection == "close" or (
-            self.request_version == "HTTP/1.0" and connection != "keep-alive"
-        )
-        if fields.get("expect", "").lower() == "100-continue" and self.request_version == "HTTP/1.1":
-            return self.handle_expect_100()
-        return True
-
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
-        server = self.server
-        with server.connections_lock:
-            server.busy += 1
-        try:
-            self._dispatch()
-        finally:
-            with server.connections_lock:
-                server.busy -= 1
-                server.idle.notify_all()
-
-    def _read_body(self) -> bytes:
-        if self.fields.get("transfer-encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.fields.get("content-length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _dispatch(self) -> None:
-        api = self.server.api
-        try:
-            body = self._read_body()
-        except (OSError, ValueError):
-            self.close_connection = True
-            return
-        url = urlsplit(self.path)
-        path = unquote(url.path)
-        if path.startswith("/file/bot"):
-            token, _, file_path = path[len("/file/bot") :].partition("/")
-            status, payload, ctype = api._download(token, file_path)
-            self._send(status, payload, ctype)
-            return
-        if not path.startswith("/bot"):
-            self._send(404, _NOT_FOUND_BODY, "application/json")
-            return
-        token, _, method = path[len("/bot") :].partition("/")
-        method = method.strip("/")
-        query = dict(parse_qsl(url.query, keep_blank_values=True)) if url.query else {}
-        status, response = api._handle(token, method, query, body, self.fields.get("content-type", ""))
-        self._send(status, response, "application/json")
-
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
-        """Write status line, headers and body with a single ``send`` call."""
-        closing = self.close_connection or self.server.api._stopping
-        head = (
-            f"{self.protocol_version} {status} {_reason(status)}\r\n"
-            f"Server: {self.server_version}\r\n"
-            f"Date: {_http_date()}\r\n"
-            f"Content-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n\r\n" if closing else "\r\n")
-        )
-        if closing:
-            self.close_connection = True
-        if _LOG.isEnabledFor(logging.DEBUG):
-            self.log_request(status, len(body))
-        try:
-            self.wfile.write(head.encode("latin-1") + body)
-        except OSError:
-            self.close_connection = True
-
-
-_NOT_FOUND_BODY = b'{"ok": false, "error_code": 404, "description": "Not Found"}'
-_date_cache: tuple[int, str] = (0, "")
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def _http_date() -> str:
-    """RFC 7231 date for the ``Date`` header, formatted at most once a second."""
-    global _date_cache
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True))
-    return _date_cache[1]
 
 
 class LocalBotApi:
@@ -1050,7 +204,7 @@ class LocalBotApi:
         self._held = 0
         self._poll_generation = 0
         self._stopping = False
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, tuple[str, Callable[..., Any]]] = {
             name.lower(): (name, handler)
@@ -1086,7 +240,7 @@ class LocalBotApi:
         if self._server is not None:
             raise RuntimeError("LocalBotApi is already running")
         self._stopping = False
-        self._server = _Server((self.host, self.port), self)
+        self._server = Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -1159,7 +313,7 @@ class LocalBotApi:
         content: dict[str, Any] = {"text": text}
         command = _USER_COMMAND_RE.match(text)
         if command:
-            content["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command.group(0))}]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": u16(command.group(0))}]
         return self._user_message(user_id, first_name, username, chat_id, reply_to, content)
 
     def send_document(
@@ -1406,11 +560,11 @@ class LocalBotApi:
 
     def _chat_for_bot(self, chat_id: Any) -> dict[str, Any]:
         if isinstance(chat_id, bool) or chat_id in (None, ""):
-            raise _bad("chat_id is empty")
+            raise bad_request("chat_id is empty")
         if not isinstance(chat_id, int):
-            raise _bad("chat not found")
+            raise bad_request("chat not found")
         if chat_id in self._blocked:
-            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
         chat = self._chats.get(chat_id)
         if chat is None:
             if chat_id < 0:
@@ -1515,11 +669,11 @@ class LocalBotApi:
         slot: _Hold | None = None
         try:
             if token != self.token:
-                raise _ApiError(401, "Unauthorized")
+                raise ApiError(401, "Unauthorized")
             entry = self._methods.get(method.lower())
             canonical = entry[0] if entry else method
             raw, files = self._parse_body(query, body, content_type)
-            params = {key: _decode_value(key, value) for key, value in raw.items()}
+            params = {key: decode_value(key, value) for key, value in raw.items()}
             # attach://name references to uploaded parts
             for key, value in list(params.items()):
                 if isinstance(value, str) and value.startswith("attach://"):
@@ -1539,13 +693,13 @@ class LocalBotApi:
                 failure = self._pop_failure(method.lower())
             if failure is not None:
                 parameters = {"retry_after": failure.retry_after} if failure.retry_after is not None else None
-                raise _ApiError(failure.error_code, failure.description, parameters)
+                raise ApiError(failure.error_code, failure.description, parameters)
             if entry is None:
                 _LOG.warning("Local Bot API fake: unsupported method %r called", method)
-                raise _ApiError(404, _UNSUPPORTED)
+                raise ApiError(404, _UNSUPPORTED)
             handler = entry[1]
             if canonical == "getUpdates":
-                payload = _ok_body(self._m_get_updates(params))
+                payload = ok_body(self._m_get_updates(params))
             else:
                 with self._cond:
                     result = handler(params, files, actions, logged)
@@ -1553,9 +707,9 @@ class LocalBotApi:
                     if actions:
                         self._cond.notify_all()
                     # Encoded under the lock: a snapshot, so no deep copy of the result is needed.
-                    payload = _ok_body(result)
+                    payload = ok_body(result)
             status = 200
-        except _ApiError as err:
+        except ApiError as err:
             status = err.code
             response: dict[str, Any] = {"ok": False, "error_code": err.code, "description": err.description}
             if err.parameters:
@@ -1596,7 +750,7 @@ class LocalBotApi:
             finally:
                 self._held -= 1
             if self._stopping or (hold.released and hold.fail):
-                raise _ApiError(502, "Bad Gateway")
+                raise ApiError(502, "Bad Gateway")
             if hold.released:
                 return None
         hold.remaining -= 1
@@ -1605,9 +759,9 @@ class LocalBotApi:
     @staticmethod
     def _parse_body(
         query: dict[str, str], body: bytes, content_type: str
-    ) -> tuple[dict[str, Any], dict[str, _Upload]]:
+    ) -> tuple[dict[str, Any], dict[str, Upload]]:
         raw: dict[str, Any] = dict(query)
-        files: dict[str, _Upload] = {}
+        files: dict[str, Upload] = {}
         kind = content_type.split(";", 1)[0].strip().lower()
         if not body:
             return raw, files
@@ -1615,18 +769,18 @@ class LocalBotApi:
             try:
                 data = json.loads(body.decode("utf-8"))
             except ValueError as err:
-                raise _bad(f"can't parse JSON: {err}") from None
+                raise bad_request(f"can't parse JSON: {err}") from None
             if not isinstance(data, dict):
-                raise _bad("JSON object expected")
+                raise bad_request("JSON object expected")
             raw.update(data)
         elif kind == "multipart/form-data":
-            fields, files = _parse_multipart(body, content_type)
+            fields, files = parse_multipart(body, content_type)
             raw.update(fields)
         else:  # form-encoded (also the default for unknown content types)
             try:
                 text = body.decode("utf-8")
             except UnicodeDecodeError:
-                raise _bad("request body is not valid UTF-8") from None
+                raise bad_request("request body is not valid UTF-8") from None
             raw.update(dict(parse_qsl(text, keep_blank_values=True)))
         return raw, files
 
@@ -1641,7 +795,7 @@ class LocalBotApi:
         return failure
 
     def _download(self, token: str, file_path: str) -> tuple[int, bytes, str]:
-        not_found = (404, _NOT_FOUND_BODY, "application/json")
+        not_found = (404, NOT_FOUND_BODY, "application/json")
         if token != self.token:
             return not_found
         with self._lock:
@@ -1658,12 +812,12 @@ class LocalBotApi:
         if markup in (None, ""):
             return None
         if not isinstance(markup, dict):
-            raise _bad("can't parse reply keyboard markup JSON object")
+            raise bad_request("can't parse reply keyboard markup JSON object")
         if "inline_keyboard" not in markup:
             return None
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise _bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
+            raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')
         actions = {
             "url",
             "callback_data",
@@ -1679,37 +833,37 @@ class LocalBotApi:
         for row in rows:
             for button in row:
                 if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                    raise _bad("can't parse inline keyboard button: Text must be a String")
+                    raise bad_request("can't parse inline keyboard button: Text must be a String")
                 if not actions & button.keys():
-                    raise _bad(
+                    raise bad_request(
                         "can't parse inline keyboard button: "
                         "Text buttons are unallowed in the inline keyboard"
                     )
                 if "callback_data" in button:
                     data = button["callback_data"]
                     if not isinstance(data, str):
-                        raise _bad("BUTTON_DATA_INVALID")
+                        raise bad_request("BUTTON_DATA_INVALID")
                     size = len(data.encode("utf-8"))
                     if size < 1 or size > MAX_CALLBACK_DATA_BYTES:
-                        raise _bad("BUTTON_DATA_INVALID")
+                        raise bad_request("BUTTON_DATA_INVALID")
         if not any(rows):
             return None
         return copy.deepcopy(markup)
 
     def _message_text(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-        text, entities = _format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+        text, entities = format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
         if not text:
-            raise _bad("message text is empty")
+            raise bad_request("message text is empty")
         if len(text) > MAX_MESSAGE_LENGTH:
-            raise _bad("message is too long")
+            raise bad_request("message is too long")
         return text, entities
 
     def _caption(self, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-        caption, entities = _format_text(
+        caption, entities = format_text(
             params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
         )
         if len(caption) > MAX_CAPTION_LENGTH:
-            raise _bad("message caption is too long")
+            raise bad_request("message caption is too long")
         return caption, entities
 
     def _reply_to(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -1725,22 +879,22 @@ class LocalBotApi:
         if key is None or key not in self._stored or key in self._deleted:
             if allow_missing:
                 return None
-            raise _bad("message to be replied not found")
+            raise bad_request("message to be replied not found")
         return self._reply_copy(self._stored[key])
 
     def _editable(self, params: dict[str, Any], verb: str = "edit") -> dict[str, Any]:
         if params.get("inline_message_id"):
-            raise _bad(f"message to {verb} not found")
+            raise bad_request(f"message to {verb} not found")
         chat = self._chat_for_bot(params.get("chat_id"))
         message_id = params.get("message_id")
         if not isinstance(message_id, int) or isinstance(message_id, bool):
-            raise _bad("message identifier is not specified")
+            raise bad_request("message identifier is not specified")
         key = (chat["id"], message_id)
         message = self._stored.get(key)
         if message is None or key in self._deleted:
-            raise _bad(f"message to {verb} not found")
+            raise bad_request(f"message to {verb} not found")
         if verb == "edit" and not message["from"].get("is_bot"):
-            raise _bad("message can't be edited")
+            raise bad_request("message can't be edited")
         return message
 
     def _bot_send(
@@ -1784,7 +938,7 @@ class LocalBotApi:
     def _m_get_chat(self, params: dict[str, Any], *_: Any) -> dict[str, Any]:
         chat_id = params.get("chat_id")
         if not isinstance(chat_id, int) or chat_id not in self._chats:
-            raise _bad("chat not found")
+            raise bad_request("chat not found")
         return {**self._chats[chat_id], "accent_color_id": 0, "max_reaction_count": 11}
 
     def _m_get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1799,7 +953,7 @@ class LocalBotApi:
         deadline = time.monotonic() + wait
         with self._cond:
             if self.webhook_url:
-                raise _ApiError(
+                raise ApiError(
                     409,
                     "Conflict: can't use getUpdates method while webhook is active; "
                     "use deleteWebhook to delete the webhook first",
@@ -1820,7 +974,7 @@ class LocalBotApi:
                 if ready or self._stopping:
                     return copy.deepcopy(ready[:limit])
                 if generation != self._poll_generation:
-                    raise _ApiError(
+                    raise ApiError(
                         409,
                         "Conflict: terminated by other getUpdates request; "
                         "make sure that only one bot instance is running",
@@ -1861,59 +1015,61 @@ class LocalBotApi:
     ) -> dict[str, Any]:
         message = self._editable(params)
         text, entities = self._message_text(params)
-        markup = self._validate_markup(params.get("reply_markup"))
         if "text" not in message:
-            raise _bad("there is no text in the message to edit")
-        if (
-            message.get("text") == text
-            and message.get("entities", []) == entities
-            and message.get("reply_markup") == markup
-        ):
-            raise _bad(_NOT_MODIFIED)
-        message["text"] = text
-        self._set_optional(message, "entities", entities)
-        self._set_optional(message, "reply_markup", markup)
-        message["edit_date"] = int(time.time())
-        actions.append(
-            self._action(
-                "editMessageText",
-                params,
-                chat_id=message["chat"]["id"],
-                message_id=message["message_id"],
-                text=params.get("text"),
-                rendered_text=text,
-                parse_mode=params.get("parse_mode"),
-                entities=entities,
-            )
+            raise bad_request("there is no text in the message to edit")
+        return self._edit_content(
+            message, params, actions, "editMessageText", ("text", text, ""), ("entities", entities),
+            parse_mode=params.get("parse_mode"), entities=entities,
         )
-        return message
 
     def _m_edit_message_caption(
         self, params: dict[str, Any], _files: Any, actions: list[Action], _logged: Any
     ) -> dict[str, Any]:
         message = self._editable(params)
         caption, entities = self._caption(params)
-        markup = self._validate_markup(params.get("reply_markup"))
         if "text" in message:
-            raise _bad("there is no caption in the message to edit")
+            raise bad_request("there is no caption in the message to edit")
+        return self._edit_content(
+            message, params, actions, "editMessageCaption", ("caption", caption, ""),
+            ("caption_entities", entities),
+        )
+
+    def _edit_content(
+        self,
+        message: dict[str, Any],
+        params: dict[str, Any],
+        actions: list[Action],
+        method: str,
+        field: tuple[str, str, str],
+        entity_field: tuple[str, list[dict[str, Any]]],
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Replace a message's text or caption (``field``: name, rendered value, value when
+        absent) with its entities and markup, refusing an edit that changes nothing."""
+        name, value, absent = field
+        entities_key, entity_list = entity_field
+        markup = self._validate_markup(params.get("reply_markup"))
         if (
-            message.get("caption", "") == caption
-            and message.get("caption_entities", []) == entities
+            message.get(name, absent) == value
+            and message.get(entities_key, []) == entity_list
             and message.get("reply_markup") == markup
         ):
-            raise _bad(_NOT_MODIFIED)
-        self._set_optional(message, "caption", caption)
-        self._set_optional(message, "caption_entities", entities)
+            raise bad_request(_NOT_MODIFIED)
+        if name == "text":
+            message["text"] = value
+        else:
+            self._set_optional(message, name, value)
+        self._set_optional(message, entities_key, entity_list)
         self._set_optional(message, "reply_markup", markup)
         message["edit_date"] = int(time.time())
         actions.append(
             self._action(
-                "editMessageCaption",
+                method,
                 params,
                 chat_id=message["chat"]["id"],
                 message_id=message["message_id"],
-                caption=params.get("caption"),
-                rendered_caption=caption,
+                **{name: params.get(name), f"rendered_{name}": value},
+                **extra,
             )
         )
         return message
@@ -1924,7 +1080,7 @@ class LocalBotApi:
         message = self._editable(params)
         markup = self._validate_markup(params.get("reply_markup"))
         if message.get("reply_markup") == markup:
-            raise _bad(_NOT_MODIFIED)
+            raise bad_request(_NOT_MODIFIED)
         self._set_optional(message, "reply_markup", markup)
         message["edit_date"] = int(time.time())
         actions.append(
@@ -1959,7 +1115,7 @@ class LocalBotApi:
         chat = self._chat_for_bot(params.get("chat_id"))
         action = params.get("action")
         if action not in _CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
+            raise bad_request("wrong parameter action in request")
         actions.append(self._action("sendChatAction", params, chat_id=chat["id"], action=action))
         return True
 
@@ -1967,18 +1123,18 @@ class LocalBotApi:
     def _scope_key(params: dict[str, Any]) -> str:
         scope = params.get("scope") or {"type": "default"}
         if not isinstance(scope, dict) or "type" not in scope:
-            raise _bad("can't parse BotCommandScope JSON object")
+            raise bad_request("can't parse BotCommandScope JSON object")
         kind = scope["type"]
         if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
             key = kind
         elif kind in ("chat", "chat_administrators"):
             if not isinstance(scope.get("chat_id"), int):
-                raise _bad("chat not found")
+                raise bad_request("chat not found")
             key = f"{kind}:{scope['chat_id']}"
         elif kind == "chat_member":
             key = f"chat_member:{scope.get('chat_id')}:{scope.get('user_id')}"
         else:
-            raise _bad("wrong BotCommandScope type specified")
+            raise bad_request("wrong BotCommandScope type specified")
         language = params.get("language_code")
         return f"{key}|{language}" if language else key
 
@@ -1987,19 +1143,19 @@ class LocalBotApi:
     ) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list):
-            raise _bad("can't parse commands JSON object")
+            raise bad_request("can't parse commands JSON object")
         if len(commands) > 100:
-            raise _bad("too many commands")
+            raise bad_request("too many commands")
         cleaned = []
         for item in commands:
             if not isinstance(item, dict):
-                raise _bad("can't parse BotCommand JSON object")
+                raise bad_request("can't parse BotCommand JSON object")
             command = str(item.get("command", "")).lstrip("/")
             description = str(item.get("description", ""))
             if not _COMMAND_RE.match(command):
-                raise _bad("BOT_COMMAND_INVALID")
+                raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(description) <= 256:
-                raise _bad("command description must be non-empty")
+                raise bad_request("command description must be non-empty")
             cleaned.append({"command": command, "description": description})
         key = self._scope_key(params)
         if cleaned:
@@ -2040,10 +1196,10 @@ class LocalBotApi:
     ) -> bool:
         query_id = params.get("callback_query_id")
         if query_id not in self._callback_queries:
-            raise _bad("query is too old and response timeout expired or query ID is invalid")
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
         text = params.get("text")
         if text is not None and len(str(text)) > 200:
-            raise _bad("MESSAGE_TOO_LONG")
+            raise bad_request("MESSAGE_TOO_LONG")
         actions.append(
             self._action(
                 "answerCallbackQuery",
@@ -2056,14 +1212,14 @@ class LocalBotApi:
         return True
 
     def _upload(
-        self, params: dict[str, Any], files: dict[str, _Upload], field: str, folder: str
+        self, params: dict[str, Any], files: dict[str, Upload], field: str, folder: str
     ) -> tuple[_StoredFile, str | None]:
         upload = files.get(field)
         if upload is not None:
             if len(upload.data) > self.max_upload_bytes:
-                raise _ApiError(413, "Request Entity Too Large")
+                raise ApiError(413, "Request Entity Too Large")
             if not upload.data:
-                raise _bad("file must be non-empty")
+                raise bad_request("file must be non-empty")
             mime = upload.content_type
             if mime in ("", "application/octet-stream"):
                 mime = mimetypes.guess_type(upload.filename)[0] or mime
@@ -2073,70 +1229,60 @@ class LocalBotApi:
             stored = self._files[reference]
             return stored, stored.file_name
         if isinstance(reference, str) and reference.startswith(("http://", "https://")):
-            raise _bad("failed to get HTTP URL content")
+            raise bad_request("failed to get HTTP URL content")
         if reference in (None, ""):
-            raise _bad(f"there is no {field} in the request")
-        raise _bad("wrong file identifier/HTTP URL specified")
+            raise bad_request(f"there is no {field} in the request")
+        raise bad_request("wrong file identifier/HTTP URL specified")
 
     def _m_send_document(
-        self, params: dict[str, Any], files: dict[str, _Upload], actions: list[Action], _: Any
+        self, params: dict[str, Any], files: dict[str, Upload], actions: list[Action], _: Any
     ) -> dict[str, Any]:
-        chat = self._chat_for_bot(params.get("chat_id"))
-        caption, entities = self._caption(params)
-        markup = self._validate_markup(params.get("reply_markup"))
-        stored, file_name = self._upload(params, files, "document", "documents")
-        document: dict[str, Any] = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data),
-        }
-        if file_name:
-            document["file_name"] = file_name
-        if stored.mime_type:
-            document["mime_type"] = stored.mime_type
-        content: dict[str, Any] = {"document": document}
-        self._caption_content(content, caption, entities, markup)
-        message = self._bot_send(chat, content, params)
-        actions.append(
-            self._action(
-                "sendDocument",
-                params,
-                chat_id=chat["id"],
-                message_id=message["message_id"],
-                caption=params.get("caption"),
-                rendered_caption=caption or None,
-                file_name=file_name,
-                mime_type=stored.mime_type,
-                file_id=stored.file_id,
-                data=stored.data,
-            )
-        )
-        return message
+        def media(stored: _StoredFile, file_name: str | None) -> dict[str, Any]:
+            document: dict[str, Any] = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_size": len(stored.data),
+            }
+            if file_name:
+                document["file_name"] = file_name
+            if stored.mime_type:
+                document["mime_type"] = stored.mime_type
+            return {"document": document}
+
+        return self._send_file(params, files, actions, "sendDocument", ("document", "documents"), media)
 
     def _m_send_photo(
-        self, params: dict[str, Any], files: dict[str, _Upload], actions: list[Action], _: Any
+        self, params: dict[str, Any], files: dict[str, Upload], actions: list[Action], _: Any
     ) -> dict[str, Any]:
+        def media(stored: _StoredFile, _file_name: str | None) -> dict[str, Any]:
+            width, height = _png_or_gif_size(stored.data)
+            size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                    "file_size": len(stored.data), "width": width, "height": height}
+            return {"photo": [size]}
+
+        return self._send_file(params, files, actions, "sendPhoto", ("photo", "photos"), media)
+
+    def _send_file(
+        self,
+        params: dict[str, Any],
+        files: dict[str, Upload],
+        actions: list[Action],
+        method: str,
+        where: tuple[str, str],
+        media: Callable[[_StoredFile, str | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Send a file the bot uploads or names (``where``: its parameter and folder), as the
+        message content ``media`` builds, with its caption and markup."""
         chat = self._chat_for_bot(params.get("chat_id"))
         caption, entities = self._caption(params)
         markup = self._validate_markup(params.get("reply_markup"))
-        stored, file_name = self._upload(params, files, "photo", "photos")
-        width, height = _png_or_gif_size(stored.data)
-        content: dict[str, Any] = {
-            "photo": [
-                {
-                    "file_id": stored.file_id,
-                    "file_unique_id": stored.file_unique_id,
-                    "file_size": len(stored.data),
-                    "width": width,
-                    "height": height,
-                }
-            ]
-        }
+        stored, file_name = self._upload(params, files, *where)
+        content = media(stored, file_name)
         self._caption_content(content, caption, entities, markup)
         message = self._bot_send(chat, content, params)
         actions.append(
             self._action(
-                "sendPhoto",
+                method,
                 params,
                 chat_id=chat["id"],
                 message_id=message["message_id"],
@@ -2168,9 +1314,9 @@ class LocalBotApi:
         file_id = params.get("file_id")
         stored = self._files.get(file_id) if isinstance(file_id, str) else None
         if stored is None:
-            raise _bad("invalid file_id")
+            raise bad_request("invalid file_id")
         if len(stored.data) > self.max_download_bytes:
-            raise _bad("file is too big")
+            raise bad_request("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.config import AppConfig
-from bot.localapi import LocalBotApi
+from bot.local import LocalBotApi
 
 CONSOLE_USER = 20001
 _TAG = re.compile(r"<[^>]+>")
