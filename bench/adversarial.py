@@ -34,7 +34,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bot.config import load_config
+from kaohe.config import load_config
 from parsers import parse_document
 from scoring.engine import Scorer, SourceParagraph
 from scoring.rules import ScoringRules

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import load_config
+from kaohe.config import load_config
 from scoring.engine import Scorer, SourceParagraph
 
 HERE = Path(__file__).resolve().parent

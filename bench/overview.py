@@ -21,9 +21,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot import status_texts as st
-from bot.config import UnitConfig, load_config
 from bot.handlers.status import OverviewCache, markup
 from bot.ingest import Services
+from kaohe.config import UnitConfig, load_config
 from scoring.engine import COVERED, MISSING, THIN
 from storage.store import NewParagraph, NewSubmission, ScoreRecord
 

@@ -22,8 +22,8 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from bot.config import load_config
-from bot.qa import Regulations
+from kaohe.config import load_config
+from kaohe.qa import Regulations
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,8 +27,8 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from bot.config import load_config
-from bot.qa import Regulations
+from kaohe.config import load_config
+from kaohe.qa import Regulations
 from scoring.embedding import MODEL_ID
 from storage.store import Store
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.mapping_eval import predict_ranked
 from bench.realtext import ADDON_LABELS, LABELS, MANIFEST, RealSource, rebuild
-from bot.config import load_config
+from kaohe.config import load_config
 from scoring.engine import Scorer, SourceParagraph
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -37,7 +37,7 @@ import numpy as np
 
 from bench.realtext import ADDON_LABELS, DEFAULT_DIR, rebuild
 from bench.realtext_eval import source_paragraphs
-from bot.config import load_config
+from kaohe.config import load_config
 from scoring.engine import Scorer, SourceParagraph
 from scoring.mapping_model import CONFIG_FEATURES
 

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from bot.config import ConfigError, load_config
+from kaohe.config import ConfigError, load_config
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,6 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import texts
-from bot.config import AppConfig
 from bot.handlers import ask, exports, office, results, status
 from bot.handlers.common import SERVICES_KEY, reply
 from bot.handlers.start import (
@@ -32,6 +31,7 @@ from bot.handlers.upload import handle_document, handle_photo, resume_interrupte
 from bot.ingest import Services
 from bot.jobs import note_user_is_back, start_notifications
 from bot.menus import set_all_menus
+from kaohe.config import AppConfig
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, load_config
+from kaohe.config import ConfigError, load_config
 from storage.backup import BackupError, create_backup, restore_backup
 from storage.store import DB_NAME, Store
 
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 def _export(config, args) -> int:
     from datetime import datetime, timezone
 
-    from bot.exports import export_all, export_unit
     from bot.ingest import Services
+    from kaohe.exports import export_all, export_unit
     from kaohe.writers.charts import MissingCJKFont
 
     svc = Services(config)
@@ -160,7 +160,7 @@ def _results(config, args) -> int:
 
 
 def _regulation(config, action: str, files: list[Path]) -> int:
-    from bot.qa import Regulations, build_shipped_vectors, is_examples_file
+    from kaohe.qa import Regulations, build_shipped_vectors, is_examples_file
     from parsers import DocumentRejected
 
     if action == "vectors":  # derived data shipped with the folder's documents

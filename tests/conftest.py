@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
+from kaohe.config import load_config
 from scoring.engine import Scorer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.config import CLOUD_API_URL, ConfigError, load_config
+from kaohe.config import CLOUD_API_URL, ConfigError, load_config
 from tests.conftest import ROOT
 
 SHIPPED = (ROOT / "config.toml").read_text(encoding="utf-8")

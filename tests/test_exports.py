@@ -17,9 +17,9 @@ from docx.oxml.ns import qn
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from bot.exports import export_all, export_unit
 from bot.handlers import exports as export_handlers
 from bot.texts import fmt_time
+from kaohe.exports import export_all, export_unit
 from kaohe.writers.charts import cjk_font
 from scoring.reminders import LATE_NOTICE
 from tests.conftest import EXAMPLE_REPORT

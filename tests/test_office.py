@@ -50,7 +50,7 @@ async def test_deadline_list_shows_each_category_and_how_to_change(office):
 
 
 def test_declared_days_fill_the_year_the_package_lacks(config, tmp_path):
-    from bot.cycle import Cycle
+    from kaohe.cycle import Cycle
     from scoring.schedule import WorkCalendar
     from storage.store import Store
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.qa import Regulations
+from kaohe.qa import Regulations
 from parsers.question_forms import BadQuestionForms
 from scoring.embedding import Encoder
 from storage.store import Store

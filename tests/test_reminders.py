@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_application
-from bot.config import Deadline
 from bot.ingest import Services
 from bot.local import LocalBotApi
 from bot.notify import Outbox
+from kaohe.config import Deadline
 from scoring.reminders import Phase
 from scoring.schedule import WorkCalendar
 from tests.conftest import EXAMPLE_REPORT
@@ -260,7 +260,7 @@ async def test_a_run_that_cannot_send_keeps_the_messages_for_the_next_run(harnes
 
 async def test_restart_in_the_middle_of_a_run_neither_repeats_nor_loses(holiday_config, scorer):
     units = [(f"u{i:02d}", f"测试单位{i:02d}") for i in range(30)]
-    from bot.config import UnitConfig
+    from kaohe.config import UnitConfig
 
     cfg = replace(holiday_config, units=tuple(UnitConfig(uid, name, "市直部门", f"CODE{uid}")
                                               for uid, name in units))
@@ -300,7 +300,7 @@ def test_killed_in_the_middle_of_a_run_the_restarted_bot_sends_each_reminder_onc
     import sys
     import time
 
-    from bot.config import load_config
+    from kaohe.config import load_config
     from tests.conftest import ROOT
 
     due = (datetime.now(TZ) + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")

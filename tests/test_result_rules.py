@@ -94,9 +94,9 @@ def _config_file(tmp_path, **edits):
 
 
 def test_recompute_command_after_a_config_change(tmp_path, capsys):
-    from bot.config import load_config
     from bot.ingest import Services
     from bot.manage import main
+    from kaohe.config import load_config
 
     path = _config_file(tmp_path)
     svc = Services(load_config(path))
@@ -146,7 +146,7 @@ def test_social_command_imports_a_csv_and_refuses_unknown_units(tmp_path, capsys
     bad.write_bytes(buf.getvalue())
     assert main(["--config", str(path), "social", str(bad)]) == 1
     assert "某不存在局" in capsys.readouterr().err
-    from bot.config import load_config
+    from kaohe.config import load_config
     from storage.store import Store
 
     store = Store(load_config(path).storage_dir)

@@ -12,11 +12,11 @@ from telegram import Update
 
 from bot import status_texts as st
 from bot.app import build_application, start_polling, stop_polling
-from bot.config import UnitConfig
-from bot.cycle import Liaison, Overview
 from bot.handlers.common import CLOCK_KEY
 from bot.local import LocalBotApi
 from bot.texts import fmt_points
+from kaohe.config import UnitConfig
+from kaohe.cycle import Liaison, Overview
 from scoring.progress import DeadlineRule, UnitProgress, tally
 from storage.store import utc_iso
 from tests.conftest import EXAMPLE_REPORT

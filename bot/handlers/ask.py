@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import qa_texts
 from bot.handlers.common import now, reply, services, stash_preview, take_preview
-from bot.qa import is_examples_file
+from kaohe.qa import is_examples_file
 from parsers import DocumentRejected
 from scoring.intents import DEADLINE, SCORE, detect_intent
 

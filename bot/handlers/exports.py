@@ -14,9 +14,9 @@ from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot import status_texts as st
 from bot import texts
-from bot.exports import export_all, export_unit
 from bot.handlers.common import now, replace, reply, services
 from bot.handlers.results import unit_asked_for
+from kaohe.exports import export_all, export_unit
 from kaohe.writers.charts import MissingCJKFont
 
 log = logging.getLogger(__name__)

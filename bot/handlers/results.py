@@ -20,7 +20,7 @@ from bot import status_texts as st
 from bot.handlers.common import now, reply, send_now, services, stash_preview, take_preview
 from bot.handlers.status import markup, send_screen
 from bot.ingest import Refused, Services
-from bot.results import load_view
+from kaohe.results import load_view
 from scoring.result import BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
 
 log = logging.getLogger(__name__)

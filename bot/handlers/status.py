@@ -22,9 +22,9 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import status_texts as st
-from bot.cycle import Overview
 from bot.handlers.common import now, reply, services
 from bot.ingest import Services
+from kaohe.cycle import Overview
 
 log = logging.getLogger(__name__)
 

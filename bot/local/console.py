@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.config import AppConfig
 from bot.local import LocalBotApi
+from kaohe.config import AppConfig
 
 CONSOLE_USER = 20001
 _TAG = re.compile(r"<[^>]+>")

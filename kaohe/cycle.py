@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import notice_texts
-from bot.config import AppConfig
+from kaohe.config import AppConfig
 from scoring.progress import (
     LATE,
     OVERDUE,

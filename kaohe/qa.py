@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.config import AppConfig
+from kaohe.config import AppConfig
 from parsers import DocumentRejected
 from parsers.question_forms import (
     OUT_OF_SCOPE_NAME,
