@@ -20,10 +20,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot import status_texts as st
 from bot.handlers.status import OverviewCache, markup
 from bot.ingest import Services
 from kaohe.config import UnitConfig, load_config
+from kaohe.texts import status as st
 from scoring.engine import COVERED, MISSING, THIN
 from storage.store import NewParagraph, NewSubmission, ScoreRecord
 

@@ -17,7 +17,6 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import texts
 from bot.handlers import ask, exports, office, results, status
 from bot.handlers.common import SERVICES_KEY, reply
 from bot.handlers.start import (
@@ -32,6 +31,7 @@ from bot.ingest import Services
 from bot.jobs import note_user_is_back, start_notifications
 from bot.menus import set_all_menus
 from kaohe.config import AppConfig
+from kaohe.texts import base as texts
 
 log = logging.getLogger(__name__)
 

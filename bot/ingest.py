@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from bot.texts import fmt_time
 from kaohe.config import AppConfig
 from kaohe.cycle import Cycle
 from kaohe.qa import Regulations
 from kaohe.results import Results
+from kaohe.texts.base import fmt_time
 from parsers import ParsedDocument, parse_document
 from parsers.survey import BadSurvey, parse_survey
 from scoring.engine import Scorer, SourceParagraph, UnitScore

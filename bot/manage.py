@@ -107,7 +107,7 @@ def _export(config, args) -> int:
 
 def _results(config, args) -> int:
     from bot.ingest import Refused, Services
-    from bot.score_texts import social_change_lines
+    from kaohe.texts.score import social_change_lines
 
     svc = Services(config)
     try:

@@ -7,7 +7,7 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.texts import COMMANDS
+from kaohe.texts.base import COMMANDS
 
 log = logging.getLogger(__name__)
 

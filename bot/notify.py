@@ -27,7 +27,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import notice_texts
+from kaohe.texts import notice as notice_texts
 from scoring.progress import LATE, ON_TIME, OVERDUE, UnitProgress
 from scoring.reminders import (
     ANNOUNCEMENT,

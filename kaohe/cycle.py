@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot import notice_texts
 from kaohe.config import AppConfig
+from kaohe.texts import notice as notice_texts
 from scoring.progress import (
     LATE,
     OVERDUE,

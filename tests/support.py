@@ -157,7 +157,7 @@ def example_report_score(scorer, path):
 
 def coverage_marks(score) -> list[str]:
     """Each indicator as the receipt and /status mark it: icon, name and （核心）."""
-    from bot.texts import COVERAGE_ICONS
+    from kaohe.texts.base import COVERAGE_ICONS
 
     return [f"{COVERAGE_ICONS[item.coverage]} {item.indicator.name}{'（核心）' if item.indicator.core else ''}"
             for item in score.indicators]

@@ -269,7 +269,7 @@ async def test_no_clear_answer_offers_the_nearest_clauses_marked_as_such(qa_conf
 
 
 def test_a_related_button_names_an_outline_clause_once():
-    from bot.qa_texts import related_label
+    from kaohe.texts.qa import related_label
 
     assert related_label({"article": "三、（一）", "text": "（一）推进政务公开，强化解读回应。积极"}) == \
         "三、（一） 推进政务公开，强化解读回应。…"

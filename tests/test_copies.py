@@ -7,8 +7,8 @@ from datetime import datetime
 
 import openpyxl
 
-from bot import status_texts as st
 from kaohe.exports import export_all
+from kaohe.texts import status as st
 from parsers import parse_document
 from storage.copies import copy_key
 from tests.conftest import EXAMPLE_REPORT

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from telegram import Update
 
-from bot import status_texts as st
 from bot.app import build_application, start_polling, stop_polling
 from bot.handlers.common import CLOCK_KEY
 from bot.local import LocalBotApi
-from bot.texts import fmt_points
 from kaohe.config import UnitConfig
 from kaohe.cycle import Liaison, Overview
+from kaohe.texts import status as st
+from kaohe.texts.base import fmt_points
 from scoring.progress import DeadlineRule, UnitProgress, tally
 from storage.store import utc_iso
 from tests.conftest import EXAMPLE_REPORT

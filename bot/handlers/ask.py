@@ -12,9 +12,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import qa_texts
 from bot.handlers.common import now, reply, services, stash_preview, take_preview
 from kaohe.qa import is_examples_file
+from kaohe.texts import qa as qa_texts
 from parsers import DocumentRejected
 from scoring.intents import DEADLINE, SCORE, detect_intent
 

@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.ingest import Services
-from bot.texts import split_message
+from kaohe.texts.base import split_message
 
 SERVICES_KEY = "services"
 CLOCK_KEY = "clock"

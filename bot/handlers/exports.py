@@ -12,11 +12,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import status_texts as st
-from bot import texts
 from bot.handlers.common import now, replace, reply, services
 from bot.handlers.results import unit_asked_for
 from kaohe.exports import export_all, export_unit
+from kaohe.texts import base as texts
+from kaohe.texts import status as st
 from kaohe.writers.charts import MissingCJKFont
 
 log = logging.getLogger(__name__)

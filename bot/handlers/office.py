@@ -13,9 +13,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import office_texts
 from bot.handlers.common import now, reply, send_now, services
 from kaohe.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
+from kaohe.texts import office as office_texts
 from scoring.progress import next_deadline
 from scoring.schedule import parse_local_time
 

@@ -15,12 +15,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import score_texts as sx
-from bot import status_texts as st
 from bot.handlers.common import now, reply, send_now, services, stash_preview, take_preview
 from bot.handlers.status import markup, send_screen
 from bot.ingest import Refused, Services
 from kaohe.results import load_view
+from kaohe.texts import score as sx
+from kaohe.texts import status as st
 from scoring.result import BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
 
 log = logging.getLogger(__name__)

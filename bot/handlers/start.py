@@ -7,10 +7,10 @@ import asyncio
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import texts
 from bot.handlers.ask import answer_question
 from bot.handlers.common import now, reply, services
 from bot.menus import set_commands_for
+from kaohe.texts import base as texts
 from scoring.intents import is_small_talk
 
 

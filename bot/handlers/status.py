@@ -1,6 +1,6 @@
 """/status (a liaison's own unit), /overview and /unit (office and officials), and the
 overview's inline buttons (``ov:…`` callback data, edited in place). Texts live in
-``bot.status_texts``; the database work runs in a worker thread.
+``kaohe.texts.status``; the database work runs in a worker thread.
 
 Paging through the lists recomputes nothing while the data stands still: the last
 ``Overview`` is reused as long as the database is unchanged (this connection's change count
@@ -21,10 +21,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot import status_texts as st
 from bot.handlers.common import now, reply, services
 from bot.ingest import Services
 from kaohe.cycle import Overview
+from kaohe.texts import status as st
 
 log = logging.getLogger(__name__)
 

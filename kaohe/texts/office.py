@@ -7,9 +7,9 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.notice_texts import announcement
-from bot.texts import fmt_time, time_left
 from kaohe.cycle import DeadlineChange
+from kaohe.texts.base import fmt_time, time_left
+from kaohe.texts.notice import announcement
 from storage.store import parse_utc
 
 

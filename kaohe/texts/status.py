@@ -24,8 +24,8 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.texts import COVERAGE_ICONS, FILE_TYPE_LABELS, MESSAGE_LIMIT, fmt_points, fmt_time, time_left
 from kaohe.cycle import Liaison, Overview, UnitCard
+from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, MESSAGE_LIMIT, fmt_points, fmt_time, time_left
 from scoring.engine import COVERAGE_LABELS, MISSING, THIN
 from scoring.progress import LATE, ON_TIME, OPEN, OVERDUE, STATUS_LABELS, UnitProgress
 from scoring.reminders import KIND_LABELS
