@@ -21,9 +21,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.overview import NOW, ROOT, build_config, populate
-from bot.ingest import Services
 from kaohe.config import load_config
 from kaohe.exports import export_all
+from kaohe.services import Services
 
 
 def widen_evidence(svc: Services, per_unit: int) -> int:

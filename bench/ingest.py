@@ -26,8 +26,8 @@ from pathlib import Path
 
 import docx
 
-from bot.ingest import Services
 from kaohe.config import load_config
+from kaohe.services import Services
 from parsers import parse_document
 from scoring.engine import Scorer, SourceParagraph
 

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.handlers.status import OverviewCache, markup
-from bot.ingest import Services
 from kaohe.config import UnitConfig, load_config
+from kaohe.services import Services
 from kaohe.texts import status as st
 from scoring.engine import COVERED, MISSING, THIN
 from storage.store import NewParagraph, NewSubmission, ScoreRecord

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.app import build_application
-from bot.ingest import Services
 from bot.local import LocalBotApi
 from bot.notify import Outbox
 from kaohe.config import UnitConfig, load_config
+from kaohe.services import Services
 from storage.store import NewSubmission, ScoreRecord
 
 ROOT = Path(__file__).resolve().parents[1]

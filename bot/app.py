@@ -27,10 +27,10 @@ from bot.handlers.start import (
     handle_unknown_command,
 )
 from bot.handlers.upload import handle_document, handle_photo, resume_interrupted_uploads
-from bot.ingest import Services
 from bot.jobs import note_user_is_back, start_notifications
 from bot.menus import set_all_menus
 from kaohe.config import AppConfig
+from kaohe.services import Services
 from kaohe.texts import base as texts
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.handlers.common import CLOCK_KEY, OUTBOX_KEY, SERVICES_KEY
-from bot.ingest import Services
 from bot.notify import Outbox
+from kaohe.services import Services
 
 log = logging.getLogger(__name__)
 SCAN_JOB, NEXT_JOB = "notifications:scan", "notifications:next"

@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 def _export(config, args) -> int:
     from datetime import datetime, timezone
 
-    from bot.ingest import Services
     from kaohe.exports import export_all, export_unit
+    from kaohe.services import Services
     from kaohe.writers.charts import MissingCJKFont
 
     svc = Services(config)
@@ -106,7 +106,8 @@ def _export(config, args) -> int:
 
 
 def _results(config, args) -> int:
-    from bot.ingest import Refused, Services
+    from kaohe.errors import Refused
+    from kaohe.services import Services
     from kaohe.texts.score import social_change_lines
 
     svc = Services(config)

@@ -45,7 +45,7 @@ from scoring.reminders import (
 from storage.cycle import BLOCKED, FAILED, SENT, SKIPPED
 
 if TYPE_CHECKING:
-    from bot.ingest import Services
+    from kaohe.services import Services
 
 log = logging.getLogger(__name__)
 # Messages a person caused just now (the office confirmed, a unit asked for 复核): they go

@@ -181,3 +181,10 @@ def _require_aware(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime, got naive {moment!r}")
     return moment
+
+
+def end_of_working_day(moment: datetime, working_days: int, calendar: WorkCalendar, tz: ZoneInfo) -> datetime:
+    """The end (UTC) of the ``working_days``-th working day after ``moment``'s local day: a
+    window of "N working days" closes at midnight after that day."""
+    last = calendar.add_working_days(moment.astimezone(tz).date(), working_days)
+    return datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(UTC)

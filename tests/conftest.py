@@ -40,7 +40,7 @@ def qa_config(shipped_config, tmp_path):
 
 @pytest.fixture
 def services(config, scorer):
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     svc = Services(config, scorer=scorer)
     yield svc

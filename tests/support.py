@@ -125,8 +125,8 @@ async def running_bot(config, scorer, clock, binds: dict[int, str] = ()):
 
     from bot.app import build_application, start_polling, stop_polling
     from bot.handlers.common import CLOCK_KEY
-    from bot.ingest import Services
     from bot.local import LocalBotApi
+    from kaohe.services import Services
 
     with LocalBotApi() as api:
         cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)

@@ -38,7 +38,7 @@ forms = ["对接的同事调走了怎么办？", "原来负责的人不干了要
 
 @pytest.fixture
 async def bot(qa_config, scorer):
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     with LocalBotApi() as api:
         cfg = replace(qa_config, api_url=api.api_url, max_messages_per_second=1000)
@@ -165,7 +165,7 @@ async def test_faq_answers_forms_and_out_of_scope_examples_from_the_office(bot):
 async def test_a_question_during_the_first_indexing_is_told_to_wait_then_answered(qa_config, scorer):
     import time
 
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     with LocalBotApi() as api:
         cfg = replace(qa_config, api_url=api.api_url, max_messages_per_second=1000)
@@ -245,7 +245,7 @@ async def test_two_documents_with_rules_for_different_groups_are_both_quoted(bot
 
 async def test_no_clear_answer_offers_the_nearest_clauses_marked_as_such(qa_config, scorer):
     """Below [qa] min_similarity the bot does not pass a clause off as the answer."""
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     with LocalBotApi() as api:
         strict = replace(qa_config.qa, min_similarity=0.999)

@@ -9,8 +9,8 @@ import tarfile
 
 import pytest
 
-from bot.ingest import Services
 from kaohe.config import load_config
+from kaohe.services import Services
 from storage.backup import BackupError, create_backup, restore_backup
 from storage.store import Store
 from tests.conftest import EXAMPLE_REPORT, ROOT

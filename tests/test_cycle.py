@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.ingest import Services
 from kaohe.config import Deadline
+from kaohe.services import Services
 from tests.conftest import EXAMPLE_REPORT
 
 TZ = ZoneInfo("Asia/Shanghai")

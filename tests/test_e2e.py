@@ -17,7 +17,7 @@ LIAISON = 40001
 
 @pytest.fixture
 async def running(config, scorer):
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     api = LocalBotApi()
     api.start()

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_application
-from bot.ingest import Services
 from bot.local import LocalBotApi
 from bot.notify import Outbox
 from kaohe.config import Deadline
+from kaohe.services import Services
 from scoring.reminders import Phase
 from scoring.schedule import WorkCalendar
 from tests.conftest import EXAMPLE_REPORT

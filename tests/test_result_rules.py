@@ -94,9 +94,9 @@ def _config_file(tmp_path, **edits):
 
 
 def test_recompute_command_after_a_config_change(tmp_path, capsys):
-    from bot.ingest import Services
     from bot.manage import main
     from kaohe.config import load_config
+    from kaohe.services import Services
 
     path = _config_file(tmp_path)
     svc = Services(load_config(path))

@@ -437,7 +437,7 @@ async def test_a_liaison_of_a_unit_dropped_from_the_cycle_cannot_upload(bot):
 
 
 async def test_an_upload_cut_off_by_a_restart_is_answered_at_the_next_start(config, scorer):
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     with LocalBotApi() as api:
         cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)

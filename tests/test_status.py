@@ -402,7 +402,7 @@ def with_extra_units(config, extra: int):
 
 @pytest.fixture
 async def big_chat(config, scorer):
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     cfg = with_extra_units(config, 45)  # 49 units
     svc = Services(cfg, scorer=scorer)
@@ -517,7 +517,7 @@ def test_callback_data_stays_under_64_bytes():
 
 
 async def test_drill_down_over_http_edits_the_same_message(config, scorer):
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     with LocalBotApi() as api:
         cfg = replace(config, api_url=api.api_url)
@@ -562,7 +562,7 @@ async def test_drill_down_over_http_edits_the_same_message(config, scorer):
 
 
 async def test_names_with_html_characters_and_many_files_stay_valid(config, scorer):
-    from bot.ingest import Services
+    from kaohe.services import Services
 
     odd = UnitConfig(id="odd", name="A&B<测试>局", category="市直部门", invite_code="ODD2026")
     cfg = replace(config, units=(*config.units, odd))

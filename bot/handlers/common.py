@@ -11,7 +11,7 @@ from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.ingest import Services
+from kaohe.services import Services
 from kaohe.texts.base import split_message
 
 SERVICES_KEY = "services"

@@ -17,8 +17,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.handlers.common import now, reply, send_now, services, stash_preview, take_preview
 from bot.handlers.status import markup, send_screen
-from bot.ingest import Refused, Services
+from kaohe.errors import Refused
 from kaohe.results import load_view
+from kaohe.services import Services
 from kaohe.texts import score as sx
 from kaohe.texts import status as st
 from scoring.result import BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO

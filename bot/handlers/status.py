@@ -22,8 +22,8 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.handlers.common import now, reply, services
-from bot.ingest import Services
 from kaohe.cycle import Overview
+from kaohe.services import Services
 from kaohe.texts import status as st
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 from bot.handlers.ask import offer_regulation_upload
 from bot.handlers.common import now, replace, reply, services
 from bot.handlers.results import REPLACE_KEY, handle_survey_upload, is_survey_file
-from bot.ingest import Refused
+from kaohe.errors import Refused
 from kaohe.texts import base as texts
 from parsers import DocumentRejected
 

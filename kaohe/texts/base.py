@@ -11,7 +11,7 @@ from scoring.engine import COVERAGE_LABELS, COVERED, MISSING, THIN, UnitScore, q
 from scoring.result import CoverageChange
 
 if TYPE_CHECKING:
-    from bot.ingest import IngestOutcome
+    from kaohe.uploads import IngestOutcome
 
 MESSAGE_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for entities
 FILE_TYPE_LABELS = {"docx": "Word 文档", "pdf": "PDF 文档", "txt": "纯文本"}

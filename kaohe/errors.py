@@ -1,0 +1,26 @@
+"""The domain error: an action the rules do not allow now, carrying the Chinese reply that
+says why and what to do (turned into a chat reply in one place, ``bot.handlers.common``),
+and the replies the use cases refuse with."""
+
+from __future__ import annotations
+
+
+class Refused(Exception):
+    """An action the rules do not allow now; ``reason`` is the Chinese reply."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+INACTIVE_UNIT = ("{unit}不在本期考核单位名单中，材料没有接收。如有疑问请联系考核办（{contact}）；"
+                 "如已调整到其他单位，请用新单位的邀请码重新绑定。")
+LOCKED_UPLOAD = ("本单位的考核结果已由考核办锁定，不能再提交、替换或撤回材料。"
+                 "如确需更正，请联系考核办（{contact}）。")
+LOCKED_REVIEW = "{unit}的考核结果已锁定。如需修改，请先发送 /review {unit} 解锁 理由。"
+LOCKED_SOCIAL = "{unit}的考核结果已锁定，本次导入没有保存任何数据。请先解锁该单位，或从表中删去该单位后重新导入。"
+STALE_VERSION = "《{name}》已被替换或撤回，请发送 /files 查看本单位当前的材料后重试。"
+NOT_YOUR_FILE = "没有找到这份文件，请发送 /files 查看本单位当前的材料。"
+ALREADY_GONE = "《{name}》已经被替换或撤回了，无需再撤回。发送 /files 可查看当前材料。"
+WITHDRAW_LATE = ("已过提交截止时间，不能再撤回《{name}》（截止后的材料已进入审核）。"
+                 "可以上传新版本（会标记为逾期），或联系考核办（{contact}）。")

@@ -1,0 +1,121 @@
+"""The office's review: decisions on a unit's result (indicator scores, add-ons, veto),
+revoking them, and locking results (one unit or all), which sends 结果反馈."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from kaohe.errors import LOCKED_REVIEW, Refused
+from scoring.result import SET_INDICATOR, Result
+from storage.store import ResultLocked
+
+
+@dataclass(frozen=True)
+class LockPlan:
+    """What ``/review 全部 锁定`` would do: the units it locks and those it leaves."""
+
+    to_lock: tuple[dict, ...]  # scored, not locked: id, name, liaisons, unruled (add-ons not ruled on)
+    already: int  # locked before
+    no_score: tuple[str, ...]  # names of units with nothing to lock (no materials, no office score)
+
+    @property
+    def liaisons(self) -> int:
+        return sum(u["liaisons"] for u in self.to_lock)
+
+
+class Review:
+    """The review use cases of ``kaohe.services.Services``."""
+
+    # Provided by Services: config, store, scorer, results, cycle, unit_lock().
+
+    def ensure_scored(self, unit: dict) -> None:
+        """Give a unit that has no materials a stored (zero) score the office can adjust."""
+        if self.store.unit_score(unit["id"]) is None:
+            record, _ = self.results.record(unit["id"], self.score_unit(unit))
+            self.store.store_score(unit["id"], record, "system", "score_empty", {})
+
+    def decide(self, unit_id: str, kind: str, target: str | None, value: float, reason: str,
+               actor: int) -> Result | None:
+        """Record an office decision on a unit's result; return the new result.
+
+        On a unit without materials only an indicator score makes a result (the office
+        scoring it itself); an add-on or veto is recorded and counts from the first upload
+        (None is returned), so a deduction alone does not rank a unit at 0 / 不合格."""
+        unit = self.store.unit(unit_id)
+        with self.unit_lock(unit_id):
+            if kind == SET_INDICATOR:
+                self.ensure_scored(unit)
+            try:
+                self.store.add_adjustment(unit_id, kind, target, value, reason, actor,
+                                          lambda db: self.results.rewrite(db, unit_id))
+            except ResultLocked:
+                raise Refused(LOCKED_REVIEW.format(unit=unit["name"])) from None
+        return self.results.current(unit_id)
+
+    def revoke(self, unit_id: str, adjustment_id: int, reason: str, actor: int) -> dict | None:
+        """Revoke an office decision; return it (None if there was no such decision)."""
+        unit = self.store.unit(unit_id)
+        with self.unit_lock(unit_id):
+            try:
+                return self.store.revoke_adjustment(unit_id, adjustment_id, reason, actor,
+                                                    lambda db: self.results.rewrite(db, unit_id))
+            except ResultLocked:
+                raise Refused(LOCKED_REVIEW.format(unit=unit["name"])) from None
+
+    def lock(self, unit_id: str, actor: int, feedback: Callable[[], str],
+             batch: str | None = None, moment: datetime | None = None) -> int | None:
+        """Lock the unit's result and queue ``feedback()`` (written from the result as it is
+        at that moment) to its liaisons; None if it was already locked.
+
+        Returns how many liaisons the feedback goes to.
+        """
+        unit = self.store.unit(unit_id)
+        with self.unit_lock(unit_id):
+            self.ensure_scored(unit)
+            recipients = [p["telegram_id"] for p in self.store.liaisons(unit_id)]
+            if not self.store.lock_result(unit_id, actor, feedback(), unit["name"], recipients, batch, moment):
+                return None
+        return len(recipients)
+
+    def unlock(self, unit_id: str, actor: int, reason: str) -> bool:
+        """Unlock the unit's result (audited with the reason); False if it was not locked."""
+        with self.unit_lock(unit_id):
+            return self.store.unlock_result(unit_id, actor, reason)
+
+    def plan_lock_all(self) -> LockPlan:
+        """Every active unit with a result not yet locked, for one confirmation by the office.
+
+        Units without a result (no materials, no indicator scored by the office) are left
+        out: locking them would fix a 0 / 不合格 nobody decided."""
+        to_lock, no_score, already = [], [], 0
+        liaisons: dict[str, int] = defaultdict(int)
+        for person in self.store.all_liaisons():
+            liaisons[person["unit_id"]] += 1
+        for unit in self.store.active_units():
+            if unit["locked_at"]:
+                already += 1
+            elif unit["total"] is None:
+                no_score.append(unit["name"])
+            else:
+                result = self.results.current(unit["id"])
+                unruled = bool((result.bonus and not result.office_bonus)
+                               or (result.deduction and not result.office_deduction))
+                to_lock.append({"id": unit["id"], "name": unit["name"], "liaisons": liaisons[unit["id"]],
+                                "unruled": unruled})
+        return LockPlan(tuple(to_lock), already, tuple(no_score))
+
+    def lock_many(self, unit_ids: list[str], actor: int, feedback: Callable[[str], str],
+                  batch: str, moment: datetime | None = None) -> tuple[list[str], int]:
+        """Lock each unit (its own transaction, its own audit entry and 结果反馈, all in
+        ``batch`` so the office gets one delivery report); returns the units locked now (not
+        those locked meanwhile) and how many liaisons are told."""
+        locked, told = [], 0
+        for unit_id in unit_ids:
+            count = self.lock(unit_id, actor, lambda unit_id=unit_id: feedback(unit_id), batch, moment)
+            if count is not None:
+                locked.append(unit_id)
+                told += count
+        return locked, told

@@ -1,0 +1,63 @@
+"""The services the bot (and the command line, the benchmarks) call: one object holding the
+config, the database, the scorer and the regulations, with the use cases of ``uploads``,
+``review``, ``social`` and ``appeals`` (each its own module)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import datetime
+
+from kaohe.appeals import Appeals
+from kaohe.config import AppConfig
+from kaohe.cycle import Cycle
+from kaohe.qa import Regulations
+from kaohe.results import Results
+from kaohe.review import Review
+from kaohe.social import Social
+from kaohe.uploads import Uploads
+from scoring.engine import Scorer
+from scoring.progress import next_deadline
+from scoring.retrieval import QueryTokenizer
+from storage.store import Store
+
+
+class Services(Uploads, Review, Social, Appeals):
+    """Long-lived services shared by the handlers: config, database, scorer."""
+
+    def __init__(self, config: AppConfig, store: Store | None = None,
+                 scorer: Scorer | None = None, tokenizer: QueryTokenizer | None = None):
+        self.config = config
+        self.store = store or Store(config.storage_dir)
+        self.scorer = scorer or Scorer(config.scoring)
+        self.results = Results(self.store, config.scoring)
+        self.store.sync_units(
+            {"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code}
+            for u in config.units
+        )
+        self.cycle = Cycle(config, self.store)
+        self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
+        self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._locks_guard = threading.Lock()
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+    def role_of(self, user_id: int) -> str:
+        """``admin``, ``official``, ``liaison`` or ``unknown``."""
+        if user_id in self.config.admins:
+            return "admin"
+        if user_id in self.config.officials:
+            return "official"
+        return "liaison" if self.store.person(user_id) else "unknown"
+
+    def deadline_for_unit(self, unit: dict) -> datetime | None:
+        """The due time (UTC) of the unit's next deadline not yet met, else its last one."""
+        upcoming = next_deadline(self.cycle.progress(unit["id"]))
+        return upcoming.deadline.due if upcoming else None
+
+    def unit_lock(self, unit_id: str) -> threading.Lock:
+        """The lock that serialises every change to one unit's materials and result."""
+        with self._locks_guard:
+            return self._unit_locks[unit_id]
