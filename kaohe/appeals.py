@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from kaohe.errors import Refused
-from kaohe.texts.base import fmt_time
+from kaohe.fmt import fmt_time
 from scoring.schedule import end_of_working_day
 from storage.store import parse_utc, utc_iso
 

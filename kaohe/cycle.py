@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from kaohe.config import AppConfig
-from kaohe.texts import notice as notice_texts
 from scoring.progress import (
     LATE,
     OVERDUE,
@@ -279,15 +279,16 @@ class Cycle:
         return partial[0] if len(partial) == 1 else None
 
     def deadline_change_preview(self, name: str, category: str | None, due: datetime,
-                                reason: str, actor: int) -> DeadlineChange:
-        """Who a change would reach; saved as a draft the office confirms."""
+                                reason: str, actor: int, notice: Callable[..., str]) -> DeadlineChange:
+        """Who a change would reach; saved as a draft the office confirms, with the notice
+        ``notice(name, category, old_due, new_due, reason, tz)`` writes."""
         affected = self._affected_units(name, category)
         rows = [r for r in self.store.deadline_rows() if r["name"] == name]
         olds = {r["due"] for r in rows if category is None or r["category"] in (category, "")}
         if category is not None and any(r["category"] == category for r in rows):
             olds = {r["due"] for r in rows if r["category"] == category}
         old = parse_utc(olds.pop()) if len(olds) == 1 else None
-        text = notice_texts.deadline_changed(name, category, old, due, reason, self.config.tz)
+        text = notice(name, category, old, due, reason, self.config.tz)
         recipients = self.audience_of_units(affected)
         label = f"「{name}」{category or '全部类别'}的 {len(affected)} 个单位"
         draft = self.store.create_announcement(
@@ -332,9 +333,10 @@ class Cycle:
         return len(recipients) if ok else None
 
     def extend(self, unit: dict[str, Any], name: str, due: datetime, reason: str,
-               actor: int) -> int:
-        """Give one unit more time and tell its liaisons at once; return how many."""
-        text = notice_texts.extension_granted(unit["name"], name, due, reason, self.config.tz)
+               actor: int, notice: Callable[..., str]) -> int:
+        """Give one unit more time and tell its liaisons at once (the message
+        ``notice(unit_name, name, due, reason, tz)`` writes); return how many."""
+        text = notice(unit["name"], name, due, reason, self.config.tz)
         draft = self.store.create_announcement(
             DEADLINE_CHANGE, actor, f"unit:{unit['id']}", unit["name"], text)
         recipients = self.audience_of_units([unit["id"]])

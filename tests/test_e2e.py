@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.local import LocalBotApi
-from kaohe.texts.base import fmt_points
+from kaohe.fmt import fmt_points
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import coverage_marks, example_report_score
 

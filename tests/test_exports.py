@@ -19,7 +19,7 @@ from matplotlib.ft2font import FT2Font
 
 from bot.handlers import exports as export_handlers
 from kaohe.exports import export_all, export_unit
-from kaohe.texts.base import fmt_time
+from kaohe.fmt import fmt_time
 from kaohe.writers.charts import cjk_font
 from scoring.reminders import LATE_NOTICE
 from tests.conftest import EXAMPLE_REPORT

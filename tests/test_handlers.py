@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import build_application
 from bot.handlers.common import CLOCK_KEY
-from kaohe.texts.base import fmt_points
+from kaohe.fmt import fmt_points
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import OfflineRequest, coverage_marks, example_report_score, message_update, small_docx
 

@@ -15,7 +15,7 @@ import pytest
 from bot.app import build_application, start_polling, stop_polling
 from bot.handlers.results import _button_screen
 from bot.local import LocalBotApi
-from kaohe.texts.base import fmt_points
+from kaohe.fmt import fmt_points
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import eventually, running_bot, small_docx
 from tests.test_ask import TZ

@@ -15,8 +15,8 @@ from bot.handlers.common import CLOCK_KEY
 from bot.local import LocalBotApi
 from kaohe.config import UnitConfig
 from kaohe.cycle import Liaison, Overview
+from kaohe.fmt import fmt_points
 from kaohe.texts import status as st
-from kaohe.texts.base import fmt_points
 from scoring.progress import DeadlineRule, UnitProgress, tally
 from storage.store import utc_iso
 from tests.conftest import EXAMPLE_REPORT

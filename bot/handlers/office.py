@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.handlers.common import now, reply, send_now, services
 from kaohe.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
+from kaohe.texts import notice as notice_texts
 from kaohe.texts import office as office_texts
 from scoring.progress import next_deadline
 from scoring.schedule import parse_local_time
@@ -96,7 +97,7 @@ async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         category, rest = rest[0], rest[1:]
     reason = " ".join(rest)
     change = await asyncio.to_thread(svc.cycle.deadline_change_preview, name, category, due,
-                                     reason, update.effective_user.id)
+                                     reason, update.effective_user.id, notice_texts.deadline_changed)
     await update.effective_message.reply_text(
         office_texts.deadline_preview(change, reason, svc.config.tz),
         parse_mode=ParseMode.HTML, reply_markup=_confirm_keyboard(change.draft_id, "确认调整并通知"))
@@ -130,7 +131,7 @@ async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     due, rest = when
     reason = " ".join(rest)
     told = await asyncio.to_thread(svc.cycle.extend, unit, target.deadline.name, due, reason,
-                                   update.effective_user.id)
+                                   update.effective_user.id, notice_texts.extension_granted)
     await reply(update, office_texts.extension_done(unit["name"], target.deadline.name, due,
                                                     target.deadline.category_due, reason, told,
                                                     svc.config.tz))

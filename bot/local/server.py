@@ -8,13 +8,21 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from bot.local.wire import NOT_FOUND_BODY, http_date, reason
 
-if TYPE_CHECKING:
-    from bot.local.fake_api import LocalBotApi
+
+class Api(Protocol):
+    """What the server needs of the fake (``LocalBotApi``): answer a call, serve a file."""
+
+    _stopping: bool
+
+    def _handle(self, token: str, method: str, query: dict[str, str], body: bytes,
+                content_type: str) -> tuple[int, bytes]: ...
+
+    def _download(self, token: str, file_path: str) -> tuple[int, bytes, str]: ...
 
 _LOG = logging.getLogger(__name__)
 
@@ -26,7 +34,7 @@ class Server(ThreadingHTTPServer):
     # once (each drop costs a 1 s retransmit).
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], api: LocalBotApi) -> None:
+    def __init__(self, address: tuple[str, int], api: Api) -> None:
         self.api = api
         self.connections: set[socket.socket] = set()
         self.threads: list[threading.Thread] = []

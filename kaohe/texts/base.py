@@ -7,6 +7,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from kaohe.fmt import fmt_points, fmt_time, time_left
 from scoring.engine import COVERAGE_LABELS, COVERED, MISSING, THIN, UnitScore, quote
 from scoring.result import CoverageChange
 
@@ -40,35 +41,6 @@ COMMANDS = {
               ("faq", "考核办答复（FAQ）"), ("ask", "问考核规定"), ("help", "查看使用说明"),
               ("start", "查看身份")],
 }
-
-
-def fmt_time(moment: datetime, tz: ZoneInfo) -> str:
-    """``2026年12月15日 18:00`` in the cycle's time zone."""
-    local = moment.astimezone(tz)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-
-
-def fmt_points(value: float) -> str:
-    """Points with at most one decimal, no trailing ``.0``."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def time_left(deadline: datetime, now: datetime) -> str:
-    """``还有 3 天 4 小时`` or ``已过截止时间 2 天``."""
-    seconds = (deadline - now).total_seconds()
-    late = seconds < 0
-    seconds = abs(seconds)
-    days, rest = divmod(int(seconds), 86400)
-    hours = rest // 3600
-    minutes = (rest % 3600) // 60
-    if days:
-        span = f"{days} 天" + (f" {hours} 小时" if hours else "")
-    elif hours:
-        span = f"{hours} 小时" + (f" {minutes} 分钟" if minutes else "")
-    else:
-        span = f"{max(minutes, 1)} 分钟"
-    return f"已过截止时间 {span}" if late else f"还有 {span}"
 
 
 def deadline_line(deadline: datetime | None, now: datetime, tz: ZoneInfo) -> str:

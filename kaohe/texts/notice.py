@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from kaohe.texts.base import fmt_time, time_left
+from kaohe.fmt import fmt_time, time_left
 from scoring.progress import LATE, ON_TIME, OPEN, OVERDUE, Tally, UnitProgress
 
 LIST_LIMIT = 30  # names listed in one automatic message; the rest are counted

@@ -8,7 +8,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from kaohe.cycle import DeadlineChange
-from kaohe.texts.base import fmt_time, time_left
+from kaohe.fmt import fmt_time, time_left
 from kaohe.texts.notice import announcement
 from storage.store import parse_utc
 

@@ -8,8 +8,8 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kaohe.fmt import fmt_points, fmt_time, time_left
 from kaohe.qa import Answer, ExamplesResult, LoadResult, citation
-from kaohe.texts.base import fmt_points, fmt_time, time_left
 from scoring.progress import STATUS_LABELS, UnitProgress
 
 QUOTE_LIMIT = 3300  # characters of clause text in one message

@@ -21,8 +21,9 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kaohe.fmt import fmt_points, fmt_time
 from kaohe.results import SET_ASIDE, ScoreView
-from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, change_lines, fmt_points, fmt_time
+from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, change_lines
 from kaohe.texts.status import Screen, clip, esc
 from scoring.engine import COVERAGE_LABELS, quote
 from scoring.result import (

@@ -25,7 +25,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kaohe.cycle import Liaison, Overview, UnitCard
-from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, MESSAGE_LIMIT, fmt_points, fmt_time, time_left
+from kaohe.fmt import fmt_points, fmt_time, time_left
+from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, MESSAGE_LIMIT
 from scoring.engine import COVERAGE_LABELS, MISSING, THIN
 from scoring.progress import LATE, ON_TIME, OPEN, OVERDUE, STATUS_LABELS, UnitProgress
 from scoring.reminders import KIND_LABELS
