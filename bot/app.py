@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 async def _start_regulations(context) -> None:
     try:
-        await asyncio.to_thread(context.bot_data[SERVICES_KEY].qa.start)
+        svc = context.bot_data[SERVICES_KEY]
+        await svc.run(svc.qa.start)
     except Exception:  # logged; questions then retry the start themselves
         log.exception("indexing the regulations failed")
 
@@ -52,6 +53,8 @@ def build_application(config: AppConfig, token: str, services: Services | None =
 
     async def post_init(app: Application) -> None:
         if SERVICES_KEY not in app.bot_data:
+            # The services (and their worker threads) are made off the loop: opening the
+            # database may migrate it.
             app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
         await resume_interrupted_uploads(app.bot, app.bot_data[SERVICES_KEY])

@@ -5,7 +5,6 @@ lives only in memory), under stable names so a reschedule replaces rather than a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timezone
 
@@ -59,7 +58,7 @@ async def schedule_next(app: Application, svc: Services, now: datetime) -> None:
     """One job at the next moment a reminder, deadline or digest falls due."""
     if app.job_queue is None:
         return
-    wakeup = await asyncio.to_thread(svc.cycle.next_wakeup, now)
+    wakeup = await svc.run(svc.cycle.next_wakeup, now)
     for job in app.job_queue.get_jobs_by_name(NEXT_JOB):
         job.schedule_removal()
     if wakeup is not None and wakeup > now:
@@ -73,5 +72,5 @@ async def note_user_is_back(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if user is None or chat is None or chat.type != "private":
         return
     svc: Services | None = context.application.bot_data.get(SERVICES_KEY)
-    if svc is not None and await asyncio.to_thread(svc.store.mark_reachable, user.id):
+    if svc is not None and await svc.run(svc.store.mark_reachable, user.id):
         log.info("user %s can be reached again", user.id)

@@ -83,14 +83,14 @@ class Outbox:
             report = RunReport()
             at = now or self.clock()
             if plan:
-                report.planned = len(await asyncio.to_thread(self.svc.cycle.plan, at))
-            rows = await asyncio.to_thread(self.svc.store.pending_notifications)
+                report.planned = len(await self.svc.run(self.svc.cycle.plan, at))
+            rows = await self.svc.run(self.svc.store.pending_notifications)
             if not in_send_window(at, self.svc.config.reminders, self.svc.config.tz):
                 # Automatic messages left pending (a retry) wait for the morning too; what the
                 # office has just confirmed goes out now.
                 rows = [r for r in rows if r["kind"] in OFFICE_SENT]
             if rows:
-                snapshot = await asyncio.to_thread(_Snapshot.take, self.svc)
+                snapshot = await self.svc.run(_Snapshot.take, self.svc)
                 queue: asyncio.Queue = asyncio.Queue()
                 for row in rows:
                     queue.put_nowait(row)
@@ -112,35 +112,35 @@ class Outbox:
     async def _deliver(self, row: dict[str, Any], snapshot: _Snapshot, report: RunReport,
                        now: datetime) -> None:
         store = self.svc.store
-        text, reason = await asyncio.to_thread(snapshot.render, row, now)
+        text, reason = await self.svc.run(snapshot.render, row, now)
         if text is None:
-            await asyncio.to_thread(store.finish_notification, row["id"], SKIPPED, None, reason)
+            await self.svc.run(store.finish_notification, row["id"], SKIPPED, None, reason)
             report.skipped += 1
             return
         try:
             message = await self.bot.send_message(row["chat_id"], text, parse_mode=ParseMode.HTML,
                                                   disable_web_page_preview=True)
         except Forbidden as exc:
-            await asyncio.to_thread(self._unreachable, row, str(exc))
+            await self.svc.run(self._unreachable, row, str(exc))
             report.blocked += 1
         except BadRequest as exc:
             if "chat not found" in str(exc).lower() or "user not found" in str(exc).lower():
-                await asyncio.to_thread(self._unreachable, row, str(exc))
+                await self.svc.run(self._unreachable, row, str(exc))
                 report.blocked += 1
             else:  # the text itself was refused: retrying will not help
                 log.error("message %s refused: %s", row["key"], exc)
-                await asyncio.to_thread(store.finish_notification, row["id"], FAILED, None, str(exc))
+                await self.svc.run(store.finish_notification, row["id"], FAILED, None, str(exc))
                 report.failed += 1
         except (RetryAfter, NetworkError, TelegramError) as exc:
             # RetryAfter outlasted the rate limiter's retries, or the network failed: keep it.
-            gave_up = await asyncio.to_thread(store.retry_notification, row["id"], str(exc),
+            gave_up = await self.svc.run(store.retry_notification, row["id"], str(exc),
                                               self.svc.config.reminders.max_attempts)
             if gave_up:
                 report.failed += 1
             else:
                 report.retrying += 1
         else:
-            await asyncio.to_thread(store.finish_notification, row["id"], SENT, message.message_id)
+            await self.svc.run(store.finish_notification, row["id"], SENT, message.message_id)
             report.sent += 1
 
     def _unreachable(self, row: dict[str, Any], error: str) -> None:
@@ -152,16 +152,16 @@ class Outbox:
         (results locked by one confirmation) gets one report for all its units."""
         done = []
         groups: dict[object, list[dict[str, Any]]] = {}
-        for ann in await asyncio.to_thread(self.svc.store.announcements_to_report):
+        for ann in await self.svc.run(self.svc.store.announcements_to_report):
             groups.setdefault(ann["batch"] or ("single", ann["id"]), []).append(ann)
         for anns in groups.values():
             finished = [ann for ann in anns
-                        if await asyncio.to_thread(self.svc.store.finish_announcement, ann["id"])]
+                        if await self.svc.run(self.svc.store.finish_announcement, ann["id"])]
             if not finished:
                 continue
             failures = []
             for ann in finished:
-                failures += await asyncio.to_thread(self.svc.store.announcement_failures, ann["id"])
+                failures += await self.svc.run(self.svc.store.announcement_failures, ann["id"])
             summary = finished[0] if len(anns) == 1 else {
                 **finished[0], "audience_label": f"一次锁定的 {len(finished)} 个单位",
                 "recipients": sum(ann["recipients"] or 0 for ann in finished)}

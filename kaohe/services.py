@@ -4,9 +4,15 @@ config, the database, the scorer and the regulations, with the use cases of ``up
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import threading
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any, TypeVar
 
 from kaohe.appeals import Appeals
 from kaohe.config import AppConfig
@@ -20,6 +26,11 @@ from scoring.engine import Scorer
 from scoring.progress import next_deadline
 from scoring.retrieval import QueryTokenizer
 from storage.store import Store
+
+T = TypeVar("T")
+# Threads that run use cases for the bot: blocking work (database, parsing, scoring, encoding)
+# never runs on the event loop, and at most this many run at once.
+WORKERS = 6
 
 
 class Services(Uploads, Review, Social, Appeals):
@@ -37,11 +48,19 @@ class Services(Uploads, Review, Social, Appeals):
         )
         self.cycle = Cycle(config, self.store)
         self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
+        self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="kaohe")
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._locks_guard = threading.Lock()
 
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a use case off the event loop and await its result: the one place where the
+        bot crosses into threads (as datasette's ``Database.execute_fn``)."""
+        call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
     def close(self) -> None:
-        """Release the database."""
+        """Release the worker threads and the database."""
+        self._executor.shutdown(wait=True)
         self.store.close()
 
     def role_of(self, user_id: int) -> str:

@@ -94,3 +94,25 @@ def test_no_import_circle():
         if name not in state:
             visit(name)
     assert not cycles, [" -> ".join(c) for c in cycles]
+
+
+def test_the_bot_crosses_into_threads_in_one_place():
+    """Handlers, jobs and the sender call use cases through ``Services.run`` (a bounded pool
+    of worker threads), not through their own ``asyncio.to_thread`` each."""
+    own = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "bot").rglob("*.py")
+                 if "local" not in p.parts and p.name != "app.py" and "to_thread" in p.read_text(encoding="utf-8"))
+    assert not own
+
+
+async def test_a_use_case_runs_on_a_worker_thread(config):
+    import threading
+
+    from kaohe.services import Services
+
+    svc = Services(config)
+    try:
+        name = await svc.run(lambda: threading.current_thread().name)
+        assert name.startswith("kaohe") and name != threading.current_thread().name
+        assert await svc.run(svc.role_of, min(config.admins)) == "admin"
+    finally:
+        svc.close()

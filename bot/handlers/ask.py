@@ -38,11 +38,11 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     user_id = update.effective_user.id
     intent = detect_intent(question)
     if intent is not None:
-        await reply(update, await asyncio.to_thread(_live_answer, svc, user_id, intent, now(context)))
+        await reply(update, await svc.run(_live_answer, svc, user_id, intent, now(context)))
         return
     if not svc.qa.ready:  # the first start encodes every clause: say why the reply takes a while
         await reply(update, qa_texts.indexing())
-    ans = await asyncio.to_thread(svc.qa.answer, question)
+    ans = await svc.run(svc.qa.answer, question)
     buttons = [[InlineKeyboardButton(qa_texts.related_label(c), callback_data=f"qa:c:{c['id']}")]
                for c in ans.related]
     await update.effective_message.reply_text(
@@ -87,7 +87,7 @@ async def handle_clause_button(update: Update, context: ContextTypes.DEFAULT_TYP
     except (IndexError, ValueError):
         await query.answer("按钮已失效", show_alert=True)
         return
-    clause = await asyncio.to_thread(svc.qa.clause, clause_id)
+    clause = await svc.run(svc.qa.clause, clause_id)
     if clause is None:
         await query.answer("该条款已不存在（规定可能已更新），请重新提问。", show_alert=True)
         return
@@ -101,7 +101,7 @@ async def handle_clause_button(update: Update, context: ContextTypes.DEFAULT_TYP
 
 async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     svc = services(context)
-    if await asyncio.to_thread(svc.role_of, update.effective_user.id) == "admin":
+    if await svc.run(svc.role_of, update.effective_user.id) == "admin":
         return True
     await reply(update, "这个命令仅限考核办使用。发送 /help 查看您可以使用的命令。")
     return False
@@ -112,9 +112,9 @@ async def handle_regulation(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if not await _admin(update, context):
         return
     svc = services(context)
-    docs = await asyncio.to_thread(svc.qa.documents)
-    faqs = await asyncio.to_thread(svc.qa.faqs)
-    examples = await asyncio.to_thread(svc.qa.examples)
+    docs = await svc.run(svc.qa.documents)
+    faqs = await svc.run(svc.qa.faqs)
+    examples = await svc.run(svc.qa.examples)
     await reply(update, qa_texts.regulation_list(docs, len(faqs), examples, svc.config.tz))
 
 
@@ -150,13 +150,13 @@ async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT
         telegram_file = await context.bot.get_file(file_id)
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
         if is_examples_file(file_name):
-            title = await asyncio.to_thread(svc.qa.title_for_examples, file_name)
-            result = await asyncio.to_thread(svc.qa.load_examples, data, file_name, query.from_user.id, title)
+            title = await svc.run(svc.qa.title_for_examples, file_name)
+            result = await svc.run(svc.qa.load_examples, data, file_name, query.from_user.id, title)
             await query.edit_message_text(qa_texts.examples_loaded(result, title), parse_mode=ParseMode.HTML)
             return
         progress = _progress_editor(query, file_name)
         try:
-            result = await asyncio.to_thread(svc.qa.load, data, file_name, query.from_user.id, "chat",
+            result = await svc.run(svc.qa.load, data, file_name, query.from_user.id, "chat",
                                              progress)
         finally:  # no late progress edit may overwrite the result
             await asyncio.gather(*(asyncio.wrap_future(f) for f in progress.sent), return_exceptions=True)
@@ -205,38 +205,38 @@ async def handle_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     text = (update.effective_message.text or "").split(maxsplit=1)
     body = text[1].strip() if len(text) > 1 else ""
     if not body:
-        faqs = await asyncio.to_thread(svc.qa.faqs)
-        examples = [e for e in await asyncio.to_thread(svc.qa.examples) if e["source"] == "chat"]
+        faqs = await svc.run(svc.qa.faqs)
+        examples = [e for e in await svc.run(svc.qa.examples) if e["source"] == "chat"]
         await reply(update, qa_texts.faq_list(faqs, examples))
         return
     words = body.split()
     if words[0] in ("删除", "del", "delete") and len(words) == 2:
         target = words[1]
         if target.startswith("例") and target[1:].isdigit():
-            ok = await asyncio.to_thread(svc.qa.remove_example, int(target[1:]), user)
+            ok = await svc.run(svc.qa.remove_example, int(target[1:]), user)
             await reply(update, qa_texts.faq_removed(f"问题示例 {target}", ok))
             return
         if target.isdigit():
-            ok = await asyncio.to_thread(svc.qa.remove_faq, int(target), user)
+            ok = await svc.run(svc.qa.remove_faq, int(target), user)
             await reply(update, qa_texts.faq_removed(f"第 {target} 条考核办答复", ok))
             return
     form = _split_faq(body)
     if form.kind == "none" and form.question:
-        eid = await asyncio.to_thread(svc.qa.add_example, form.question, user, None)
+        eid = await svc.run(svc.qa.add_example, form.question, user, None)
         await reply(update, qa_texts.example_added(eid, None))
         return
     if form.kind == "article" and form.question and form.target:
         doc_hint, _, label = form.target.rpartition("第")
-        clauses = await asyncio.to_thread(svc.qa.find_article, "第" + label, doc_hint.strip(" 《》"))
+        clauses = await svc.run(svc.qa.find_article, "第" + label, doc_hint.strip(" 《》"))
         if len(clauses) != 1:
-            everywhere = await asyncio.to_thread(svc.qa.find_article, "第" + label)
+            everywhere = await svc.run(svc.qa.find_article, "第" + label)
             await reply(update, qa_texts.article_not_found(form.target, everywhere if clauses else []))
             return
-        eid = await asyncio.to_thread(svc.qa.add_example, form.question, user, clauses[0])
+        eid = await svc.run(svc.qa.add_example, form.question, user, clauses[0])
         await reply(update, qa_texts.example_added(eid, clauses[0]))
         return
     if form.kind == "answer" and form.question and form.target:
-        faq_id = await asyncio.to_thread(svc.qa.add_faq, form.question, form.target, user)
+        faq_id = await svc.run(svc.qa.add_faq, form.question, form.target, user)
         await reply(update, qa_texts.faq_added(faq_id))
         return
     await reply(update, qa_texts.faq_usage())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import datetime, timezone
 from typing import Any
@@ -73,7 +72,7 @@ async def take_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, key: 
     press it, and each preview acts once. Returns (action, value), or None once the press
     has been answered with ``refused`` (not the office) or ``gone`` (used, or lost in a restart)."""
     query = update.callback_query
-    if await asyncio.to_thread(services(context).role_of, query.from_user.id) != "admin":
+    if await services(context).run(services(context).role_of, query.from_user.id) != "admin":
         await query.answer(refused, show_alert=True)
         return None
     _, action, token = (query.data.split(":") + ["", ""])[:3]

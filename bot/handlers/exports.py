@@ -63,7 +63,7 @@ async def _send_files(update: Update, context: ContextTypes.DEFAULT_TYPE, paths:
 async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/export``: the consolidated workbook, the assessment report and the charts."""
     svc = services(context)
-    if await asyncio.to_thread(svc.role_of, update.effective_user.id) != "admin":
+    if await svc.run(svc.role_of, update.effective_user.id) != "admin":
         await reply(update, "⚠️ /export 仅考核办可以使用。单位联络员可发送 /report 获取本单位的情况报告。")
         return
     running: asyncio.Lock = context.application.bot_data.setdefault(EXPORT_LOCK_KEY, asyncio.Lock())
@@ -78,7 +78,7 @@ async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE, svc) -> No
     progress = await update.effective_message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
     with tempfile.TemporaryDirectory() as folder:
         try:
-            files = await asyncio.to_thread(export_all, svc.config, svc.store, Path(folder), now(context))
+            files = await svc.run(export_all, svc.config, svc.store, Path(folder), now(context))
         except MissingCJKFont as exc:
             await replace(progress, f"⚠️ 未能生成：{st.esc(str(exc), 300)}")
             return
@@ -105,6 +105,6 @@ async def handle_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(update, f"{st.esc(unit['name'], 30)}不在本期考核单位名单中。")
         return
     with tempfile.TemporaryDirectory() as folder:
-        path = await asyncio.to_thread(export_unit, svc.config, svc.store, unit["id"], Path(folder),
+        path = await svc.run(export_unit, svc.config, svc.store, unit["id"], Path(folder),
                                        now(context))
         await _send_files(update, context, [path])

@@ -6,7 +6,6 @@ out only when the office presses 确认; the change and its notices are queued t
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -33,7 +32,7 @@ def register(app: Application) -> None:
 
 async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     svc = services(context)
-    if await asyncio.to_thread(svc.role_of, update.effective_user.id) == "admin":
+    if await svc.run(svc.role_of, update.effective_user.id) == "admin":
         return True
     await reply(update, office_texts.admin_only())
     return False
@@ -74,17 +73,17 @@ async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     svc = services(context)
     at = now(context)
     if not context.args:
-        rows = await asyncio.to_thread(svc.store.deadline_rows)
-        extensions = await asyncio.to_thread(svc.store.extensions)
-        units = {u["id"]: u["name"] for u in await asyncio.to_thread(svc.store.unit_list)}
-        names = await asyncio.to_thread(svc.cycle.deadline_names)
-        uncovered = await asyncio.to_thread(svc.cycle.uncovered_years)
+        rows = await svc.run(svc.store.deadline_rows)
+        extensions = await svc.run(svc.store.extensions)
+        units = {u["id"]: u["name"] for u in await svc.run(svc.store.unit_list)}
+        names = await svc.run(svc.cycle.deadline_names)
+        uncovered = await svc.run(svc.cycle.uncovered_years)
         await reply(update, office_texts.deadline_list(names, rows, extensions, units, at,
                                                        svc.config.tz, uncovered))
         return
-    name = await asyncio.to_thread(svc.cycle.resolve_deadline, context.args[0])
+    name = await svc.run(svc.cycle.resolve_deadline, context.args[0])
     if name is None:
-        names = await asyncio.to_thread(svc.cycle.deadline_names)
+        names = await svc.run(svc.cycle.deadline_names)
         await reply(update, office_texts.unknown_deadline(context.args[0], names))
         return
     when = await _future_time(update, context, context.args[1:], time(18, 0))
@@ -96,7 +95,7 @@ async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if rest and rest[0] in categories:
         category, rest = rest[0], rest[1:]
     reason = " ".join(rest)
-    change = await asyncio.to_thread(svc.cycle.deadline_change_preview, name, category, due,
+    change = await svc.run(svc.cycle.deadline_change_preview, name, category, due,
                                      reason, update.effective_user.id, notice_texts.deadline_changed)
     await update.effective_message.reply_text(
         office_texts.deadline_preview(change, reason, svc.config.tz),
@@ -111,12 +110,12 @@ async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if len(context.args) < 2:
         await reply(update, office_texts.extend_usage())
         return
-    matches = await asyncio.to_thread(svc.cycle.find_units, context.args[0])
+    matches = await svc.run(svc.cycle.find_units, context.args[0])
     if len(matches) != 1:
         await reply(update, office_texts.extend_which_unit(context.args[0], matches))
         return
     unit = matches[0]
-    progress = await asyncio.to_thread(svc.cycle.progress, unit["id"])
+    progress = await svc.run(svc.cycle.progress, unit["id"])
     target = next_deadline(progress)
     if target is None:
         await reply(update, office_texts.no_deadline_for(unit["name"]))
@@ -130,7 +129,7 @@ async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     due, rest = when
     reason = " ".join(rest)
-    told = await asyncio.to_thread(svc.cycle.extend, unit, target.deadline.name, due, reason,
+    told = await svc.run(svc.cycle.extend, unit, target.deadline.name, due, reason,
                                    update.effective_user.id, notice_texts.extension_granted)
     await reply(update, office_texts.extension_done(unit["name"], target.deadline.name, due,
                                                     target.deadline.category_due, reason, told,
@@ -164,9 +163,9 @@ async def handle_announce(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if len(body) > ANNOUNCE_LIMIT:
         await reply(update, office_texts.announce_too_long(len(body), ANNOUNCE_LIMIT))
         return
-    recipients = await asyncio.to_thread(svc.cycle.audience, audience)
+    recipients = await svc.run(svc.cycle.audience, audience)
     units = len({unit for _, unit in recipients})
-    draft = await asyncio.to_thread(svc.store.create_announcement, "announcement",
+    draft = await svc.run(svc.store.create_announcement, "announcement",
                                     update.effective_user.id, audience, label, body)
     markup = _confirm_keyboard(draft, f"确认发送（{len(recipients)} 人）") if recipients else None
     await update.effective_message.reply_text(
@@ -183,20 +182,20 @@ async def handle_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """The 确认 / 取消 buttons under a preview."""
     query = update.callback_query
     svc = services(context)
-    if await asyncio.to_thread(svc.role_of, query.from_user.id) != "admin":
+    if await svc.run(svc.role_of, query.from_user.id) != "admin":
         await query.answer(office_texts.admin_only_short(), show_alert=True)
         return
     _, action, draft = query.data.split(":")
     draft_id = int(draft)
     original = query.message.text_html if query.message else ""
     if action == "no":
-        cancelled = await asyncio.to_thread(svc.store.cancel_announcement, draft_id)
+        cancelled = await svc.run(svc.store.cancel_announcement, draft_id)
         await query.answer("已取消" if cancelled else "已处理过")
         if cancelled:
             await query.edit_message_text(original + "\n\n" + office_texts.cancelled(),
                                           parse_mode=ParseMode.HTML)
         return
-    count = await asyncio.to_thread(svc.cycle.confirm, draft_id, query.from_user.id)
+    count = await svc.run(svc.cycle.confirm, draft_id, query.from_user.id)
     if count is None:
         await query.answer("这条预览已处理过（已发送或已取消）", show_alert=True)
         return

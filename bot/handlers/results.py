@@ -6,7 +6,6 @@ adjusts, locks and imports. Every change goes through ``Services`` and lands in 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -60,18 +59,18 @@ async def unit_asked_for(update: Update, context: ContextTypes.DEFAULT_TYPE, usa
     """
     svc = services(context)
     user_id = update.effective_user.id
-    role = await asyncio.to_thread(svc.role_of, user_id)
+    role = await svc.run(svc.role_of, user_id)
     if role == "unknown":
         await reply(update, st.status_unknown(svc.config.contact))
         return None
     if role == "liaison":
-        person = await asyncio.to_thread(svc.store.person, user_id)
-        return await asyncio.to_thread(svc.store.unit, person["unit_id"])
+        person = await svc.run(svc.store.person, user_id)
+        return await svc.run(svc.store.unit, person["unit_id"])
     query = " ".join(context.args or []).strip()
     if not query:
         await reply(update, usage)
         return None
-    unit, problem = await asyncio.to_thread(find_unit, svc, query)
+    unit, problem = await svc.run(find_unit, svc, query)
     if unit is None:
         await reply(update, problem)
     return unit
@@ -82,7 +81,7 @@ async def handle_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     unit = await unit_asked_for(update, context, sx.score_staff_usage())
     if unit is not None:
         svc = services(context)
-        await send_screen(update, await asyncio.to_thread(_score_reply, svc, unit, sx.SCORE))
+        await send_screen(update, await svc.run(_score_reply, svc, unit, sx.SCORE))
 
 
 def find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
@@ -110,11 +109,11 @@ def _files_screen(svc: Services, unit_id: str, moment) -> st.Screen:
 async def handle_files(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/files``: the liaison's current files with 替换 / 撤回, and earlier versions."""
     svc = services(context)
-    person = await asyncio.to_thread(svc.store.person, update.effective_user.id)
+    person = await svc.run(svc.store.person, update.effective_user.id)
     if person is None:
         await reply(update, sx.files_not_liaison())
         return
-    await send_screen(update, await asyncio.to_thread(_files_screen, svc, person["unit_id"],
+    await send_screen(update, await svc.run(_files_screen, svc, person["unit_id"],
                                                       now(context)))
 
 
@@ -249,26 +248,26 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """``/review [单位 [指标 分数 理由 | 加分… | 扣分… | 否决… | 撤销… | 锁定 | 解锁…]]``."""
     svc = services(context)
     user_id = update.effective_user.id
-    if await asyncio.to_thread(svc.role_of, user_id) != "admin":
+    if await svc.run(svc.role_of, user_id) != "admin":
         await reply(update, "⚠️ /review 仅考核办可以使用。")
         return
     words = list(context.args or [])
     if not words:
-        units = await asyncio.to_thread(svc.store.active_units)
-        stale = await asyncio.to_thread(svc.stale_units)
-        appeals = await asyncio.to_thread(svc.store.appeals, True)
+        units = await svc.run(svc.store.active_units)
+        stale = await svc.run(svc.stale_units)
+        appeals = await svc.run(svc.store.appeals, True)
         await reply(update, sx.review_usage(units, len(stale), appeals, svc.config.tz))
         return
     if words[0] in ALL_UNITS:
         await _review_all(update, context, svc, words[1:])
         return
-    unit, problem = await asyncio.to_thread(find_unit, svc, words[0])
+    unit, problem = await svc.run(find_unit, svc, words[0])
     if unit is None:
         await reply(update, problem)
         return
     try:
         action = parse_review(words[1:], svc)
-        outcome = await asyncio.to_thread(_run_review, svc, unit, action, user_id)
+        outcome = await svc.run(_run_review, svc, unit, action, user_id)
     except BadReview as exc:
         await reply(update, sx.review_bad(str(exc), unit["name"]))
         return
@@ -287,16 +286,16 @@ async def handle_appeal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """``/appeal 理由``: a liaison asks for 复核 of the unit's locked result."""
     svc = services(context)
     user_id = update.effective_user.id
-    person = await asyncio.to_thread(svc.store.person, user_id)
+    person = await svc.run(svc.store.person, user_id)
     if person is None:
-        role = await asyncio.to_thread(svc.role_of, user_id)
+        role = await svc.run(svc.role_of, user_id)
         await reply(update, "复核申请由单位联络员提出；考核办答复请用 /review 单位 答复 内容。"
                     if role in st.STAFF_ROLES else st.status_unknown(svc.config.contact))
         return
     reason = " ".join(context.args or []).strip()
     moment = now(context)
     if len(reason) < MIN_APPEAL:
-        window_end = await asyncio.to_thread(svc.appeal_window_end, person["unit_id"])
+        window_end = await svc.run(svc.appeal_window_end, person["unit_id"])
         await reply(update, sx.appeal_usage(window_end, svc.config, MIN_APPEAL))
         return
     user = update.effective_user
@@ -305,7 +304,7 @@ async def handle_appeal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return sx.appeal_to_office(unit["name"], user.full_name, reason, answer_due, svc.config.tz)
 
     try:
-        row = await asyncio.to_thread(svc.appeal, person["unit_id"], user_id, reason, moment, to_office)
+        row = await svc.run(svc.appeal, person["unit_id"], user_id, reason, moment, to_office)
     except Refused as exc:
         await reply(update, f"⚠️ {st.esc(exc.reason, 400)}")
         return
@@ -324,7 +323,7 @@ async def _review_all(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: S
         await reply(update, "对全部单位只能整体锁定：发送 <code>/review 全部 锁定</code>，确认后一次锁定所有已有得分"
                             "且未锁定的单位。核定、加分、扣分请逐个单位进行：<code>/review 单位名称 …</code>")
         return
-    plan = await asyncio.to_thread(svc.plan_lock_all)
+    plan = await svc.run(svc.plan_lock_all)
     token = stash_preview(context, LOCK_ALL_KEY, [u["id"] for u in plan.to_lock]) if plan.to_lock else ""
     await send_screen(update, sx.lock_all_confirm(plan, svc.config.scoring, token))
 
@@ -351,7 +350,7 @@ async def handle_lock_all_button(update: Update, context: ContextTypes.DEFAULT_T
         return sx.result_feedback(load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name,
                                   svc.config.appeal_working_days)
 
-    locked, told = await asyncio.to_thread(svc.lock_many, unit_ids, query.from_user.id, feedback,
+    locked, told = await svc.run(svc.lock_many, unit_ids, query.from_user.id, feedback,
                                            f"lockall:{token}", now(context))
     await query.edit_message_text(sx.lock_all_done(len(locked), told, len(unit_ids) - len(locked)),
                                   parse_mode=ParseMode.HTML)
@@ -440,7 +439,7 @@ async def handle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Buttons under score, review and file screens: check who may press, then edit in place."""
     query = update.callback_query
     svc = services(context)
-    screen, note = await asyncio.to_thread(_button_screen, svc, query.from_user.id, query.data,
+    screen, note = await svc.run(_button_screen, svc, query.from_user.id, query.data,
                                            now(context))
     if isinstance(screen, ArmReplace):
         context.user_data[REPLACE_KEY] = screen.submission["id"]
@@ -486,7 +485,7 @@ async def handle_survey_upload(update: Update, context: ContextTypes.DEFAULT_TYP
     try:
         telegram_file = await document.get_file()
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
-        plan = await asyncio.to_thread(svc.plan_social_file, data, name)
+        plan = await svc.run(svc.plan_social_file, data, name)
     except Refused as exc:
         await reply(update, f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}")
         return
@@ -510,7 +509,7 @@ async def handle_survey_button(update: Update, context: ContextTypes.DEFAULT_TYP
         return
     await query.answer("正在导入……")
     try:  # read again: units may have been locked or scores imported since the preview
-        outcome = await asyncio.to_thread(svc.import_social_file, data, name, query.from_user.id)
+        outcome = await svc.run(svc.import_social_file, data, name, query.from_user.id)
     except Refused as exc:
         text = f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}"
     else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -21,14 +19,14 @@ async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     svc = services(context)
     user_id = update.effective_user.id
-    role = await asyncio.to_thread(svc.role_of, user_id)
+    role = await svc.run(svc.role_of, user_id)
     if role == "unknown":
         await reply(update, texts.welcome_unknown(svc.config.contact))
     elif role == "liaison":
-        person = await asyncio.to_thread(svc.store.person, user_id)
-        unit = await asyncio.to_thread(svc.store.unit, person["unit_id"])
-        files = await asyncio.to_thread(svc.store.submission_count, unit["id"])
-        deadline = await asyncio.to_thread(svc.deadline_for_unit, unit)
+        person = await svc.run(svc.store.person, user_id)
+        unit = await svc.run(svc.store.unit, person["unit_id"])
+        files = await svc.run(svc.store.submission_count, unit["id"])
+        deadline = await svc.run(svc.deadline_for_unit, unit)
         await reply(update, texts.liaison_home(unit, files, deadline, now(context), svc.config.tz))
     else:
         await reply(update, texts.staff_home(role, svc.config.cycle_name))
@@ -44,16 +42,16 @@ async def handle_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def _bind(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
     svc = services(context)
-    unit = await asyncio.to_thread(svc.store.unit_by_invite_code, code)
+    unit = await svc.run(svc.store.unit_by_invite_code, code)
     if unit is None:
         await reply(update, texts.bad_invite_code(code, svc.config.contact))
         return
     user = update.effective_user
-    was_unknown = await asyncio.to_thread(svc.role_of, user.id) == "unknown"
-    previous_id = await asyncio.to_thread(
+    was_unknown = await svc.run(svc.role_of, user.id) == "unknown"
+    previous_id = await svc.run(
         svc.store.bind_liaison, user.id, user.full_name, user.username, unit["id"], now(context))
-    previous = await asyncio.to_thread(svc.store.unit, previous_id) if previous_id else None
-    deadline = await asyncio.to_thread(svc.deadline_for_unit, unit)
+    previous = await svc.run(svc.store.unit, previous_id) if previous_id else None
+    deadline = await svc.run(svc.deadline_for_unit, unit)
     await reply(update, texts.bind_success(
         unit, deadline, now(context), svc.config.tz,
         svc.config.max_file_bytes / 1048576, previous["name"] if previous else None))
@@ -64,7 +62,7 @@ async def _bind(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
 async def handle_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/help``: what the sender's role can do."""
     svc = services(context)
-    role = await asyncio.to_thread(svc.role_of, update.effective_user.id)
+    role = await svc.run(svc.role_of, update.effective_user.id)
     await reply(update, texts.help_text(role, svc.config.max_file_bytes / 1048576))
 
 
@@ -72,7 +70,7 @@ async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """Plain text in a private chat is a question (an invite code gets the binding hint)."""
     svc = services(context)
     text = (update.effective_message.text or "").strip()
-    role = await asyncio.to_thread(svc.role_of, update.effective_user.id)
+    role = await svc.run(svc.role_of, update.effective_user.id)
     if role == "unknown":
         # Questions are for the units' liaisons and the office: a stranger learns how to bind.
         await reply(update, texts.welcome_unknown(svc.config.contact))

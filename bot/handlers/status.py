@@ -10,7 +10,6 @@ passed since it was computed; it is then shown with the current time.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from dataclasses import replace
@@ -91,13 +90,13 @@ async def handle_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """``/status``: a liaison's own unit — files, deadline, coverage, preliminary score, next steps."""
     svc = services(context)
     user_id = update.effective_user.id
-    role = await asyncio.to_thread(svc.role_of, user_id)
+    role = await svc.run(svc.role_of, user_id)
     if role == "unknown":
         await reply(update, st.status_unknown(svc.config.contact))
     elif role in st.STAFF_ROLES:
         await reply(update, st.status_staff())
     else:
-        await reply(update, await asyncio.to_thread(_liaison_status, svc, user_id, now(context)))
+        await reply(update, await svc.run(_liaison_status, svc, user_id, now(context)))
 
 
 # ---- /overview and /unit -------------------------------------------------------------------
@@ -115,7 +114,7 @@ def card_screen(svc: Services, unit_id: str, moment: datetime, back: str | None 
 
 
 async def _staff_or_refuse(update: Update, svc: Services) -> bool:
-    role = await asyncio.to_thread(svc.role_of, update.effective_user.id)
+    role = await svc.run(svc.role_of, update.effective_user.id)
     if role in st.STAFF_ROLES:
         return True
     await reply(update, st.staff_only(role))
@@ -127,7 +126,7 @@ async def handle_overview(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     svc = services(context)
     if not await _staff_or_refuse(update, svc):
         return
-    screen = await asyncio.to_thread(overview_screen, svc, overview_cache(context), now(context))
+    screen = await svc.run(overview_screen, svc, overview_cache(context), now(context))
     await send_screen(update, screen)
 
 
@@ -150,7 +149,7 @@ async def handle_unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not query:
         await reply(update, st.unit_usage())
         return
-    await send_screen(update, await asyncio.to_thread(_unit_reply, svc, query, now(context)))
+    await send_screen(update, await svc.run(_unit_reply, svc, query, now(context)))
 
 
 # ---- buttons -----------------------------------------------------------------------------
@@ -181,7 +180,7 @@ async def handle_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     answered = False
     try:
         svc = services(context)
-        role = await asyncio.to_thread(svc.role_of, query.from_user.id)
+        role = await svc.run(svc.role_of, query.from_user.id)
         if role not in st.STAFF_ROLES:
             await query.answer(st.staff_only(role), show_alert=True)
             answered = True
@@ -191,7 +190,7 @@ async def handle_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await query.answer(EXPIRED, show_alert=True)
             answered = True
             return
-        screen, note = await asyncio.to_thread(_callback_screen, svc, overview_cache(context), action,
+        screen, note = await svc.run(_callback_screen, svc, overview_cache(context), action,
                                                now(context))
         await query.answer(note, show_alert=bool(note))
         answered = True

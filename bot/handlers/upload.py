@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Update
@@ -28,9 +27,9 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     document = message.document
     user_id = update.effective_user.id
     file_name = document.file_name or "未命名文件"
-    person = await asyncio.to_thread(svc.store.person, user_id)
+    person = await svc.run(svc.store.person, user_id)
     if person is None:
-        role = await asyncio.to_thread(svc.role_of, user_id)
+        role = await svc.run(svc.role_of, user_id)
         if role == "admin":
             if is_survey_file(document.file_name or ""):
                 await handle_survey_upload(update, context)
@@ -50,12 +49,12 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     progress = await message.reply_text(texts.progress(file_name, "正在下载……"),
                                         parse_mode=ParseMode.HTML)
     # Should the process die before the reply, the next start tells the user what happened.
-    pending = await asyncio.to_thread(svc.store.start_upload, message.chat_id, progress.message_id,
+    pending = await svc.run(svc.store.start_upload, message.chat_id, progress.message_id,
                                       user_id, person["unit_id"], file_name, received_at)
     try:
         await _process(update, context, svc, person, progress, file_name, received_at)
     finally:
-        await asyncio.to_thread(svc.store.end_upload, pending)
+        await svc.run(svc.store.end_upload, pending)
 
 
 async def _process(update: Update, context: ContextTypes.DEFAULT_TYPE, svc, person: dict,
@@ -70,7 +69,7 @@ async def _process(update: Update, context: ContextTypes.DEFAULT_TYPE, svc, pers
                                  parse_mode=ParseMode.HTML)
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         replaces = context.user_data.get(REPLACE_KEY)
-        outcome = await asyncio.to_thread(
+        outcome = await svc.run(
             svc.ingest, person["unit_id"], user_id, file_name, data, received_at, replaces)
         context.user_data.pop(REPLACE_KEY, None)  # used (a refused file keeps it armed)
     except DocumentRejected as exc:
@@ -94,7 +93,7 @@ async def _process(update: Update, context: ContextTypes.DEFAULT_TYPE, svc, pers
 
 async def resume_interrupted_uploads(bot, svc) -> int:
     """At start: answer each upload a crash left unanswered (its ⏳ message is replaced)."""
-    rows = await asyncio.to_thread(svc.store.interrupted_uploads)
+    rows = await svc.run(svc.store.interrupted_uploads)
     for row in rows:
         text = (texts.upload_interrupted_recorded(row["file_name"]) if row["submission_id"]
                 else texts.upload_interrupted(row["file_name"]))
@@ -107,7 +106,7 @@ async def resume_interrupted_uploads(bot, svc) -> int:
             except TelegramError:
                 log.warning("could not tell %s about an interrupted upload", row["chat_id"], exc_info=True)
                 continue
-        await asyncio.to_thread(svc.store.end_upload, row["id"])
+        await svc.run(svc.store.end_upload, row["id"])
     return len(rows)
 
 
