@@ -10,7 +10,6 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
@@ -18,7 +17,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.handlers import ask, exports, office, results, status
-from bot.handlers.common import SERVICES_KEY, reply
+from bot.handlers.common import CONTEXT_TYPES, Context, reply
 from bot.handlers.start import (
     handle_bind,
     handle_help,
@@ -38,7 +37,7 @@ log = logging.getLogger(__name__)
 
 async def _start_regulations(context) -> None:
     try:
-        svc = context.bot_data[SERVICES_KEY]
+        svc = context.bot_data.services
         await svc.run(svc.qa.start)
     except Exception:  # logged; questions then retry the start themselves
         log.exception("indexing the regulations failed")
@@ -52,19 +51,19 @@ def build_application(config: AppConfig, token: str, services: Services | None =
     """
 
     async def post_init(app: Application) -> None:
-        if SERVICES_KEY not in app.bot_data:
+        if app.bot_data.services is None:
             # The services (and their worker threads) are made off the loop: opening the
             # database may migrate it.
-            app.bot_data[SERVICES_KEY] = await asyncio.to_thread(Services, config)
+            app.bot_data.services = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
-        await resume_interrupted_uploads(app.bot, app.bot_data[SERVICES_KEY])
-        start_notifications(app, app.bot_data[SERVICES_KEY])
+        await resume_interrupted_uploads(app.bot, app.bot_data.services)
+        start_notifications(app, app.bot_data.services)
         # Index the regulations in the background once the bot runs (the first start encodes
         # every clause, a minute or so); a question asked meanwhile waits for it.
         app.job_queue.run_once(_start_regulations, 0, name="qa:start")
 
     async def post_shutdown(app: Application) -> None:
-        svc = app.bot_data.pop(SERVICES_KEY, None)
+        svc, app.bot_data.services = app.bot_data.services, None
         if svc is not None and services is None:
             svc.close()
 
@@ -74,6 +73,7 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         .base_url(config.bot_base_url)
         .base_file_url(config.file_base_url)
         .concurrent_updates(16)
+        .context_types(CONTEXT_TYPES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -85,7 +85,7 @@ def build_application(config: AppConfig, token: str, services: Services | None =
             overall_max_rate=config.max_messages_per_second, overall_time_period=1, max_retries=3))
     app = builder.build()
     if services is not None:
-        app.bot_data[SERVICES_KEY] = services
+        app.bot_data.services = services
     register_handlers(app)
     return app
 
@@ -109,11 +109,11 @@ def register_handlers(app: Application) -> None:
     app.add_error_handler(handle_error)
 
 
-async def handle_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_error(update: object, context: Context) -> None:
     """Log every unhandled error with its traceback; tell the user in plain Chinese."""
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
-        svc = context.application.bot_data.get(SERVICES_KEY)
+        svc = context.application.bot_data.services
         contact = svc.config.contact if svc else "考核办"
         try:
             await reply(update, texts.internal_error(contact))

@@ -9,9 +9,9 @@ import logging
 from datetime import datetime, timezone
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot.handlers.common import CLOCK_KEY, OUTBOX_KEY, SERVICES_KEY
+from bot.handlers.common import Context
 from bot.notify import Outbox
 from kaohe.services import Services
 
@@ -22,16 +22,16 @@ FIRST_SCAN_SECONDS = 2  # catch up on what fell due while the bot was down, righ
 
 def _clock(app: Application):
     def now() -> datetime:
-        clock = app.bot_data.get(CLOCK_KEY)
+        clock = app.bot_data.clock
         return clock() if clock else datetime.now(timezone.utc)
     return now
 
 
 def start_notifications(app: Application, svc: Services) -> Outbox:
     """Create the outbox and schedule the scans (no-op without a job queue)."""
-    outbox = app.bot_data.get(OUTBOX_KEY)
+    outbox = app.bot_data.outbox
     if outbox is None:
-        outbox = app.bot_data[OUTBOX_KEY] = Outbox(svc, app.bot, _clock(app))
+        outbox = app.bot_data.outbox = Outbox(svc, app.bot, _clock(app))
     if app.job_queue is None:
         log.warning("no job queue: automatic reminders are off")
         return outbox
@@ -42,11 +42,11 @@ def start_notifications(app: Application, svc: Services) -> Outbox:
     return outbox
 
 
-async def scan(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def scan(context: Context) -> None:
     """Send what is due, then set the next precise wake-up."""
     app = context.application
-    outbox: Outbox = app.bot_data[OUTBOX_KEY]
-    svc: Services = app.bot_data[SERVICES_KEY]
+    outbox: Outbox = app.bot_data.outbox
+    svc: Services = app.bot_data.services
     try:
         await outbox.run()
     except Exception:  # a failed run is retried by the next scan; never kill the job
@@ -65,12 +65,12 @@ async def schedule_next(app: Application, svc: Services, now: datetime) -> None:
         app.job_queue.run_once(scan, when=(wakeup - now).total_seconds() + 1, name=NEXT_JOB)
 
 
-async def note_user_is_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def note_user_is_back(update: Update, context: Context) -> None:
     """A user who writes to the bot can be reached again (they unblocked it)."""
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return
-    svc: Services | None = context.application.bot_data.get(SERVICES_KEY)
+    svc: Services | None = context.application.bot_data.services
     if svc is not None and await svc.run(svc.store.mark_reachable, user.id):
         log.info("user %s can be reached again", user.id)

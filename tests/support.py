@@ -124,7 +124,6 @@ async def running_bot(config, scorer, clock, binds: dict[int, str] = ()):
     from dataclasses import replace
 
     from bot.app import build_application, start_polling, stop_polling
-    from bot.handlers.common import CLOCK_KEY
     from bot.local import LocalBotApi
     from kaohe.services import Services
 
@@ -132,7 +131,7 @@ async def running_bot(config, scorer, clock, binds: dict[int, str] = ()):
         cfg = replace(config, api_url=api.api_url, max_messages_per_second=1000)
         svc = Services(cfg, scorer=scorer)
         app = build_application(cfg, api.token, services=svc)
-        app.bot_data[CLOCK_KEY] = clock
+        app.bot_data.clock = clock
         await start_polling(app)
         try:
             for user, code in dict(binds).items():

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.handlers.common import CLOCK_KEY
 from bot.local import LocalBotApi
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -45,7 +44,7 @@ async def bot(qa_config, scorer):
         svc = Services(cfg, scorer=scorer)
         svc.qa.start()  # index before the first question, as the start-up job does
         app = build_application(cfg, api.token, services=svc)
-        app.bot_data[CLOCK_KEY] = lambda: NOW
+        app.bot_data.clock = lambda: NOW
         await start_polling(app)
         api.send_text(LIAISON, "/bind SFJ2026", first_name="联络员")
         await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and "绑定成功" in (a["text"] or ""))
@@ -178,7 +177,7 @@ async def test_a_question_during_the_first_indexing_is_told_to_wait_then_answere
 
         svc.qa.load_folder = slow_load_folder
         app = build_application(cfg, api.token, services=svc)  # its start-up job indexes
-        app.bot_data[CLOCK_KEY] = lambda: NOW
+        app.bot_data.clock = lambda: NOW
         await start_polling(app)
         try:
             api.send_text(ADMIN, "违规失职扣分有上限吗？")
@@ -253,7 +252,7 @@ async def test_no_clear_answer_offers_the_nearest_clauses_marked_as_such(qa_conf
         svc = Services(cfg, scorer=scorer)
         svc.qa.start()
         app = build_application(cfg, api.token, services=svc)
-        app.bot_data[CLOCK_KEY] = lambda: NOW
+        app.bot_data.clock = lambda: NOW
         await start_polling(app)
         try:
             api.send_text(LIAISON, "/bind SFJ2026", first_name="联络员")

@@ -283,12 +283,8 @@ def test_a_sheet_longer_than_excel_allows_continues_on_another(tmp_path, monkeyp
 
 
 async def test_a_second_export_while_one_runs_is_told_to_wait(bot):
-    import asyncio
-
-    from bot.handlers.exports import EXPORT_LOCK_KEY
-
     api, _, app = bot
-    lock = app.bot_data.setdefault(EXPORT_LOCK_KEY, asyncio.Lock())
+    lock = app.bot_data.export_lock
     async with lock:  # an export in progress
         since = len(api.sent)
         api.send_text(ADMIN, "/export")

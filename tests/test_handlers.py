@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.app import build_application
-from bot.handlers.common import CLOCK_KEY
 from kaohe.fmt import fmt_points
 from tests.conftest import EXAMPLE_REPORT
 from tests.support import OfflineRequest, coverage_marks, example_report_score, message_update, small_docx
@@ -21,7 +20,7 @@ AFTER_DEADLINE = datetime(2026, 12, 16, 2, 0, tzinfo=timezone.utc)
 async def chat(config, services):
     request = OfflineRequest()
     app = build_application(config, "123:TEST", services=services, rate_limit=False, request=request)
-    app.bot_data[CLOCK_KEY] = lambda: BEFORE_DEADLINE
+    app.bot_data.clock = lambda: BEFORE_DEADLINE
     await app.initialize()
 
     class Chat:
@@ -107,7 +106,7 @@ async def test_same_bytes_twice_is_recognised_and_counted_once(chat):
 
 async def test_late_upload_is_accepted_and_flagged(chat):
     await chat.send(LIAISON, "/bind SFJ2026")
-    chat.app.bot_data[CLOCK_KEY] = lambda: AFTER_DEADLINE
+    chat.app.bot_data.clock = lambda: AFTER_DEADLINE
     reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
     assert "逾期提交" in reply
     assert chat.services.store.submissions("sfj")[0]["late"] == 1
@@ -139,7 +138,7 @@ async def test_upload_before_binding_and_by_staff_is_refused(chat):
 
 async def test_too_large_file_is_refused_before_download(chat, config):
     await chat.send(LIAISON, "/bind SFJ2026")
-    chat.app.bot_data["services"].config = config.__class__(**{**config.__dict__, "max_file_bytes": 10})
+    chat.app.bot_data.services.config = config.__class__(**{**config.__dict__, "max_file_bytes": 10})
     reply = await chat.upload(LIAISON, "big.docx", EXAMPLE_REPORT.read_bytes())
     assert "超过" in reply and "未接收" in reply
     assert not chat.request.sent("getFile")

@@ -11,7 +11,6 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.handlers.common import CLOCK_KEY
 from bot.local import LocalBotApi
 from kaohe.config import UnitConfig
 from kaohe.cycle import Liaison, Overview
@@ -48,7 +47,7 @@ class Chat:
     def __init__(self, app, request, services):
         self.app, self.request, self.services = app, request, services
         self.clock = BEFORE_DEADLINE
-        app.bot_data[CLOCK_KEY] = lambda: self.clock
+        app.bot_data.clock = lambda: self.clock
 
     def _since(self, start: int) -> list[tuple[str, dict]]:
         return self.request.calls[start:]
@@ -524,7 +523,7 @@ async def test_drill_down_over_http_edits_the_same_message(config, scorer):
         svc = Services(cfg, scorer=scorer)
         svc.store.bind_liaison(DCQ_LIAISON, "李四", None, "dcq")
         app = build_application(cfg, api.token, services=svc, rate_limit=False)
-        app.bot_data[CLOCK_KEY] = lambda: AFTER_DEADLINE
+        app.bot_data.clock = lambda: AFTER_DEADLINE
         await start_polling(app)
         try:
             api.send_text(ADMIN, "/overview")

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import now, reply, services, stash_preview, take_preview
+from bot.handlers.common import Context, now, reply, services, stash_preview, take_preview
 from kaohe.qa import is_examples_file
 from kaohe.texts import qa as qa_texts
 from parsers import DocumentRejected
@@ -32,7 +32,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(handle_regulation_button, pattern=r"^reg:"))
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(update: Update, context: Context, question: str) -> None:
     """Reply to one question: live data for deadline and score questions, else the regulations."""
     svc = services(context)
     user_id = update.effective_user.id
@@ -69,7 +69,7 @@ def _live_answer(svc, user_id: int, intent: str, moment) -> str:
     raise ValueError(intent)
 
 
-async def handle_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_ask(update: Update, context: Context) -> None:
     """``/ask 问题`` (for groups; in a private chat plain text works too)."""
     question = " ".join(context.args).strip()
     if not question:
@@ -78,7 +78,7 @@ async def handle_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await answer_question(update, context, question)
 
 
-async def handle_clause_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_clause_button(update: Update, context: Context) -> None:
     """A related-clause button: send that clause in full."""
     query = update.callback_query
     svc = services(context)
@@ -99,7 +99,7 @@ async def handle_clause_button(update: Update, context: ContextTypes.DEFAULT_TYP
 # ---- office: regulations and FAQ -----------------------------------------------------------
 
 
-async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _admin(update: Update, context: Context) -> bool:
     svc = services(context)
     if await svc.run(svc.role_of, update.effective_user.id) == "admin":
         return True
@@ -107,7 +107,7 @@ async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return False
 
 
-async def handle_regulation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_regulation(update: Update, context: Context) -> None:
     """``/regulation``: what is loaded and how to load or replace a document."""
     if not await _admin(update, context):
         return
@@ -118,7 +118,7 @@ async def handle_regulation(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await reply(update, qa_texts.regulation_list(docs, len(faqs), examples, svc.config.tz))
 
 
-async def offer_regulation_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def offer_regulation_upload(update: Update, context: Context) -> None:
     """The office sent a file: offer to load it as a regulation (it is never a self-check)."""
     document = update.effective_message.document
     token = stash_preview(context, PENDING_KEY, (document.file_id, document.file_name or "未命名文件"))
@@ -131,7 +131,7 @@ async def offer_regulation_upload(update: Update, context: ContextTypes.DEFAULT_
         reply_markup=keyboard)
 
 
-async def handle_regulation_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_regulation_button(update: Update, context: Context) -> None:
     """作为规定载入 / 取消 under an office upload."""
     query = update.callback_query
     svc = services(context)
@@ -194,7 +194,7 @@ def _progress_editor(query, file_name: str):
     return progress
 
 
-async def handle_faq(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_faq(update: Update, context: Context) -> None:
     """``/faq`` lists; ``/faq 问：… 答：…`` adds an answer; ``/faq 问：… 条：…`` a question
     form for an article; ``/faq 无关：…`` a question the regulations do not answer;
     ``/faq 删除 N`` / ``/faq 删除 例N`` removes."""

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from kaohe.services import Services
 from kaohe.texts.base import split_message
 
-SERVICES_KEY = "services"
-CLOCK_KEY = "clock"
-OUTBOX_KEY = "outbox"
+
+@dataclass
+class BotData:
+    """What the application keeps between updates (``context.bot_data``), by name."""
+
+    services: Services | None = None  # made in post_init (or given by tests)
+    clock: Callable[[], datetime] | None = None  # tests install one; None = the real time
+    outbox: Any = None  # bot.notify.Outbox, made when the jobs start
+    overview_cache: Any = None  # bot.handlers.status.OverviewCache, made on first use
+    export_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one export at a time
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+Context = CallbackContext[ExtBot, dict, dict, BotData]
+CONTEXT_TYPES = ContextTypes(context=CallbackContext, bot_data=BotData)
+
+
+def services(context: Context) -> Services:
     """The long-lived services created in ``post_init``."""
-    return context.application.bot_data[SERVICES_KEY]
+    return context.application.bot_data.services
 
 
-def now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+def now(context: Context) -> datetime:
     """The current UTC time (tests may install a clock in ``bot_data``)."""
-    clock = context.application.bot_data.get(CLOCK_KEY)
+    clock = context.application.bot_data.clock
     return clock() if clock else datetime.now(timezone.utc)
 
 
@@ -49,9 +63,9 @@ async def replace(progress: Message, text: str) -> None:
         )
 
 
-def send_now(context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
+def send_now(context: Context, what: str) -> None:
     """Run the outbox now for messages a person just caused (not waiting for the next check)."""
-    outbox = context.application.bot_data.get(OUTBOX_KEY)
+    outbox = context.application.bot_data.outbox
     if outbox is not None:
         context.application.create_task(outbox.run(plan=False), name=f"outbox:{what}")
 
@@ -59,14 +73,14 @@ def send_now(context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
 # ---- previews the office confirms with a button ----------------------------------------------
 
 
-def stash_preview(context: ContextTypes.DEFAULT_TYPE, key: str, value: Any) -> str:
+def stash_preview(context: Context, key: str, value: Any) -> str:
     """Keep what a preview would act on (in memory, for this user); returns the button token."""
     token = secrets.token_hex(4)
     context.user_data.setdefault(key, {})[token] = value
     return token
 
 
-async def take_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str,
+async def take_preview(update: Update, context: Context, key: str,
                        refused: str, gone: str) -> tuple[str, Any] | None:
     """A button under an office preview (``<prefix>:<action>:<token>``): only the office may
     press it, and each preview acts once. Returns (action, value), or None once the press

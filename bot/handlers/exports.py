@@ -3,16 +3,15 @@ unit's report). The files are written off the event loop into a temporary folder
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
 from pathlib import Path
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import now, replace, reply, services
+from bot.handlers.common import Context, now, replace, reply, services
 from bot.handlers.results import unit_asked_for
 from kaohe.exports import export_all, export_unit
 from kaohe.texts import base as texts
@@ -22,7 +21,6 @@ from kaohe.writers.charts import MissingCJKFont
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT = 300  # seconds: a province's workbook is a few MB
 UPLOAD_LIMIT = 50 * 2**20  # what a bot may send through the cloud Bot API (bytes)
-EXPORT_LOCK_KEY = "export_running"  # one export at a time: each takes both cores for seconds
 
 
 def register(app: Application) -> None:
@@ -31,7 +29,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("report", handle_report))
 
 
-async def _send_files(update: Update, context: ContextTypes.DEFAULT_TYPE, paths: list[Path],
+async def _send_files(update: Update, context: Context, paths: list[Path],
                       charts: list[Path] = ()) -> None:
     """Send the files as documents. Charts too: a photo would be recompressed by Telegram,
     a document keeps the 150 dpi PNG the office pastes into its slides (with a preview).
@@ -60,13 +58,13 @@ async def _send_files(update: Update, context: ContextTypes.DEFAULT_TYPE, paths:
                     "<code>python -m bot.manage export 文件夹</code>（单个单位加 <code>--unit 单位</code>）直接取得文件。")
 
 
-async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_export(update: Update, context: Context) -> None:
     """``/export``: the consolidated workbook, the assessment report and the charts."""
     svc = services(context)
     if await svc.run(svc.role_of, update.effective_user.id) != "admin":
         await reply(update, "⚠️ /export 仅考核办可以使用。单位联络员可发送 /report 获取本单位的情况报告。")
         return
-    running: asyncio.Lock = context.application.bot_data.setdefault(EXPORT_LOCK_KEY, asyncio.Lock())
+    running = context.application.bot_data.export_lock  # one export at a time: each takes both cores
     if running.locked():
         await reply(update, "⏳ 上一次导出还在生成中，完成后会发到请求的对话里，请稍候再试。")
         return
@@ -74,7 +72,7 @@ async def handle_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _export(update, context, svc)
 
 
-async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE, svc) -> None:
+async def _export(update: Update, context: Context, svc) -> None:
     progress = await update.effective_message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
     with tempfile.TemporaryDirectory() as folder:
         try:
@@ -95,7 +93,7 @@ async def _export(update: Update, context: ContextTypes.DEFAULT_TYPE, svc) -> No
         await _send_files(update, context, [files.workbook, files.report], files.charts)
 
 
-async def handle_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_report(update: Update, context: Context) -> None:
     """``/report``: a liaison's own unit; staff may name a unit (``/report 单位``)."""
     svc = services(context)
     unit = await unit_asked_for(update, context, "请发送 <code>/report 单位名称</code>；全部单位的汇总请用 /export。")

@@ -10,9 +10,9 @@ from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import now, reply, send_now, services
+from bot.handlers.common import Context, now, reply, send_now, services
 from kaohe.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
 from kaohe.texts import notice as notice_texts
 from kaohe.texts import office as office_texts
@@ -30,7 +30,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(handle_confirm, pattern=r"^ann:"))
 
 
-async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _is_admin(update: Update, context: Context) -> bool:
     svc = services(context)
     if await svc.run(svc.role_of, update.effective_user.id) == "admin":
         return True
@@ -38,7 +38,7 @@ async def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return False
 
 
-def _split_when(words: list[str], context: ContextTypes.DEFAULT_TYPE,
+def _split_when(words: list[str], context: Context,
                 default_at: time) -> tuple[datetime, list[str]]:
     """The longest leading words that read as a time, and the words after them."""
     cfg = services(context).config
@@ -52,7 +52,7 @@ def _split_when(words: list[str], context: ContextTypes.DEFAULT_TYPE,
     raise error or ValueError("缺少新的截止时间：请写成 2026-12-18 18:00 或 12月18日 18:00")
 
 
-async def _future_time(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str],
+async def _future_time(update: Update, context: Context, words: list[str],
                        default_at: time) -> tuple[datetime, list[str]] | None:
     """A new due time read from ``words`` and the words after it; None after saying what is wrong."""
     try:
@@ -66,7 +66,7 @@ async def _future_time(update: Update, context: ContextTypes.DEFAULT_TYPE, words
     return due, rest
 
 
-async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_deadline(update: Update, context: Context) -> None:
     """``/deadline`` lists; ``/deadline 编号 时间 [类别] [原因]`` drafts a change."""
     if not await _is_admin(update, context):
         return
@@ -102,7 +102,7 @@ async def handle_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         parse_mode=ParseMode.HTML, reply_markup=_confirm_keyboard(change.draft_id, "确认调整并通知"))
 
 
-async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_extend(update: Update, context: Context) -> None:
     """``/extend 单位 时间 [原因]``: one unit's own later due time, told to its liaisons."""
     if not await _is_admin(update, context):
         return
@@ -137,7 +137,7 @@ async def handle_extend(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     send_now(context, "send-now")
 
 
-async def handle_announce(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_announce(update: Update, context: Context) -> None:
     """``/announce [全部|未提交|类别] 内容``: preview, then send on 确认."""
     if not await _is_admin(update, context):
         return
@@ -178,7 +178,7 @@ def _confirm_keyboard(draft_id: int, label: str) -> InlineKeyboardMarkup:
                                   InlineKeyboardButton("取消", callback_data=f"ann:no:{draft_id}")]])
 
 
-async def handle_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_confirm(update: Update, context: Context) -> None:
     """The 确认 / 取消 buttons under a preview."""
     query = update.callback_query
     svc = services(context)

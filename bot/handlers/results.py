@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import now, reply, send_now, services, stash_preview, take_preview
+from bot.handlers.common import Context, now, reply, send_now, services, stash_preview, take_preview
 from bot.handlers.status import markup, send_screen
 from kaohe.errors import Refused
 from kaohe.results import load_view
@@ -52,7 +52,7 @@ def _score_reply(svc: Services, unit: dict, mode: str) -> st.Screen:
     return sx.score_screen(view, svc.config.scoring, mode)
 
 
-async def unit_asked_for(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str) -> dict | None:
+async def unit_asked_for(update: Update, context: Context, usage: str) -> dict | None:
     """The unit a command is about: a liaison's own; staff name one (``/cmd 单位``).
 
     Replies and returns None when there is none (unbound user, no or an unclear name).
@@ -76,7 +76,7 @@ async def unit_asked_for(update: Update, context: ContextTypes.DEFAULT_TYPE, usa
     return unit
 
 
-async def handle_score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_score(update: Update, context: Context) -> None:
     """``/score``: a liaison's own unit; staff name a unit (``/score 单位``)."""
     unit = await unit_asked_for(update, context, sx.score_staff_usage())
     if unit is not None:
@@ -106,7 +106,7 @@ def _files_screen(svc: Services, unit_id: str, moment) -> st.Screen:
                            svc.config.tz, open_ids, min((d for d in until.values() if d), default=None))
 
 
-async def handle_files(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_files(update: Update, context: Context) -> None:
     """``/files``: the liaison's current files with 替换 / 撤回, and earlier versions."""
     svc = services(context)
     person = await svc.run(svc.store.person, update.effective_user.id)
@@ -244,7 +244,7 @@ def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> 
     return sx.decision_done(action.kind, action.label, value, action.reason, result, rules, hint)
 
 
-async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_review(update: Update, context: Context) -> None:
     """``/review [单位 [指标 分数 理由 | 加分… | 扣分… | 否决… | 撤销… | 锁定 | 解锁…]]``."""
     svc = services(context)
     user_id = update.effective_user.id
@@ -282,7 +282,7 @@ async def handle_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         send_now(context, "appeal_answer")
 
 
-async def handle_appeal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_appeal(update: Update, context: Context) -> None:
     """``/appeal 理由``: a liaison asks for 复核 of the unit's locked result."""
     svc = services(context)
     user_id = update.effective_user.id
@@ -316,7 +316,7 @@ ALL_UNITS = ("全部", "所有", "全部单位")
 LOCK_ALL_KEY = "lock_all_previews"  # user_data: token -> the unit ids the preview listed
 
 
-async def _review_all(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: Services,
+async def _review_all(update: Update, context: Context, svc: Services,
                       words: list[str]) -> None:
     """``/review 全部 锁定``: preview locking every unit with a result, then one confirmation."""
     if words != ["锁定"]:
@@ -328,7 +328,7 @@ async def _review_all(update: Update, context: ContextTypes.DEFAULT_TYPE, svc: S
     await send_screen(update, sx.lock_all_confirm(plan, svc.config.scoring, token))
 
 
-async def handle_lock_all_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_lock_all_button(update: Update, context: Context) -> None:
     """确认锁定 / 取消 under a ``/review 全部 锁定`` preview; each preview is used once."""
     query = update.callback_query
     svc = services(context)
@@ -435,7 +435,7 @@ def _files_button(svc: Services, user_id: int, parts: list[str], moment):
     return None, None
 
 
-async def handle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_button(update: Update, context: Context) -> None:
     """Buttons under score, review and file screens: check who may press, then edit in place."""
     query = update.callback_query
     svc = services(context)
@@ -475,7 +475,7 @@ def is_survey_file(file_name: str) -> bool:
 SURVEY_KEY = "survey_previews"  # user_data: token -> (file name, bytes) awaiting 确认导入
 
 
-async def handle_survey_upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_survey_upload(update: Update, context: Context) -> None:
     """Preview a 社会评价 file from the office: what it sets, per unit, before anything is stored.
 
     The file waits in memory for 确认导入 (a restart drops it: the office sends it again)."""
@@ -493,7 +493,7 @@ async def handle_survey_upload(update: Update, context: ContextTypes.DEFAULT_TYP
     await send_screen(update, sx.social_preview(name, plan, svc.config.scoring, token))
 
 
-async def handle_survey_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_survey_button(update: Update, context: Context) -> None:
     """确认导入 / 取消 under a survey preview; each preview is used at most once."""
     query = update.callback_query
     svc = services(context)

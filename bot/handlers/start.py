@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.handlers.ask import answer_question
-from bot.handlers.common import now, reply, services
+from bot.handlers.common import Context, now, reply, services
 from bot.menus import set_commands_for
 from kaohe.texts import base as texts
 from scoring.intents import is_small_talk
 
 
-async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_start(update: Update, context: Context) -> None:
     """``/start`` alone greets by role; ``/start CODE`` (deep link) binds like ``/bind``."""
     if context.args:
         await _bind(update, context, context.args[0])
@@ -32,7 +31,7 @@ async def handle_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, texts.staff_home(role, svc.config.cycle_name))
 
 
-async def handle_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_bind(update: Update, context: Context) -> None:
     """``/bind CODE``: bind the sender to the unit whose invite code this is."""
     if not context.args:
         await reply(update, texts.missing_invite_code())
@@ -40,7 +39,7 @@ async def handle_bind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _bind(update, context, context.args[0])
 
 
-async def _bind(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+async def _bind(update: Update, context: Context, code: str) -> None:
     svc = services(context)
     unit = await svc.run(svc.store.unit_by_invite_code, code)
     if unit is None:
@@ -59,14 +58,14 @@ async def _bind(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
         await set_commands_for(context.bot, update.effective_chat.id, "liaison")
 
 
-async def handle_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_help(update: Update, context: Context) -> None:
     """``/help``: what the sender's role can do."""
     svc = services(context)
     role = await svc.run(svc.role_of, update.effective_user.id)
     await reply(update, texts.help_text(role, svc.config.max_file_bytes / 1048576))
 
 
-async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_text(update: Update, context: Context) -> None:
     """Plain text in a private chat is a question (an invite code gets the binding hint)."""
     svc = services(context)
     text = (update.effective_message.text or "").strip()
@@ -81,6 +80,6 @@ async def handle_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await answer_question(update, context, text)
 
 
-async def handle_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not know."""
     await reply(update, "没有这个命令。发送 /help 查看可用命令。")

@@ -18,9 +18,9 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import now, reply, services
+from bot.handlers.common import Context, now, reply, services
 from kaohe.cycle import Overview
 from kaohe.services import Services
 from kaohe.texts import status as st
@@ -28,7 +28,6 @@ from kaohe.texts import status as st
 log = logging.getLogger(__name__)
 
 EXPIRED = "按钮已失效，请重新发送 /overview。"
-CACHE_KEY = "status.overview_cache"
 
 
 class OverviewCache:
@@ -57,8 +56,11 @@ class OverviewCache:
             self._entry = None
 
 
-def overview_cache(context: ContextTypes.DEFAULT_TYPE) -> OverviewCache:
-    return context.application.bot_data.setdefault(CACHE_KEY, OverviewCache())
+def overview_cache(context: Context) -> OverviewCache:
+    data = context.application.bot_data
+    if data.overview_cache is None:
+        data.overview_cache = OverviewCache()
+    return data.overview_cache
 
 
 def markup(screen: st.Screen) -> InlineKeyboardMarkup | None:
@@ -86,7 +88,7 @@ def _liaison_status(svc: Services, user_id: int, moment: datetime) -> str:
     return st.liaison_status(card, svc.config.tz, moment, svc.config.scoring, svc.config.contact)
 
 
-async def handle_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_status(update: Update, context: Context) -> None:
     """``/status``: a liaison's own unit — files, deadline, coverage, preliminary score, next steps."""
     svc = services(context)
     user_id = update.effective_user.id
@@ -121,7 +123,7 @@ async def _staff_or_refuse(update: Update, svc: Services) -> bool:
     return False
 
 
-async def handle_overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_overview(update: Update, context: Context) -> None:
     """``/overview``: the cycle's progress for the office and officials, with list buttons."""
     svc = services(context)
     if not await _staff_or_refuse(update, svc):
@@ -140,7 +142,7 @@ def _unit_reply(svc: Services, query: str, moment: datetime) -> st.Screen:
     return st.search_screen(matches, query)
 
 
-async def handle_unit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_unit(update: Update, context: Context) -> None:
     """``/unit <名称或编号>``: one unit's card, or a list to choose from."""
     svc = services(context)
     if not await _staff_or_refuse(update, svc):
@@ -174,7 +176,7 @@ def _callback_screen(svc: Services, cache: OverviewCache, action: tuple,
     return None, None  # the page-number button
 
 
-async def handle_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_callback(update: Update, context: Context) -> None:
     """An ``ov:…`` button: check the role, then edit the message in place."""
     query = update.callback_query
     answered = False

@@ -7,10 +7,9 @@ import logging
 from telegram import Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.handlers.ask import offer_regulation_upload
-from bot.handlers.common import now, replace, reply, services
+from bot.handlers.common import Context, now, replace, reply, services
 from bot.handlers.results import REPLACE_KEY, handle_survey_upload, is_survey_file
 from kaohe.errors import Refused
 from kaohe.texts import base as texts
@@ -20,7 +19,7 @@ log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 120  # seconds; a 20 MB file over a slow office line
 
 
-async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_document(update: Update, context: Context) -> None:
     """Receive a document: check who and what, parse and score it off the event loop."""
     svc = services(context)
     message = update.effective_message
@@ -57,7 +56,7 @@ async def handle_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await svc.run(svc.store.end_upload, pending)
 
 
-async def _process(update: Update, context: ContextTypes.DEFAULT_TYPE, svc, person: dict,
+async def _process(update: Update, context: Context, svc, person: dict,
                    progress, file_name: str, received_at) -> None:
     message = update.effective_message
     document = message.document
@@ -110,6 +109,6 @@ async def resume_interrupted_uploads(bot, svc) -> int:
     return len(rows)
 
 
-async def handle_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def handle_photo(update: Update, context: Context) -> None:
     """Photos and scans are not accepted yet: say so and what to send instead."""
     await reply(update, texts.photo_refused())
