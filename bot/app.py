@@ -17,7 +17,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.handlers import ask, exports, office, results, status
-from bot.handlers.common import CONTEXT_TYPES, Context, reply
+from bot.handlers.common import CONTEXT_TYPES, Context, internal_error, reply
 from bot.handlers.start import (
     handle_bind,
     handle_help,
@@ -30,7 +30,6 @@ from bot.jobs import note_user_is_back, start_notifications
 from bot.menus import set_all_menus
 from kaohe.config import AppConfig
 from kaohe.services import Services
-from kaohe.texts import base as texts
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +109,12 @@ def register_handlers(app: Application) -> None:
 
 
 async def handle_error(update: object, context: Context) -> None:
-    """Log every unhandled error with its traceback; tell the user in plain Chinese."""
-    log.error("error while handling an update", exc_info=context.error)
+    """Every unhandled error: logged with its traceback, the office told, the user answered
+    in plain Chinese (see ``internal_error``)."""
+    reply_text = await internal_error(context, "处理一条消息", context.error)
     if isinstance(update, Update) and update.effective_message is not None:
-        svc = context.application.bot_data.services
-        contact = svc.config.contact if svc else "考核办"
         try:
-            await reply(update, texts.internal_error(contact))
+            await reply(update, reply_text)
         except Exception:  # the error may be that we cannot reach Telegram at all
             log.warning("could not tell the user about the error", exc_info=True)
 

@@ -159,6 +159,17 @@ async def test_internal_error_gives_a_chinese_reply_not_a_traceback(chat, monkey
     reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
     assert "内部错误" in reply and "disk on fire" not in reply
     assert chat.services.store.counts()["submissions"] == 0
+    # The office hears of it (what failed and the kind of error, not the details) …
+    alerts = [p for p in chat.request.sent("sendMessage") if p["chat_id"] == ADMIN]
+    assert len(alerts) == 1 and "处理上传的材料时出现内部错误（RuntimeError）" in alerts[0]["text"]
+    assert "disk on fire" not in alerts[0]["text"]
+    # … once in a while: a second error soon after is counted, and named in the next alert.
+    await chat.upload(LIAISON, "另一份.docx", small_docx("全年办结立项督查事项12项。"))
+    assert len([p for p in chat.request.sent("sendMessage") if p["chat_id"] == ADMIN]) == 1
+    chat.app.bot_data.last_alert -= 601
+    await chat.upload(LIAISON, "第三份.docx", small_docx("全年办结立项督查事项13项。"))
+    alerts = [p for p in chat.request.sent("sendMessage") if p["chat_id"] == ADMIN]
+    assert "此前还有 1 次内部错误未逐条提示" in alerts[-1]["text"]
 
 
 @pytest.mark.parametrize("corpus_file, expected", [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from kaohe.services import Services
+from kaohe.texts import base as texts_base
 from kaohe.texts.base import split_message
 
 
@@ -26,7 +29,14 @@ class BotData:
     outbox: Any = None  # bot.notify.Outbox, made when the jobs start
     overview_cache: Any = None  # bot.handlers.status.OverviewCache, made on first use
     export_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one export at a time
+    last_alert: float = float("-inf")  # when the office was last told of an internal error
+    alerts_held: int = 0  # internal errors since then, not told one by one
 
+
+log = logging.getLogger(__name__)
+# The office hears of internal errors at most this often (the rest are counted and named in
+# the next alert); every one is in the log.
+ALERT_EVERY_SECONDS = 600
 
 Context = CallbackContext[ExtBot, dict, dict, BotData]
 CONTEXT_TYPES = ContextTypes(context=CallbackContext, bot_data=BotData)
@@ -95,3 +105,27 @@ async def take_preview(update: Update, context: Context, key: str,
         await query.answer(gone, show_alert=True)
         return None
     return action, value
+
+
+# ---- internal errors: one path for all of them ----------------------------------------------
+
+
+async def internal_error(context: Context, where: str, error: BaseException) -> str:
+    """An unexpected error while doing ``where`` (in Chinese, e.g. "处理上传"): logged with its
+    traceback, the office told (at most once every ALERT_EVERY_SECONDS), and the reply for
+    the user returned: plain Chinese, never the traceback."""
+    log.error("internal error while %s", where, exc_info=error)
+    data = context.application.bot_data
+    svc = data.services
+    moment = time.monotonic()
+    if svc is not None and moment - data.last_alert >= ALERT_EVERY_SECONDS:
+        held, data.alerts_held, data.last_alert = data.alerts_held, 0, moment
+        text = texts_base.internal_error_alert(where, type(error).__name__, held)
+        for admin in sorted(svc.config.admins):
+            try:
+                await context.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+            except Exception:  # the error may be that Telegram cannot be reached at all
+                log.warning("could not tell admin %s about the error", admin, exc_info=True)
+    else:
+        data.alerts_held += 1
+    return texts_base.internal_error(svc.config.contact if svc else "考核办")

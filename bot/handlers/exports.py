@@ -11,10 +11,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import Context, now, replace, reply, services
+from bot.handlers.common import Context, internal_error, now, replace, reply, services
 from bot.handlers.results import unit_asked_for
 from kaohe.exports import export_all, export_unit
-from kaohe.texts import base as texts
 from kaohe.texts import status as st
 from kaohe.writers.charts import MissingCJKFont
 
@@ -80,9 +79,8 @@ async def _export(update: Update, context: Context, svc) -> None:
         except MissingCJKFont as exc:
             await replace(progress, f"⚠️ 未能生成：{st.esc(str(exc), 300)}")
             return
-        except Exception:  # said in chat; the traceback goes to the log
-            log.exception("export failed")
-            await replace(progress, texts.internal_error(svc.config.contact))
+        except Exception as exc:  # said in chat; the traceback goes to the log
+            await replace(progress, await internal_error(context, "生成汇总导出", exc))
             return
         label = "初步" if files.preliminary else "最终"
         await replace(progress, (

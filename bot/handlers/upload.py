@@ -9,7 +9,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.handlers.ask import offer_regulation_upload
-from bot.handlers.common import Context, now, replace, reply, services
+from bot.handlers.common import Context, internal_error, now, replace, reply, services
 from bot.handlers.results import REPLACE_KEY, handle_survey_upload, is_survey_file
 from kaohe.errors import Refused
 from kaohe.texts import base as texts
@@ -83,8 +83,7 @@ async def _process(update: Update, context: Context, svc, person: dict,
             # The size was not announced, and the Bot API refused to hand the file over.
             text = texts.too_large(file_name, None, svc.config.max_file_bytes)
         else:
-            log.exception("upload of %r by %s failed", file_name, user_id)
-            text = texts.internal_error(svc.config.contact)
+            text = await internal_error(context, "处理上传的材料", exc)
         await replace(progress, text)
         return
     await replace(progress, texts.upload_result(outcome, svc.config.tz))

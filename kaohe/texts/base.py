@@ -205,6 +205,14 @@ def upload_interrupted_recorded(file_name: str) -> str:
             "发送 /status 或 /score 查看本单位情况。")
 
 
+def internal_error_alert(where: str, error_type: str, held: int) -> str:
+    """To the office: an internal error happened; the user was told to retry."""
+    more = f"\n此前还有 {held} 次内部错误未逐条提示。" if held else ""
+    return (f"⚠️ <b>系统提示</b>：{escape(where)}时出现内部错误（{escape(error_type)}）。"
+            "用户已收到“本次操作没有完成，请稍后重试”的答复；详细原因已写入日志，"
+            f"请转告技术人员查看。{more}")
+
+
 def internal_error(contact: str) -> str:
     return (
         "⚠️ 抱歉，处理时出现内部错误，本次操作没有完成，也没有留下记录。请稍后重试；"
