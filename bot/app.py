@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     CommandHandler,
+    Defaults,
     MessageHandler,
     TypeHandler,
     filters,
@@ -73,6 +75,8 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         .base_file_url(config.file_base_url)
         .concurrent_updates(16)
         .context_types(CONTEXT_TYPES)
+        # Every reply is HTML (the texts escape what users wrote) and shows no link previews.
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

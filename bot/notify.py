@@ -24,7 +24,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from kaohe.texts import notice as notice_texts
@@ -118,8 +117,7 @@ class Outbox:
             report.skipped += 1
             return
         try:
-            message = await self.bot.send_message(row["chat_id"], text, parse_mode=ParseMode.HTML,
-                                                  disable_web_page_preview=True)
+            message = await self.bot.send_message(row["chat_id"], text)
         except Forbidden as exc:
             await self.svc.run(self._unreachable, row, str(exc))
             report.blocked += 1
@@ -167,7 +165,7 @@ class Outbox:
                 "recipients": sum(ann["recipients"] or 0 for ann in finished)}
             text = notice_texts.announcement_report(summary, failures)
             try:
-                await self.bot.send_message(finished[0]["created_by"], text, parse_mode=ParseMode.HTML)
+                await self.bot.send_message(finished[0]["created_by"], text)
             except TelegramError:
                 log.warning("could not send the report of announcement %s", finished[0]["id"], exc_info=True)
             done += [ann["id"] for ann in finished]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -46,9 +46,8 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     buttons = [[InlineKeyboardButton(qa_texts.related_label(c), callback_data=f"qa:c:{c['id']}")]
                for c in ans.related]
     await update.effective_message.reply_text(
-        qa_texts.answer(ans, svc.config.contact), parse_mode=ParseMode.HTML,
-        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
-        disable_web_page_preview=True)
+        qa_texts.answer(ans, svc.config.contact),
+        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 def _live_answer(svc, user_id: int, intent: str, moment) -> str:
@@ -93,7 +92,7 @@ async def handle_clause_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     lead = "相关规定" if clause.get("active", 1) else "相关规定（旧版本，现已更新）"
-    await query.message.reply_text(qa_texts.clause_message(clause, lead=lead), parse_mode=ParseMode.HTML)
+    await query.message.reply_text(qa_texts.clause_message(clause, lead=lead))
 
 
 # ---- office: regulations and FAQ -----------------------------------------------------------
@@ -127,7 +126,7 @@ async def offer_regulation_upload(update: Update, context: Context) -> None:
         InlineKeyboardButton("载入问题示例" if examples else "作为规定载入", callback_data=f"reg:load:{token}"),
         InlineKeyboardButton("取消", callback_data=f"reg:no:{token}")]])
     await update.effective_message.reply_text(
-        qa_texts.offer_regulation(document.file_name or "未命名文件", examples), parse_mode=ParseMode.HTML,
+        qa_texts.offer_regulation(document.file_name or "未命名文件", examples),
         reply_markup=keyboard)
 
 
@@ -141,18 +140,18 @@ async def handle_regulation_button(update: Update, context: Context) -> None:
     action, (file_id, file_name) = taken
     if action != "load":
         await query.answer("已取消")
-        await query.edit_message_text(f"已取消，《{file_name}》未载入。")
+        await query.edit_message_text(f"已取消，《{escape(file_name)}》未载入。")
         return
     await query.answer("正在载入……")
     what = "读取问题示例" if is_examples_file(file_name) else "拆分条款"
-    await query.edit_message_text(f"⏳ 正在载入《{file_name}》并{what}……")
+    await query.edit_message_text(f"⏳ 正在载入《{escape(file_name)}》并{what}……")
     try:
         telegram_file = await context.bot.get_file(file_id)
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
         if is_examples_file(file_name):
             title = await svc.run(svc.qa.title_for_examples, file_name)
             result = await svc.run(svc.qa.load_examples, data, file_name, query.from_user.id, title)
-            await query.edit_message_text(qa_texts.examples_loaded(result, title), parse_mode=ParseMode.HTML)
+            await query.edit_message_text(qa_texts.examples_loaded(result, title))
             return
         progress = _progress_editor(query, file_name)
         try:
@@ -161,16 +160,14 @@ async def handle_regulation_button(update: Update, context: Context) -> None:
         finally:  # no late progress edit may overwrite the result
             await asyncio.gather(*(asyncio.wrap_future(f) for f in progress.sent), return_exceptions=True)
     except DocumentRejected as exc:
-        await query.edit_message_text(qa_texts.regulation_refused(file_name, exc.reason),
-                                      parse_mode=ParseMode.HTML)
+        await query.edit_message_text(qa_texts.regulation_refused(file_name, exc.reason))
         return
     except TelegramError:
         log.exception("could not download regulation %s", file_name)
         await query.edit_message_text(qa_texts.regulation_refused(
-            file_name, "无法从 Telegram 下载这个文件（可能超过大小上限），请稍后重试或用命令行载入。"),
-            parse_mode=ParseMode.HTML)
+            file_name, "无法从 Telegram 下载这个文件（可能超过大小上限），请稍后重试或用命令行载入。"))
         return
-    await query.edit_message_text(qa_texts.regulation_loaded(result), parse_mode=ParseMode.HTML)
+    await query.edit_message_text(qa_texts.regulation_loaded(result))
 
 
 PROGRESS_EVERY = 3.0  # seconds between progress edits (Telegram limits edits per chat)
@@ -186,8 +183,7 @@ def _progress_editor(query, file_name: str):
         if done < total and moment - last[0] < PROGRESS_EVERY:
             return
         last[0] = moment
-        edit = query.edit_message_text(qa_texts.indexing_progress(file_name, done, total),
-                                       parse_mode=ParseMode.HTML)
+        edit = query.edit_message_text(qa_texts.indexing_progress(file_name, done, total))
         progress.sent.append(asyncio.run_coroutine_threadsafe(edit, loop))
 
     progress.sent = []  # the edits scheduled: awaited (failures ignored) before the result

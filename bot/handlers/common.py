@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from kaohe.services import Services
@@ -58,7 +57,7 @@ async def reply(update: Update, text: str) -> Message:
     message = None
     for piece in split_message(text):
         message = await update.effective_message.reply_text(
-            piece, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+            piece
         )
     return message
 
@@ -66,10 +65,10 @@ async def reply(update: Update, text: str) -> Message:
 async def replace(progress: Message, text: str) -> None:
     """Turn a progress message into the final text; overflow goes into new messages."""
     first, *rest = split_message(text)
-    await progress.edit_text(first, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+    await progress.edit_text(first)
     for piece in rest:
         await progress.get_bot().send_message(
-            progress.chat_id, piece, parse_mode=ParseMode.HTML, disable_web_page_preview=True
+            progress.chat_id, piece
         )
 
 
@@ -123,7 +122,7 @@ async def internal_error(context: Context, where: str, error: BaseException) -> 
         text = texts_base.internal_error_alert(where, type(error).__name__, held)
         for admin in sorted(svc.config.admins):
             try:
-                await context.bot.send_message(admin, text, parse_mode=ParseMode.HTML)
+                await context.bot.send_message(admin, text)
             except Exception:  # the error may be that Telegram cannot be reached at all
                 log.warning("could not tell admin %s about the error", admin, exc_info=True)
     else:

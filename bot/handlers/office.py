@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import Context, now, reply, send_now, services
@@ -98,8 +97,7 @@ async def handle_deadline(update: Update, context: Context) -> None:
     change = await svc.run(svc.cycle.deadline_change_preview, name, category, due,
                                      reason, update.effective_user.id, notice_texts.deadline_changed)
     await update.effective_message.reply_text(
-        office_texts.deadline_preview(change, reason, svc.config.tz),
-        parse_mode=ParseMode.HTML, reply_markup=_confirm_keyboard(change.draft_id, "确认调整并通知"))
+        office_texts.deadline_preview(change, reason, svc.config.tz), reply_markup=_confirm_keyboard(change.draft_id, "确认调整并通知"))
 
 
 async def handle_extend(update: Update, context: Context) -> None:
@@ -169,8 +167,7 @@ async def handle_announce(update: Update, context: Context) -> None:
                                     update.effective_user.id, audience, label, body)
     markup = _confirm_keyboard(draft, f"确认发送（{len(recipients)} 人）") if recipients else None
     await update.effective_message.reply_text(
-        office_texts.announce_preview(body, label, len(recipients), units, svc.config.cycle_name),
-        parse_mode=ParseMode.HTML, reply_markup=markup)
+        office_texts.announce_preview(body, label, len(recipients), units, svc.config.cycle_name), reply_markup=markup)
 
 
 def _confirm_keyboard(draft_id: int, label: str) -> InlineKeyboardMarkup:
@@ -192,15 +189,13 @@ async def handle_confirm(update: Update, context: Context) -> None:
         cancelled = await svc.run(svc.store.cancel_announcement, draft_id)
         await query.answer("已取消" if cancelled else "已处理过")
         if cancelled:
-            await query.edit_message_text(original + "\n\n" + office_texts.cancelled(),
-                                          parse_mode=ParseMode.HTML)
+            await query.edit_message_text(original + "\n\n" + office_texts.cancelled())
         return
     count = await svc.run(svc.cycle.confirm, draft_id, query.from_user.id)
     if count is None:
         await query.answer("这条预览已处理过（已发送或已取消）", show_alert=True)
         return
     await query.answer("已开始发送")
-    await query.edit_message_text(original + "\n\n" + office_texts.sending(count),
-                                  parse_mode=ParseMode.HTML)
+    await query.edit_message_text(original + "\n\n" + office_texts.sending(count))
     send_now(context, "send-now")
 

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -352,8 +351,7 @@ async def handle_lock_all_button(update: Update, context: Context) -> None:
 
     locked, told = await svc.run(svc.lock_many, unit_ids, query.from_user.id, feedback,
                                            f"lockall:{token}", now(context))
-    await query.edit_message_text(sx.lock_all_done(len(locked), told, len(unit_ids) - len(locked)),
-                                  parse_mode=ParseMode.HTML)
+    await query.edit_message_text(sx.lock_all_done(len(locked), told, len(unit_ids) - len(locked)))
     if told:
         send_now(context, "result")
 
@@ -444,8 +442,7 @@ async def handle_button(update: Update, context: Context) -> None:
     if isinstance(screen, ArmReplace):
         context.user_data[REPLACE_KEY] = screen.submission["id"]
         await query.answer("请发送新文件")
-        await context.bot.send_message(query.message.chat.id, sx.replace_armed(screen.submission["file_name"]),
-                                       parse_mode=ParseMode.HTML)
+        await context.bot.send_message(query.message.chat.id, sx.replace_armed(screen.submission["file_name"]))
         return
     locked_now = bool(note) and query.data.endswith(sx.LOCK_YES) and screen is not None
     short = "已锁定" if locked_now else (note[:190] if note else None)
@@ -453,14 +450,13 @@ async def handle_button(update: Update, context: Context) -> None:
     if screen is None:
         return
     try:
-        await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen),
-                                      disable_web_page_preview=True)
+        await query.edit_message_text(screen.text, reply_markup=markup(screen))
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
-            await context.bot.send_message(query.message.chat.id, screen.text, parse_mode=ParseMode.HTML,
+            await context.bot.send_message(query.message.chat.id, screen.text,
                                            reply_markup=markup(screen))
     if locked_now:
-        await context.bot.send_message(query.message.chat.id, note, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(query.message.chat.id, note)
         send_now(context, "result")
 
 
@@ -504,8 +500,7 @@ async def handle_survey_button(update: Update, context: Context) -> None:
     action, (name, data) = taken
     if action != sx.SOCIAL_YES:
         await query.answer("已取消")
-        await query.edit_message_text(f"已取消，《{st.esc(name, 40)}》未导入，任何得分都没有改变。",
-                                      parse_mode=ParseMode.HTML)
+        await query.edit_message_text(f"已取消，《{st.esc(name, 40)}》未导入，任何得分都没有改变。")
         return
     await query.answer("正在导入……")
     try:  # read again: units may have been locked or scores imported since the preview
@@ -514,4 +509,4 @@ async def handle_survey_button(update: Update, context: Context) -> None:
         text = f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}"
     else:
         text = sx.social_imported(name, outcome, svc.config.scoring)
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
+    await query.edit_message_text(text)

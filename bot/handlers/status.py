@@ -16,7 +16,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -73,8 +72,7 @@ def markup(screen: st.Screen) -> InlineKeyboardMarkup | None:
 
 async def send_screen(update: Update, screen: st.Screen) -> None:
     await update.effective_message.reply_text(
-        screen.text, parse_mode=ParseMode.HTML, reply_markup=markup(screen),
-        disable_web_page_preview=True)
+        screen.text, reply_markup=markup(screen))
 
 
 # ---- /status ---------------------------------------------------------------------------
@@ -199,8 +197,8 @@ async def handle_callback(update: Update, context: Context) -> None:
         if screen is None:
             return
         try:
-            await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML,
-                                          reply_markup=markup(screen), disable_web_page_preview=True)
+            await query.edit_message_text(screen.text,
+                                          reply_markup=markup(screen))
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return  # the same page pressed twice
@@ -208,8 +206,8 @@ async def handle_callback(update: Update, context: Context) -> None:
                 raise
             # Too old to edit (Telegram allows about 48 hours): show it as a new message.
             log.info("could not edit message %s (%s); sending a new one", query.message.message_id, exc)
-            await context.bot.send_message(query.message.chat.id, screen.text, parse_mode=ParseMode.HTML,
-                                           reply_markup=markup(screen), disable_web_page_preview=True)
+            await context.bot.send_message(query.message.chat.id, screen.text,
+                                           reply_markup=markup(screen))
     finally:
         if not answered:
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 
 from bot.handlers.ask import offer_regulation_upload
@@ -45,8 +45,7 @@ async def handle_document(update: Update, context: Context) -> None:
 
     received_at = now(context)
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    progress = await message.reply_text(texts.progress(file_name, "正在下载……"),
-                                        parse_mode=ParseMode.HTML)
+    progress = await message.reply_text(texts.progress(file_name, "正在下载……"))
     # Should the process die before the reply, the next start tells the user what happened.
     pending = await svc.run(svc.store.start_upload, message.chat_id, progress.message_id,
                                       user_id, person["unit_id"], file_name, received_at)
@@ -64,8 +63,7 @@ async def _process(update: Update, context: Context, svc, person: dict,
     try:
         telegram_file = await document.get_file()
         data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
-        await progress.edit_text(texts.progress(file_name, "正在解析并对照指标计算初步得分……"),
-                                 parse_mode=ParseMode.HTML)
+        await progress.edit_text(texts.progress(file_name, "正在解析并对照指标计算初步得分……"))
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         replaces = context.user_data.get(REPLACE_KEY)
         outcome = await svc.run(
@@ -96,11 +94,10 @@ async def resume_interrupted_uploads(bot, svc) -> int:
         text = (texts.upload_interrupted_recorded(row["file_name"]) if row["submission_id"]
                 else texts.upload_interrupted(row["file_name"]))
         try:
-            await bot.edit_message_text(text, chat_id=row["chat_id"], message_id=row["message_id"],
-                                        parse_mode=ParseMode.HTML)
+            await bot.edit_message_text(text, chat_id=row["chat_id"], message_id=row["message_id"])
         except TelegramError:  # too old to edit, or deleted: say it in a new message
             try:
-                await bot.send_message(row["chat_id"], text, parse_mode=ParseMode.HTML)
+                await bot.send_message(row["chat_id"], text)
             except TelegramError:
                 log.warning("could not tell %s about an interrupted upload", row["chat_id"], exc_info=True)
                 continue
