@@ -122,8 +122,10 @@ async def test_office_commands_explain_bad_input(office, command, expected):
 
 async def test_office_commands_are_refused_to_liaisons(office):
     api, _ = office
-    for command in ("/deadline", "/extend 东城区 2026-12-25", "/announce 全部 测试"):
+    for command in ("/deadline", "/extend 东城区 2026-12-25", "/announce 全部 测试", "/regulation", "/faq"):
         await say(api, FGW, command, "仅限考核办")
+    await say(api, FGW, "/export", "/export 仅考核办可以使用")
+    await say(api, FGW, "/review 东城区 锁定", "/review 仅考核办可以使用")
 
 
 async def test_extension_tells_the_unit_and_moves_its_deadline(office):

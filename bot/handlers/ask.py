@@ -12,8 +12,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import Context, now, reply, services, stash_preview, take_preview
+from bot.handlers.common import Context, now, office_only, reply, services, stash_preview, take_preview
 from kaohe.qa import is_examples_file
+from kaohe.texts import office as office_texts
 from kaohe.texts import qa as qa_texts
 from parsers import DocumentRejected
 from scoring.intents import DEADLINE, SCORE, detect_intent
@@ -26,8 +27,8 @@ DOWNLOAD_TIMEOUT = 120
 def register(app: Application) -> None:
     """Add this feature's handlers."""
     app.add_handler(CommandHandler("ask", handle_ask))
-    app.add_handler(CommandHandler("regulation", handle_regulation))
-    app.add_handler(CommandHandler("faq", handle_faq))
+    app.add_handler(CommandHandler("regulation", office_only(handle_regulation, office_texts.admin_only)))
+    app.add_handler(CommandHandler("faq", office_only(handle_faq, office_texts.admin_only)))
     app.add_handler(CallbackQueryHandler(handle_clause_button, pattern=r"^qa:"))
     app.add_handler(CallbackQueryHandler(handle_regulation_button, pattern=r"^reg:"))
 
@@ -98,18 +99,8 @@ async def handle_clause_button(update: Update, context: Context) -> None:
 # ---- office: regulations and FAQ -----------------------------------------------------------
 
 
-async def _admin(update: Update, context: Context) -> bool:
-    svc = services(context)
-    if await svc.run(svc.role_of, update.effective_user.id) == "admin":
-        return True
-    await reply(update, "这个命令仅限考核办使用。发送 /help 查看您可以使用的命令。")
-    return False
-
-
 async def handle_regulation(update: Update, context: Context) -> None:
     """``/regulation``: what is loaded and how to load or replace a document."""
-    if not await _admin(update, context):
-        return
     svc = services(context)
     docs = await svc.run(svc.qa.documents)
     faqs = await svc.run(svc.qa.faqs)
@@ -194,8 +185,6 @@ async def handle_faq(update: Update, context: Context) -> None:
     """``/faq`` lists; ``/faq 问：… 答：…`` adds an answer; ``/faq 问：… 条：…`` a question
     form for an article; ``/faq 无关：…`` a question the regulations do not answer;
     ``/faq 删除 N`` / ``/faq 删除 例N`` removes."""
-    if not await _admin(update, context):
-        return
     svc = services(context)
     user = update.effective_user.id
     text = (update.effective_message.text or "").split(maxsplit=1)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -128,3 +129,23 @@ async def internal_error(context: Context, where: str, error: BaseException) -> 
     else:
         data.alerts_held += 1
     return texts_base.internal_error(svc.config.contact if svc else "考核办")
+
+
+# ---- who may use a handler: checked once, where it is registered ----------------------------
+
+Handler = Callable[[Update, Context], Awaitable[None]]
+
+
+def office_only(handler: Handler, refusal: str | Callable[[], str]) -> Handler:
+    """``handler`` for the office (admins) only; anyone else gets ``refusal`` as a reply.
+    Applied when the handler is registered, so the handler itself checks no role."""
+
+    @functools.wraps(handler)
+    async def checked(update: Update, context: Context) -> None:
+        svc = services(context)
+        if await svc.run(svc.role_of, update.effective_user.id) != "admin":
+            await reply(update, refusal() if callable(refusal) else refusal)
+            return
+        await handler(update, context)
+
+    return checked

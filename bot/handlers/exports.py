@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
-from bot.handlers.common import Context, internal_error, now, replace, reply, services
+from bot.handlers.common import Context, internal_error, now, office_only, replace, reply, services
 from bot.handlers.results import unit_asked_for
 from kaohe.exports import export_all, export_unit
 from kaohe.texts import status as st
@@ -24,7 +24,8 @@ UPLOAD_LIMIT = 50 * 2**20  # what a bot may send through the cloud Bot API (byte
 
 def register(app: Application) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("export", handle_export))
+    app.add_handler(CommandHandler("export", office_only(
+        handle_export, "⚠️ /export 仅考核办可以使用。单位联络员可发送 /report 获取本单位的情况报告。")))
     app.add_handler(CommandHandler("report", handle_report))
 
 
@@ -60,9 +61,6 @@ async def _send_files(update: Update, context: Context, paths: list[Path],
 async def handle_export(update: Update, context: Context) -> None:
     """``/export``: the consolidated workbook, the assessment report and the charts."""
     svc = services(context)
-    if await svc.run(svc.role_of, update.effective_user.id) != "admin":
-        await reply(update, "⚠️ /export 仅考核办可以使用。单位联络员可发送 /report 获取本单位的情况报告。")
-        return
     running = context.application.bot_data.export_lock  # one export at a time: each takes both cores
     if running.locked():
         await reply(update, "⏳ 上一次导出还在生成中，完成后会发到请求的对话里，请稍候再试。")

@@ -11,7 +11,7 @@ from datetime import datetime, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import Context, now, reply, send_now, services
+from bot.handlers.common import Context, now, office_only, reply, send_now, services
 from kaohe.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
 from kaohe.texts import notice as notice_texts
 from kaohe.texts import office as office_texts
@@ -23,18 +23,10 @@ ANNOUNCE_LIMIT = 3000  # characters; leaves room for the header inside one messa
 
 def register(app: Application) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("deadline", handle_deadline))
-    app.add_handler(CommandHandler("extend", handle_extend))
-    app.add_handler(CommandHandler("announce", handle_announce))
+    app.add_handler(CommandHandler("deadline", office_only(handle_deadline, office_texts.admin_only)))
+    app.add_handler(CommandHandler("extend", office_only(handle_extend, office_texts.admin_only)))
+    app.add_handler(CommandHandler("announce", office_only(handle_announce, office_texts.admin_only)))
     app.add_handler(CallbackQueryHandler(handle_confirm, pattern=r"^ann:"))
-
-
-async def _is_admin(update: Update, context: Context) -> bool:
-    svc = services(context)
-    if await svc.run(svc.role_of, update.effective_user.id) == "admin":
-        return True
-    await reply(update, office_texts.admin_only())
-    return False
 
 
 def _split_when(words: list[str], context: Context,
@@ -67,8 +59,6 @@ async def _future_time(update: Update, context: Context, words: list[str],
 
 async def handle_deadline(update: Update, context: Context) -> None:
     """``/deadline`` lists; ``/deadline 编号 时间 [类别] [原因]`` drafts a change."""
-    if not await _is_admin(update, context):
-        return
     svc = services(context)
     at = now(context)
     if not context.args:
@@ -102,8 +92,6 @@ async def handle_deadline(update: Update, context: Context) -> None:
 
 async def handle_extend(update: Update, context: Context) -> None:
     """``/extend 单位 时间 [原因]``: one unit's own later due time, told to its liaisons."""
-    if not await _is_admin(update, context):
-        return
     svc = services(context)
     if len(context.args) < 2:
         await reply(update, office_texts.extend_usage())
@@ -137,8 +125,6 @@ async def handle_extend(update: Update, context: Context) -> None:
 
 async def handle_announce(update: Update, context: Context) -> None:
     """``/announce [全部|未提交|类别] 内容``: preview, then send on 确认."""
-    if not await _is_admin(update, context):
-        return
     svc = services(context)
     text = update.effective_message.text or ""
     body = text.split(maxsplit=1)[1].strip() if len(text.split(maxsplit=1)) > 1 else ""

@@ -13,7 +13,16 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import Context, now, reply, send_now, services, stash_preview, take_preview
+from bot.handlers.common import (
+    Context,
+    now,
+    office_only,
+    reply,
+    send_now,
+    services,
+    stash_preview,
+    take_preview,
+)
 from bot.handlers.status import markup, send_screen
 from kaohe.errors import Refused
 from kaohe.results import load_view
@@ -34,7 +43,7 @@ def register(app: Application) -> None:
     """Add this feature's handlers."""
     app.add_handler(CommandHandler("score", handle_score))
     app.add_handler(CommandHandler("files", handle_files))
-    app.add_handler(CommandHandler("review", handle_review))
+    app.add_handler(CommandHandler("review", office_only(handle_review, "⚠️ /review 仅考核办可以使用。")))
     app.add_handler(CommandHandler("appeal", handle_appeal))
     app.add_handler(CallbackQueryHandler(handle_button, pattern=r"^(sc|rv|fl):"))
     app.add_handler(CallbackQueryHandler(handle_survey_button, pattern=rf"^{sx.SOCIAL_IMPORT}:"))
@@ -247,9 +256,6 @@ async def handle_review(update: Update, context: Context) -> None:
     """``/review [单位 [指标 分数 理由 | 加分… | 扣分… | 否决… | 撤销… | 锁定 | 解锁…]]``."""
     svc = services(context)
     user_id = update.effective_user.id
-    if await svc.run(svc.role_of, user_id) != "admin":
-        await reply(update, "⚠️ /review 仅考核办可以使用。")
-        return
     words = list(context.args or [])
     if not words:
         units = await svc.run(svc.store.active_units)
