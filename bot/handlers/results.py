@@ -29,13 +29,12 @@ from kaohe.results import load_view
 from kaohe.services import Services
 from kaohe.texts import score as sx
 from kaohe.texts import status as st
-from scoring.result import BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
+from scoring.result import NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
+from scoring.review import BadReview, ReviewAction, parse_review
 
 log = logging.getLogger(__name__)
 REPLACE_KEY = "replace_submission"
 DOWNLOAD_TIMEOUT = 120
-MIN_REASON = 2  # characters
-MIN_ANSWER = 6  # characters of a 复核 answer
 MIN_APPEAL = 10  # characters of a 复核申请's reasons
 
 
@@ -128,86 +127,6 @@ async def handle_files(update: Update, context: Context) -> None:
 # ---- /review -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReviewAction:
-    kind: str  # a scoring.result kind, or lock / unlock / revoke / show
-    target: str | None = None
-    value: float = 0.0
-    reason: str = ""
-    label: str = ""  # what the office named (for the reply)
-
-
-class BadReview(ValueError):
-    """The /review command could not be read; the message says how to write it."""
-
-
-def parse_review(words: list[str], svc: Services) -> ReviewAction:
-    """The action in ``/review 单位 …`` after the unit name."""
-    rules = svc.config.scoring
-    if not words:
-        return ReviewAction("show")
-    head, rest = words[0], words[1:]
-    reason = " ".join(rest[1:]).strip()
-    if head in ("锁定", "lock"):
-        return ReviewAction("lock")
-    if head in ("解锁", "unlock"):
-        return ReviewAction("unlock", reason=_reason(" ".join(rest)))
-    if head in ("答复", "复核答复"):
-        answer = " ".join(rest).strip()
-        if len(answer) < MIN_ANSWER:
-            raise BadReview(f"请写复核答复的内容（至少 {MIN_ANSWER} 个字），如 /review 单位 答复 经复核，维持原考核结果，"
-                            "理由是……；答复会原文发给该单位联络员并记入审核日志。")
-        return ReviewAction("answer", reason=answer)
-    if head in ("否决", "不否决"):
-        return ReviewAction(VETO, value=1.0 if head == "否决" else 0.0,
-                            reason=_reason(" ".join(rest)), label="一票否决")
-    if head == "撤销":
-        if not rest or not rest[0].lstrip("#").isdigit():
-            raise BadReview("请写要撤销的调整编号，如 /review 单位 撤销 3 理由（编号见指标页或加分/扣分页的 #号）。")
-        return ReviewAction("revoke", target=rest[0].lstrip("#"), reason=_reason(reason))
-    if head in ("加分", "扣分"):
-        addon = rules.bonus if head == "加分" else rules.deduction
-        if rest and rest[0] in ("无", "0"):
-            return ReviewAction(NO_BONUS if head == "加分" else NO_DEDUCTION,
-                                reason=_reason(reason), label=addon.name)
-        value = _number(rest, f"{head}分值", 0, addon.cap)
-        return ReviewAction(BONUS if head == "加分" else DEDUCTION, value=value,
-                            reason=_reason(reason), label=addon.name)
-    indicator = _indicator(head, rules)
-    value = _number(rest, f"“{indicator.name}”的得分", 0, indicator.points)
-    return ReviewAction(SET_INDICATOR, target=indicator.id, value=value, reason=_reason(reason),
-                        label=indicator.name)
-
-
-def _reason(text: str) -> str:
-    text = text.strip()
-    if len(text) < MIN_REASON:
-        raise BadReview("请写明理由（至少两个字），理由会记入审核日志并在结果反馈中显示。")
-    return text
-
-
-def _number(words: list[str], what: str, low: float, high: float) -> float:
-    try:
-        value = float(words[0])
-    except (IndexError, ValueError):
-        raise BadReview(f"请写{what}（数字，{low:g}–{high:g}）。") from None
-    if not low <= value <= high:
-        raise BadReview(f"{what}应在 {low:g}–{high:g} 之间，收到的是 {value:g}。")
-    return round(value, 2)
-
-
-def _indicator(name: str, rules):
-    inds = rules.all_indicators()
-    exact = [i for i in inds if name in (i.id, i.name)]
-    matches = exact or [i for i in inds if name in i.name]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise BadReview(f"“{name}”对应多个指标：" + "、".join(i.name for i in matches) + "，请写全称。")
-    raise BadReview(f"没有名为“{name}”的指标。可写：加分、扣分、否决、撤销、锁定、解锁，或指标名称（"
-                    + "、".join(i.name for i in inds) + "）。")
-
-
 def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> str | st.Screen:
     rules = svc.config.scoring
     if action.kind == "show":
@@ -271,7 +190,7 @@ async def handle_review(update: Update, context: Context) -> None:
         await reply(update, problem)
         return
     try:
-        action = parse_review(words[1:], svc)
+        action = parse_review(words[1:], svc.config.scoring)
         outcome = await svc.run(_run_review, svc, unit, action, user_id)
     except BadReview as exc:
         await reply(update, sx.review_bad(str(exc), unit["name"]))
