@@ -101,8 +101,7 @@ class Review:
                 no_score.append(unit["name"])
             else:
                 result = self.results.current(unit["id"])
-                unruled = bool((result.bonus and not result.office_bonus)
-                               or (result.deduction and not result.office_deduction))
+                unruled = bool(result.unruled_addons)
                 to_lock.append({"id": unit["id"], "name": unit["name"], "liaisons": liaisons[unit["id"]],
                                 "unruled": unruled})
         return LockPlan(tuple(to_lock), already, tuple(no_score))

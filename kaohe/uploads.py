@@ -75,6 +75,22 @@ class RecomputeLine:
     skipped: str | None = None  # why the unit was not recomputed (locked)
 
 
+@dataclass(frozen=True)
+class FilesView:
+    """What /files shows: current files, all versions, which may be withdrawn now and the
+    earliest time until which one may."""
+
+    current: list[dict]
+    history: list[dict]
+    withdrawable: frozenset[int]
+    until: datetime | None
+
+
+def _open(due: datetime | None, at: datetime) -> bool:
+    """A file may be withdrawn until the due time of the deadline it was submitted for."""
+    return due is None or at <= due
+
+
 class Uploads:
     """The upload use cases of ``kaohe.services.Services``."""
 
@@ -170,8 +186,7 @@ class Uploads:
                 raise Refused(ALREADY_GONE.format(name=row["file_name"]))
             if self.store.is_locked(unit_id):
                 raise Refused(LOCKED_UPLOAD.format(contact=self.config.contact))
-            due = self.withdraw_until(unit, row, at)
-            if due is not None and at > due:
+            if not _open(self.withdraw_until(unit, row, at), at):
                 raise Refused(WITHDRAW_LATE.format(name=row["file_name"],
                                                    contact=self.config.contact))
             before = self._coverage(unit_id)
@@ -182,6 +197,17 @@ class Uploads:
                 raise Refused(ALREADY_GONE.format(name=row["file_name"]))
         return WithdrawOutcome(unit, row, result, self._change(before, score, result),
                                self.store.submission_count(unit_id))
+
+    def files(self, unit_id: str, at: datetime) -> FilesView:
+        """The unit's current files and history, and which may be withdrawn at ``at`` (the
+        same rule ``withdraw`` applies)."""
+        unit = self.store.unit(unit_id)
+        current = self.store.submissions(unit_id)
+        locked = self.store.is_locked(unit_id)
+        until = {sub["id"]: self.withdraw_until(unit, sub, at) for sub in current}
+        open_ids = frozenset(i for i, due in until.items() if not locked and _open(due, at))
+        return FilesView(current, self.store.submissions(unit_id, include_history=True), open_ids,
+                         min((d for d in until.values() if d), default=None))
 
     def withdraw_until(self, unit: dict, submission: dict, at: datetime) -> datetime | None:
         """Until when a file may be withdrawn: the due time (extensions included) of the

@@ -79,6 +79,14 @@ class Result:
     veto_reason: str = ""
 
     @property
+    def unruled_addons(self) -> tuple[str, ...]:
+        """The add-ons (``BONUS``, ``DEDUCTION``) that count items found in the materials
+        the office has not ruled on yet: locking now would fix unconfirmed points."""
+        return tuple(kind for kind, ruled, amount in ((BONUS, self.office_bonus, self.bonus),
+                                                      (DEDUCTION, self.office_deduction, self.deduction))
+                     if amount and not ruled)
+
+    @property
     def decisions(self) -> int:
         """How many indicators the office set."""
         return sum(1 for item in self.indicators if item.decision is not None)

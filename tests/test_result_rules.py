@@ -57,6 +57,13 @@ def test_once_the_office_rules_on_an_addon_the_materials_no_longer_count(rules):
     assert capped.bonus == rules.bonus.cap
 
 
+def test_addons_found_in_the_materials_are_unruled_until_the_office_rules(rules):
+    assert compose(AUTOS, 4, 6, False, [], None, rules).unruled_addons == (BONUS, DEDUCTION)
+    assert compose(AUTOS, 4, 0, False, [], None, rules).unruled_addons == (BONUS,)
+    ruled = compose(AUTOS, 4, 6, False, [decision(1, NO_BONUS, 0), decision(2, DEDUCTION, 2)], None, rules)
+    assert ruled.unruled_addons == ()
+
+
 def test_veto_from_materials_can_be_overruled_and_an_office_veto_fails_the_unit(rules):
     assert compose(AUTOS, 0, 0, True, [], None, rules).grade == "不合格"
     assert compose(AUTOS, 0, 0, True, [decision(1, VETO, 0)], None, rules).grade == "合格"

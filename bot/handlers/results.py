@@ -104,13 +104,8 @@ def find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
 
 
 def _files_screen(svc: Services, unit_id: str, moment) -> st.Screen:
-    unit = svc.store.unit(unit_id)
-    current = svc.store.submissions(unit_id)
-    locked = svc.store.is_locked(unit_id)
-    until = {sub["id"]: svc.withdraw_until(unit, sub, moment) for sub in current}
-    open_ids = {i for i, due in until.items() if not locked and (due is None or moment <= due)}
-    return sx.files_screen(current, svc.store.submissions(unit_id, include_history=True),
-                           svc.config.tz, open_ids, min((d for d in until.values() if d), default=None))
+    files = svc.files(unit_id, moment)
+    return sx.files_screen(files.current, files.history, svc.config.tz, set(files.withdrawable), files.until)
 
 
 async def handle_files(update: Update, context: Context) -> None:

@@ -249,9 +249,8 @@ def lock_confirm(view: ScoreView, rules: ScoringRules, liaisons: int) -> Screen:
     lines += headline_lines(view.result, rules, True)
     lines += ["", f"锁定后结果将发送给该单位 {liaisons} 名联络员（结果反馈），"
                   "该单位不能再提交、替换或撤回材料，考核办也不能再调整，除非先解锁。"]
-    unruled = [name for name, ruled, amount in (
-        (rules.bonus.name, view.result.office_bonus, view.result.bonus),
-        (rules.deduction.name, view.result.office_deduction, view.result.deduction)) if not ruled and amount]
+    names = {BONUS: rules.bonus.name, DEDUCTION: rules.deduction.name}
+    unruled = [names[kind] for kind in view.result.unruled_addons]
     if unruled:
         lines.append(f"⚠️ {'、'.join(map(escape, unruled))}尚未核定，目前按材料初步识别的项目计入；"
                      "如需核定请先用 /review 录入（或写“无”）。")
