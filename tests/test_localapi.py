@@ -370,7 +370,7 @@ def test_long_poll_returns_promptly(api: LocalBotApi) -> None:
 
     poller = threading.Thread(target=poll)
     poller.start()
-    time.sleep(0.2)
+    api.wait_for_poll()
     # the server stays responsive while a long poll is pending
     assert _call(api, "getMe")[0] == 200
     api.send_text(USER, "/start 邀请码")
@@ -397,7 +397,7 @@ def test_stop_releases_pending_long_poll() -> None:
     answers: list = []
     poller = threading.Thread(target=lambda: answers.append(_call(server, "getUpdates", {"timeout": 30})))
     poller.start()
-    time.sleep(0.2)
+    server.wait_for_poll()
     started = time.monotonic()
     server.stop()
     poller.join(5)

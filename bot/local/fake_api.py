@@ -203,6 +203,7 @@ class LocalBotApi:
         self._holds: dict[str, _Hold] = {}
         self._held = 0
         self._poll_generation = 0
+        self._polls_waiting = 0  # getUpdates calls waiting for an update now
         self._stopping = False
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
@@ -982,6 +983,21 @@ class LocalBotApi:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []
+                self._polls_waiting += 1
+                self._cond.notify_all()  # for wait_for_poll
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._polls_waiting -= 1
+
+    def wait_for_poll(self, timeout: float = 5.0) -> None:
+        """Block until a getUpdates long poll is waiting for updates (instead of sleeping)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._polls_waiting:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no long poll waiting within {timeout}s")
                 self._cond.wait(remaining)
 
     def _m_send_message(
