@@ -71,6 +71,11 @@ class Services(Uploads, Review, Social, Appeals):
             return "official"
         return "liaison" if self.store.person(user_id) else "unknown"
 
+    def unit_of(self, user_id: int) -> dict | None:
+        """The unit ``user_id`` is a liaison of (None for anyone else)."""
+        person = self.store.person(user_id)
+        return self.store.unit(person["unit_id"]) if person else None
+
     def deadline_for_unit(self, unit: dict) -> datetime | None:
         """The due time (UTC) of the unit's next deadline not yet met, else its last one."""
         upcoming = next_deadline(self.cycle.progress(unit["id"]))

@@ -53,8 +53,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
 
 def _live_answer(svc, user_id: int, intent: str, moment) -> str:
     role = svc.role_of(user_id)
-    person = svc.store.person(user_id) if role == "liaison" else None
-    unit = svc.store.unit(person["unit_id"]) if person else None
+    unit = svc.unit_of(user_id) if role == "liaison" else None
     if intent == DEADLINE:
         if unit is not None:
             return qa_texts.deadline_answer(svc.cycle.progress(unit["id"]), unit["name"], moment,

@@ -71,8 +71,7 @@ async def unit_asked_for(update: Update, context: Context, usage: str) -> dict |
         await reply(update, st.status_unknown(svc.config.contact))
         return None
     if role == "liaison":
-        person = await svc.run(svc.store.person, user_id)
-        return await svc.run(svc.store.unit, person["unit_id"])
+        return await svc.run(svc.unit_of, user_id)
     query = " ".join(context.args or []).strip()
     if not query:
         await reply(update, usage)
@@ -297,8 +296,8 @@ def _button_screen(svc: Services, user_id: int, data: str, moment) -> tuple[st.S
     if prefix == sx.REVIEW and role != "admin":
         return None, "仅考核办可以审核。"
     if role == "liaison":
-        person = svc.store.person(user_id)
-        if person is None or person["unit_id"] != unit_id:
+        own = svc.unit_of(user_id)
+        if own is None or own["id"] != unit_id:
             return None, "只能查看本单位的得分。"
     elif role not in st.STAFF_ROLES:
         return None, "请先绑定单位。"

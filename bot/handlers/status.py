@@ -79,8 +79,8 @@ async def send_screen(update: Update, screen: st.Screen) -> None:
 
 
 def _liaison_status(svc: Services, user_id: int, moment: datetime) -> str:
-    person = svc.store.person(user_id)
-    card = svc.cycle.unit_card(person["unit_id"]) if person else None
+    unit = svc.unit_of(user_id)
+    card = svc.cycle.unit_card(unit["id"]) if unit else None
     if card is None:
         return st.status_no_unit(svc.config.contact)
     return st.liaison_status(card, svc.config.tz, moment, svc.config.scoring, svc.config.contact)
