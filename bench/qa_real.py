@@ -43,12 +43,28 @@ def real_dir() -> Path:
 
 
 def real_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.md") if p.stem != "README")
+    files = sorted(p for p in folder.glob("*.md") if p.stem != "README")
+    for k in DOC_KEYS:  # each key must name exactly one file
+        if sum(k in p.stem for p in files) != 1:
+            raise SystemExit(f"{folder}: no single file for the document key {k!r}")
+    return files
+
+
+# The question file names each document by a short key: the one file whose name holds it.
+DOC_KEYS = ("xinxi_gongkai", "xinfang", "chufa", "fuyi", "xuke", "yingshang", "juece", "guizhang",
+            "ducha", "sanxiang", "xinmeiti", "liangshi")
+
+
+def doc_key(file_name: str) -> str:
+    """The question file's key for a loaded file (the shipped examples keep their stem)."""
+    stem = Path(file_name or "").stem
+    found = [k for k in DOC_KEYS if k in stem]
+    return found[0] if len(found) == 1 else stem
 
 
 def key(clause: dict) -> tuple[str, str]:
-    """(file stem, label) of a clause, as the question file names them."""
-    return Path(clause.get("file_name") or "").stem, clause.get("article") or ""
+    """(document key, label) of a clause, as the question file names them."""
+    return doc_key(clause.get("file_name") or ""), clause.get("article") or ""
 
 
 def gold_keys(item: dict, field: str) -> list[tuple[str, str]]:

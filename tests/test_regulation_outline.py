@@ -72,23 +72,24 @@ def test_a_word_rubric_table_and_decimal_auto_numbers():
     assert reg.structure.rubric_tables == 1
 
 
-@pytest.mark.parametrize(("name", "title", "structure", "labels"), [
-    ("zhengwu_xinmeiti_yijian_2018.md", "国务院办公厅关于推进政务新媒体健康有序发展的意见",
+@pytest.mark.parametrize(("doc", "title", "structure", "labels"), [
+    ("xinmeiti", ("国务院办公厅关于推进", "发展的意见"),
      "识别到 2 级编号（一、 / （一））、16 个条目", ["二、", "三、（三）", "四、（四）", "五、（三）"]),
-    ("zhifa_sanxiang_zhidu_zhidao_yijian_2018.md",
-     "国务院办公厅关于全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核制度的指导意见",
+    ("sanxiang", ("国务院办公厅关于全面推行", "审核制度的指导意见"),
      "识别到 2 级编号（一、 / （一））、28 个条目", ["一、（二）", "四、（十二）", "六、（二十三）"]),
-    ("guojia_liangshi_yingji_yuan_2005.md", "国家粮食应急预案",
+    ("liangshi", ("国家粮食应急预案", ""),
      "识别到 3 级编号（1 / 1.1 / 1.1.1）、41 个条目", ["1.2.1", "5.1.1", "6.4.2"]),
-    ("xingzheng_chufa_fa_2021.md", "中华人民共和国行政处罚法", "识别到“章、节、条”结构、87 个条款",
+    ("chufa", ("中华人民共和国行政处罚法", ""), "识别到“章、节、条”结构、87 个条款",
      ["第一条", "第六十四条", "第八十六条"]),
 ])
-def test_real_documents_load_by_their_own_numbering(name, title, structure, labels):
-    path = REAL / name
-    if not path.is_file():
-        pytest.skip(f"{path} not available")
-    reg = parse_regulation(path.read_bytes(), name)
-    assert reg.title == title
+def test_real_documents_load_by_their_own_numbering(doc, title, structure, labels):
+    """Three documents without 第X条 and a law, from ../shared/real_regulations (the file
+    whose name holds ``doc``); the title is checked by its start and end."""
+    paths = sorted(REAL.glob(f"*{doc}*.md"))
+    if len(paths) != 1:
+        pytest.skip(f"no single {doc} document in {REAL}")
+    reg = parse_regulation(paths[0].read_bytes(), paths[0].name)
+    assert reg.title.startswith(title[0]) and reg.title.endswith(title[1] or title[0])
     assert reg.structure.describe(len(reg.clauses)) == structure
     assert set(labels) <= set(_articles(reg))
     # the signing date and 此件公开发布 are not glued to the last clause
