@@ -35,6 +35,7 @@ _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9%％]+")
 # Structure labels (第十二条, 第三章, （二）) say where a clause is, not what it is about.
 _LABEL = re.compile(r"第[一二三四五六七八九十百零〇两\d]+[章节条款项]|[（(][一二三四五六七八九十\d]+[)）]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+TERMS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,9 @@ class RetrievalRules:
     other_document_share: float = 0.9
 
     def signature(self) -> str:
-        """Changes when stored tokens would come out differently."""
-        text = repr((self.synonyms, sorted(STOP_WORDS)))
+        """Changes when stored tokens would come out differently (``TERMS_VERSION`` counts
+        changes of the tokenizer itself: terms stored by version 1 had synonyms folded)."""
+        text = repr((TERMS_VERSION, self.synonyms, sorted(STOP_WORDS)))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
