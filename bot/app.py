@@ -31,7 +31,9 @@ from bot.handlers.upload import handle_document, handle_photo, resume_interrupte
 from bot.jobs import note_user_is_back, start_notifications
 from bot.menus import set_all_menus
 from kaohe.config import AppConfig
+from kaohe.errors import Refused
 from kaohe.services import Services
+from kaohe.texts import base as texts
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +115,13 @@ def register_handlers(app: Application) -> None:
 
 
 async def handle_error(update: object, context: Context) -> None:
-    """Every unhandled error: logged with its traceback, the office told, the user answered
-    in plain Chinese (see ``internal_error``)."""
-    reply_text = await internal_error(context, "处理一条消息", context.error)
+    """Every error a handler lets through. A ``Refused`` (the rules do not allow this now)
+    is answered with its own Chinese reason; anything else is an internal error: logged
+    with its traceback, the office told, the user answered in plain Chinese."""
+    if isinstance(context.error, Refused):
+        reply_text = texts.refused(context.error.reason)
+    else:
+        reply_text = await internal_error(context, "处理一条消息", context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await reply(update, reply_text)

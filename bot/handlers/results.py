@@ -189,9 +189,6 @@ async def handle_review(update: Update, context: Context) -> None:
     except BadReview as exc:
         await reply(update, sx.review_bad(str(exc), unit["name"]))
         return
-    except Refused as exc:
-        await reply(update, f"⚠️ {exc.reason}")
-        return
     if isinstance(outcome, st.Screen):
         await send_screen(update, outcome)
     else:
@@ -221,11 +218,7 @@ async def handle_appeal(update: Update, context: Context) -> None:
     def to_office(unit: dict, answer_due) -> str:
         return sx.appeal_to_office(unit["name"], user.full_name, reason, answer_due, svc.config.tz)
 
-    try:
-        row = await svc.run(svc.appeal, person["unit_id"], user_id, reason, moment, to_office)
-    except Refused as exc:
-        await reply(update, f"⚠️ {st.esc(exc.reason, 400)}")
-        return
+    row = await svc.run(svc.appeal, person["unit_id"], user_id, reason, moment, to_office)
     await reply(update, sx.appeal_received(row, svc.config.tz))
     send_now(context, "appeal")
 

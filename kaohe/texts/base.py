@@ -205,6 +205,11 @@ def upload_interrupted_recorded(file_name: str) -> str:
             "发送 /status 或 /score 查看本单位情况。")
 
 
+def refused(reason: str) -> str:
+    """A refusal (``kaohe.errors.Refused``): its reason says what was wrong and what to do."""
+    return f"⚠️ {escape(reason)}"
+
+
 def internal_error_alert(where: str, error_type: str, held: int) -> str:
     """To the office: an internal error happened; the user was told to retry."""
     more = f"\n此前还有 {held} 次内部错误未逐条提示。" if held else ""
