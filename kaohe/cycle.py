@@ -96,6 +96,15 @@ def _liaison(row: dict[str, Any]) -> Liaison:
                    bool(row.get("unreachable_at")), row.get("unreachable_reason"))
 
 
+@dataclass(frozen=True)
+class DeadlineListing:
+    names: list[str]
+    rows: list[dict[str, Any]]
+    extensions: list[dict[str, Any]]
+    units: dict[str, str]  # id -> name
+    uncovered_years: list[int]  # years the holiday calendar does not cover
+
+
 class Cycle:
     """Deadlines, progress, overview and reminder planning over one store."""
 
@@ -313,6 +322,21 @@ class Cycle:
         wanted = set(unit_ids)
         return [(r.chat_id, r.unit_id) for uid, people in self._recipients().items()
                 if uid in wanted for r in people if r.reachable]
+
+    def deadline_listing(self) -> DeadlineListing:
+        """What /deadline lists: each deadline's rows, the extensions, unit names."""
+        return DeadlineListing(self.deadline_names(), self.store.deadline_rows(), self.store.extensions(),
+                               {u["id"]: u["name"] for u in self.store.unit_list()}, self.uncovered_years())
+
+    def draft_announcement(self, actor: int, audience: str, label: str, body: str) -> tuple[int, int, int]:
+        """Save an /announce draft for the office to confirm: (draft id, people, units) it would reach."""
+        recipients = self.audience(audience)
+        draft = self.store.create_announcement("announcement", actor, audience, label, body)
+        return draft, len(recipients), len({unit for _, unit in recipients})
+
+    def cancel(self, announcement_id: int) -> bool:
+        """Drop a draft the office cancelled; False if it was already sent or cancelled."""
+        return self.store.cancel_announcement(announcement_id)
 
     def confirm(self, announcement_id: int, actor: int) -> int | None:
         """Send a confirmed draft (applying its deadline change); recipients, or None if gone."""

@@ -11,6 +11,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -31,6 +32,16 @@ T = TypeVar("T")
 # Threads that run use cases for the bot: blocking work (database, parsing, scoring, encoding)
 # never runs on the event loop, and at most this many run at once.
 WORKERS = 6
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A liaison bound to a unit by its invite code."""
+
+    unit: dict
+    previous: dict | None  # the unit the person was a liaison of before, if another
+    was_unknown: bool  # the person had no role before (their command menu changes)
+    deadline: datetime | None  # the unit's next deadline
 
 
 class Services(Uploads, Review, Social, Appeals):
@@ -70,6 +81,18 @@ class Services(Uploads, Review, Social, Appeals):
         if user_id in self.config.officials:
             return "official"
         return "liaison" if self.store.person(user_id) else "unknown"
+
+    def bind(self, user_id: int, full_name: str, username: str | None, code: str,
+             at: datetime) -> Binding | None:
+        """Bind ``user_id`` as a liaison of the unit whose invite code is ``code`` (None: no
+        such code); says which unit it was bound to before, if another."""
+        unit = self.store.unit_by_invite_code(code)
+        if unit is None:
+            return None
+        was_unknown = self.role_of(user_id) == "unknown"
+        previous_id = self.store.bind_liaison(user_id, full_name, username, unit["id"], at)
+        previous = self.store.unit(previous_id) if previous_id else None
+        return Binding(unit, previous, was_unknown, self.deadline_for_unit(unit))
 
     def unit_of(self, user_id: int) -> dict | None:
         """The unit ``user_id`` is a liaison of (None for anyone else)."""

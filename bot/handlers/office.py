@@ -62,13 +62,9 @@ async def handle_deadline(update: Update, context: Context) -> None:
     svc = services(context)
     at = now(context)
     if not context.args:
-        rows = await svc.run(svc.store.deadline_rows)
-        extensions = await svc.run(svc.store.extensions)
-        units = {u["id"]: u["name"] for u in await svc.run(svc.store.unit_list)}
-        names = await svc.run(svc.cycle.deadline_names)
-        uncovered = await svc.run(svc.cycle.uncovered_years)
-        await reply(update, office_texts.deadline_list(names, rows, extensions, units, at,
-                                                       svc.config.tz, uncovered))
+        listing = await svc.run(svc.cycle.deadline_listing)
+        await reply(update, office_texts.deadline_list(listing.names, listing.rows, listing.extensions,
+                                                       listing.units, at, svc.config.tz, listing.uncovered_years))
         return
     name = await svc.run(svc.cycle.resolve_deadline, context.args[0])
     if name is None:
@@ -147,13 +143,11 @@ async def handle_announce(update: Update, context: Context) -> None:
     if len(body) > ANNOUNCE_LIMIT:
         await reply(update, office_texts.announce_too_long(len(body), ANNOUNCE_LIMIT))
         return
-    recipients = await svc.run(svc.cycle.audience, audience)
-    units = len({unit for _, unit in recipients})
-    draft = await svc.run(svc.store.create_announcement, "announcement",
-                                    update.effective_user.id, audience, label, body)
-    markup = _confirm_keyboard(draft, f"确认发送（{len(recipients)} 人）") if recipients else None
+    draft, people, units = await svc.run(svc.cycle.draft_announcement, update.effective_user.id,
+                                         audience, label, body)
+    markup = _confirm_keyboard(draft, f"确认发送（{people} 人）") if people else None
     await update.effective_message.reply_text(
-        office_texts.announce_preview(body, label, len(recipients), units, svc.config.cycle_name), reply_markup=markup)
+        office_texts.announce_preview(body, label, people, units, svc.config.cycle_name), reply_markup=markup)
 
 
 def _confirm_keyboard(draft_id: int, label: str) -> InlineKeyboardMarkup:
@@ -172,7 +166,7 @@ async def handle_confirm(update: Update, context: Context) -> None:
     draft_id = int(draft)
     original = query.message.text_html if query.message else ""
     if action == "no":
-        cancelled = await svc.run(svc.store.cancel_announcement, draft_id)
+        cancelled = await svc.run(svc.cycle.cancel, draft_id)
         await query.answer("已取消" if cancelled else "已处理过")
         if cancelled:
             await query.edit_message_text(original + "\n\n" + office_texts.cancelled())

@@ -40,20 +40,15 @@ async def handle_bind(update: Update, context: Context) -> None:
 
 async def _bind(update: Update, context: Context, code: str) -> None:
     svc = services(context)
-    unit = await svc.run(svc.store.unit_by_invite_code, code)
-    if unit is None:
+    user = update.effective_user
+    bound = await svc.run(svc.bind, user.id, user.full_name, user.username, code, now(context))
+    if bound is None:
         await reply(update, texts.bad_invite_code(code, svc.config.contact))
         return
-    user = update.effective_user
-    was_unknown = await svc.run(svc.role_of, user.id) == "unknown"
-    previous_id = await svc.run(
-        svc.store.bind_liaison, user.id, user.full_name, user.username, unit["id"], now(context))
-    previous = await svc.run(svc.store.unit, previous_id) if previous_id else None
-    deadline = await svc.run(svc.deadline_for_unit, unit)
     await reply(update, texts.bind_success(
-        unit, deadline, now(context), svc.config.tz,
-        svc.config.max_file_bytes / 1048576, previous["name"] if previous else None))
-    if was_unknown:
+        bound.unit, bound.deadline, now(context), svc.config.tz,
+        svc.config.max_file_bytes / 1048576, bound.previous["name"] if bound.previous else None))
+    if bound.was_unknown:
         await set_commands_for(context.bot, update.effective_chat.id, "liaison")
 
 
