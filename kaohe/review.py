@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kaohe.errors import LOCKED_REVIEW, Refused
+from kaohe.results import ScoreView, load_view
 from scoring.result import SET_INDICATOR, Result
+from scoring.review import BadReview, ReviewAction
 from storage.store import ResultLocked
 
 
@@ -24,6 +26,21 @@ class LockPlan:
     @property
     def liaisons(self) -> int:
         return sum(u["liaisons"] for u in self.to_lock)
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What one ``/review 单位 …`` did, for the reply: ``kind`` is the action's kind, and
+    the fields it needs are set (see ``Review.review``)."""
+
+    kind: str
+    view: ScoreView | None = None  # show, lock: the unit's score screen data
+    appeal: dict | None = None  # show: the open 复核申请, if any
+    adjustments: tuple[dict, ...] = ()  # show without materials; a decision: all of them
+    liaisons: int = 0  # lock: who the result goes to; answer: who the answer went to
+    done: bool = False  # answer, unlock, revoke: False when there was nothing to do
+    revoked: dict | None = None  # revoke: the decision revoked
+    result: Result | None = None  # revoke, a decision: the result now
 
 
 class Review:
@@ -118,3 +135,35 @@ class Review:
                 locked.append(unit_id)
                 told += count
         return locked, told
+
+    def review(self, unit: dict, action: ReviewAction, actor: int,
+               appeal_answer: Callable[[dict], str]) -> ReviewOutcome:
+        """Carry out one parsed ``/review`` action on ``unit``: show it, lock (ask first),
+        answer its appeal (the message ``appeal_answer(appeal)`` writes), unlock, revoke a
+        decision, or record one. ``BadReview`` for an indicator the unit is not assessed on."""
+        rules = self.config.scoring
+        unit_id = unit["id"]
+        if action.kind == "show":
+            view = load_view(self.store, rules, unit_id)
+            if view is None:
+                return ReviewOutcome("show", adjustments=tuple(self.store.adjustments(unit_id)))
+            return ReviewOutcome("show", view=view, appeal=self.store.open_appeal(unit_id))
+        if action.kind == "lock":
+            self.ensure_scored(unit)
+            return ReviewOutcome("lock", view=load_view(self.store, rules, unit_id),
+                                 liaisons=len(self.store.liaisons(unit_id)))
+        if action.kind == "answer":
+            answered = self.answer_appeal(unit_id, actor, action.reason, appeal_answer)
+            return ReviewOutcome("answer", done=answered is not None, liaisons=answered[1] if answered else 0)
+        if action.kind == "unlock":
+            return ReviewOutcome("unlock", done=self.unlock(unit_id, actor, action.reason))
+        if action.kind == "revoke":
+            row = self.revoke(unit_id, int(action.target), action.reason, actor)
+            return ReviewOutcome("revoke", done=row is not None, revoked=row,
+                                 result=self.results.current(unit_id) if row else None)
+        if action.kind == SET_INDICATOR:
+            indicator = next(i for i in rules.all_indicators() if i.id == action.target)
+            if not indicator.applies_to(unit["category"]):
+                raise BadReview(f"“{indicator.name}”不适用于{unit['category']}类单位，{unit['name']}不考核这一项。")
+        result = self.decide(unit_id, action.kind, action.target, action.value, action.reason, actor)
+        return ReviewOutcome(action.kind, adjustments=tuple(self.store.adjustments(unit_id)), result=result)

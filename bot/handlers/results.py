@@ -29,8 +29,7 @@ from kaohe.results import load_view
 from kaohe.services import Services
 from kaohe.texts import score as sx
 from kaohe.texts import status as st
-from scoring.result import NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
-from scoring.review import BadReview, ReviewAction, parse_review
+from scoring.review import BadReview, parse_review
 
 log = logging.getLogger(__name__)
 REPLACE_KEY = "replace_submission"
@@ -121,50 +120,6 @@ async def handle_files(update: Update, context: Context) -> None:
 # ---- /review -----------------------------------------------------------------------------
 
 
-def _run_review(svc: Services, unit: dict, action: ReviewAction, actor: int) -> str | st.Screen:
-    rules = svc.config.scoring
-    if action.kind == "show":
-        view = load_view(svc.store, rules, unit["id"])
-        if view is None:
-            return sx.review_no_materials(unit["name"], svc.store.adjustments(unit["id"]))
-        screen = sx.score_screen(view, rules, sx.REVIEW)
-        appeal = svc.store.open_appeal(unit["id"])
-        if appeal is None:
-            return screen
-        return st.Screen(sx.appeal_pending(unit["name"], appeal, svc.config.tz) + "\n\n" + screen.text,
-                         screen.buttons)
-    if action.kind == "lock":
-        svc.ensure_scored(unit)
-        view = load_view(svc.store, rules, unit["id"])
-        if view.locked:
-            return "该单位结果已锁定。" + "\n".join(sx.review_hint(unit["name"], True))
-        return sx.lock_confirm(view, rules, len(svc.store.liaisons(unit["id"])))
-    if action.kind == "answer":
-        answered = svc.answer_appeal(unit["id"], actor, action.reason, lambda appeal: sx.appeal_answer(
-            unit["name"], appeal, svc.config.cycle_name, svc.config.tz))
-        if answered is None:
-            return f"{unit['name']} 目前没有待答复的复核申请。"
-        return sx.appeal_answered(unit["name"], answered[1])
-    if action.kind == "unlock":
-        done = svc.unlock(unit["id"], actor, action.reason)
-        return sx.unlocked_done(unit["name"]) if done else "该单位结果尚未锁定，无需解锁。"
-    if action.kind == "revoke":
-        row = svc.revoke(unit["id"], int(action.target), action.reason, actor)
-        if row is None:
-            return f"没有找到 {unit['name']} 的调整 #{action.target}（或已撤销）。"
-        return sx.revoked(row, svc.results.current(unit["id"]), rules)
-    if action.kind == SET_INDICATOR:
-        indicator = next(i for i in rules.all_indicators() if i.id == action.target)
-        if not indicator.applies_to(unit["category"]):
-            raise BadReview(f"“{indicator.name}”不适用于{unit['category']}类单位，{unit['name']}不考核这一项。")
-    result = svc.decide(unit["id"], action.kind, action.target, action.value, action.reason, actor)
-    adjustments = svc.store.adjustments(unit["id"])
-    hint = f"（调整 #{adjustments[-1]['id']}，撤销用 /review {unit['name']} 撤销 {adjustments[-1]['id']} 理由）"
-    value = {VETO: "适用" if action.value else "不适用", NO_BONUS: "无", NO_DEDUCTION: "无"}.get(
-        action.kind, f"{action.value:g} 分")
-    return sx.decision_done(action.kind, action.label, value, action.reason, result, rules, hint)
-
-
 async def handle_review(update: Update, context: Context) -> None:
     """``/review [单位 [指标 分数 理由 | 加分… | 扣分… | 否决… | 撤销… | 锁定 | 解锁…]]``."""
     svc = services(context)
@@ -185,7 +140,9 @@ async def handle_review(update: Update, context: Context) -> None:
         return
     try:
         action = parse_review(words[1:], svc.config.scoring)
-        outcome = await svc.run(_run_review, svc, unit, action, user_id)
+        outcome = await svc.run(svc.review, unit, action, user_id, lambda appeal: sx.appeal_answer(
+            unit["name"], appeal, svc.config.cycle_name, svc.config.tz))
+        outcome = sx.review_outcome(unit, action, outcome, svc.config.scoring, svc.config.tz)
     except BadReview as exc:
         await reply(update, sx.review_bad(str(exc), unit["name"]))
         return

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from kaohe.fmt import fmt_points, fmt_time
 from kaohe.results import SET_ASIDE, ScoreView
+from kaohe.review import ReviewOutcome
 from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, change_lines
 from kaohe.texts.status import Screen, clip, esc
 from scoring.engine import COVERAGE_LABELS, quote
@@ -36,6 +37,7 @@ from scoring.result import (
     CoverageChange,
     Result,
 )
+from scoring.review import ReviewAction
 from scoring.rules import Indicator, ScoringRules
 from storage.store import parse_utc
 
@@ -572,3 +574,33 @@ def social_imported(file_name: str, outcome: Any, rules: ScoringRules) -> str:
     lines += _social_summary(outcome, rules)
     lines.append("重新发送同一单位的结果表会覆盖原得分。")
     return "\n".join(lines)
+
+
+def review_outcome(unit: dict, action: ReviewAction, outcome: ReviewOutcome, rules: ScoringRules,
+                   tz: ZoneInfo) -> str | Screen:
+    """The reply to one ``/review 单位 …``."""
+    name = unit["name"]
+    if outcome.kind == "show":
+        if outcome.view is None:
+            return review_no_materials(name, list(outcome.adjustments))
+        screen = score_screen(outcome.view, rules, REVIEW)
+        if outcome.appeal is None:
+            return screen
+        return Screen(appeal_pending(name, outcome.appeal, tz) + "\n\n" + screen.text, screen.buttons)
+    if outcome.kind == "lock":
+        if outcome.view.locked:
+            return "该单位结果已锁定。" + "\n".join(review_hint(name, True))
+        return lock_confirm(outcome.view, rules, outcome.liaisons)
+    if outcome.kind == "answer":
+        return appeal_answered(name, outcome.liaisons) if outcome.done else f"{name} 目前没有待答复的复核申请。"
+    if outcome.kind == "unlock":
+        return unlocked_done(name) if outcome.done else "该单位结果尚未锁定，无需解锁。"
+    if outcome.kind == "revoke":
+        if not outcome.done:
+            return f"没有找到 {name} 的调整 #{action.target}（或已撤销）。"
+        return revoked(outcome.revoked, outcome.result, rules)
+    last = outcome.adjustments[-1]["id"]
+    hint = f"（调整 #{last}，撤销用 /review {name} 撤销 {last} 理由）"
+    value = {VETO: "适用" if action.value else "不适用", NO_BONUS: "无", NO_DEDUCTION: "无"}.get(
+        action.kind, f"{action.value:g} 分")
+    return decision_done(action.kind, action.label, value, action.reason, outcome.result, rules, hint)
