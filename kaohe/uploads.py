@@ -198,6 +198,21 @@ class Uploads:
         return WithdrawOutcome(unit, row, result, self._change(before, score, result),
                                self.store.submission_count(unit_id))
 
+    # ---- the upload journal: an upload the process dies in is answered at the next start ----
+
+    def begin_upload(self, chat_id: int, message_id: int, user_id: int, unit_id: str, file_name: str,
+                     at: datetime) -> int:
+        """Journal an upload whose reply is the message ``message_id`` (⏳); returns its entry."""
+        return self.store.start_upload(chat_id, message_id, user_id, unit_id, file_name, at)
+
+    def end_upload(self, entry: int) -> None:
+        """The upload's reply was given: drop its journal entry."""
+        self.store.end_upload(entry)
+
+    def interrupted_uploads(self) -> list[dict]:
+        """Uploads a crash left unanswered (chat, ⏳ message, file name, whether it was recorded)."""
+        return self.store.interrupted_uploads()
+
     def files(self, unit_id: str, at: datetime) -> FilesView:
         """The unit's current files and history, and which may be withdrawn at ``at`` (the
         same rule ``withdraw`` applies)."""

@@ -26,8 +26,8 @@ async def handle_document(update: Update, context: Context) -> None:
     document = message.document
     user_id = update.effective_user.id
     file_name = document.file_name or "未命名文件"
-    person = await svc.run(svc.store.person, user_id)
-    if person is None:
+    unit = await svc.run(svc.unit_of, user_id)
+    if unit is None:
         role = await svc.run(svc.role_of, user_id)
         if role == "admin":
             if is_survey_file(document.file_name or ""):
@@ -47,15 +47,15 @@ async def handle_document(update: Update, context: Context) -> None:
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     progress = await message.reply_text(texts.progress(file_name, "正在下载……"))
     # Should the process die before the reply, the next start tells the user what happened.
-    pending = await svc.run(svc.store.start_upload, message.chat_id, progress.message_id,
-                                      user_id, person["unit_id"], file_name, received_at)
+    pending = await svc.run(svc.begin_upload, message.chat_id, progress.message_id,
+                            user_id, unit["id"], file_name, received_at)
     try:
-        await _process(update, context, svc, person, progress, file_name, received_at)
+        await _process(update, context, svc, unit, progress, file_name, received_at)
     finally:
-        await svc.run(svc.store.end_upload, pending)
+        await svc.run(svc.end_upload, pending)
 
 
-async def _process(update: Update, context: Context, svc, person: dict,
+async def _process(update: Update, context: Context, svc, unit: dict,
                    progress, file_name: str, received_at) -> None:
     message = update.effective_message
     document = message.document
@@ -67,7 +67,7 @@ async def _process(update: Update, context: Context, svc, person: dict,
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         replaces = context.user_data.get(REPLACE_KEY)
         outcome = await svc.run(
-            svc.ingest, person["unit_id"], user_id, file_name, data, received_at, replaces)
+            svc.ingest, unit["id"], user_id, file_name, data, received_at, replaces)
         context.user_data.pop(REPLACE_KEY, None)  # used (a refused file keeps it armed)
     except DocumentRejected as exc:
         log.info("refused %r from %s: %s", file_name, user_id, exc.code)
@@ -89,7 +89,7 @@ async def _process(update: Update, context: Context, svc, person: dict,
 
 async def resume_interrupted_uploads(bot, svc) -> int:
     """At start: answer each upload a crash left unanswered (its ⏳ message is replaced)."""
-    rows = await svc.run(svc.store.interrupted_uploads)
+    rows = await svc.run(svc.interrupted_uploads)
     for row in rows:
         text = (texts.upload_interrupted_recorded(row["file_name"]) if row["submission_id"]
                 else texts.upload_interrupted(row["file_name"]))
@@ -101,7 +101,7 @@ async def resume_interrupted_uploads(bot, svc) -> int:
             except TelegramError:
                 log.warning("could not tell %s about an interrupted upload", row["chat_id"], exc_info=True)
                 continue
-        await svc.run(svc.store.end_upload, row["id"])
+        await svc.run(svc.end_upload, row["id"])
     return len(rows)
 
 
