@@ -109,12 +109,11 @@ def _files_screen(svc: Services, unit_id: str, moment) -> st.Screen:
 async def handle_files(update: Update, context: Context) -> None:
     """``/files``: the liaison's current files with 替换 / 撤回, and earlier versions."""
     svc = services(context)
-    person = await svc.run(svc.store.person, update.effective_user.id)
-    if person is None:
+    unit = await svc.run(svc.unit_of, update.effective_user.id)
+    if unit is None:
         await reply(update, sx.files_not_liaison())
         return
-    await send_screen(update, await svc.run(_files_screen, svc, person["unit_id"],
-                                                      now(context)))
+    await send_screen(update, await svc.run(_files_screen, svc, unit["id"], now(context)))
 
 
 # ---- /review -----------------------------------------------------------------------------
@@ -158,8 +157,8 @@ async def handle_appeal(update: Update, context: Context) -> None:
     """``/appeal 理由``: a liaison asks for 复核 of the unit's locked result."""
     svc = services(context)
     user_id = update.effective_user.id
-    person = await svc.run(svc.store.person, user_id)
-    if person is None:
+    unit = await svc.run(svc.unit_of, user_id)
+    if unit is None:
         role = await svc.run(svc.role_of, user_id)
         await reply(update, "复核申请由单位联络员提出；考核办答复请用 /review 单位 答复 内容。"
                     if role in st.STAFF_ROLES else st.status_unknown(svc.config.contact))
@@ -167,15 +166,15 @@ async def handle_appeal(update: Update, context: Context) -> None:
     reason = " ".join(context.args or []).strip()
     moment = now(context)
     if len(reason) < MIN_APPEAL:
-        window_end = await svc.run(svc.appeal_window_end, person["unit_id"])
+        window_end = await svc.run(svc.appeal_window_end, unit["id"])
         await reply(update, sx.appeal_usage(window_end, svc.config, MIN_APPEAL))
         return
     user = update.effective_user
 
-    def to_office(unit: dict, answer_due) -> str:
-        return sx.appeal_to_office(unit["name"], user.full_name, reason, answer_due, svc.config.tz)
+    def to_office(appealing: dict, answer_due) -> str:
+        return sx.appeal_to_office(appealing["name"], user.full_name, reason, answer_due, svc.config.tz)
 
-    row = await svc.run(svc.appeal, person["unit_id"], user_id, reason, moment, to_office)
+    row = await svc.run(svc.appeal, unit["id"], user_id, reason, moment, to_office)
     await reply(update, sx.appeal_received(row, svc.config.tz))
     send_now(context, "appeal")
 
@@ -277,10 +276,10 @@ def _button_screen(svc: Services, user_id: int, data: str, moment) -> tuple[st.S
 
 
 def _files_button(svc: Services, user_id: int, parts: list[str], moment):
-    person = svc.store.person(user_id)
-    if person is None:
+    unit = svc.unit_of(user_id)
+    if unit is None:
         return None, "只有单位联络员可以管理材料。"
-    unit_id = person["unit_id"]
+    unit_id = unit["id"]
     action = parts[0] if parts else ""
     if action == "l":
         return _files_screen(svc, unit_id, moment), None
