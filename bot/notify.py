@@ -83,7 +83,7 @@ class Outbox:
             at = now or self.clock()
             if plan:
                 report.planned = len(await self.svc.run(self.svc.cycle.plan, at))
-            rows = await self.svc.run(self.svc.store.pending_notifications)
+            rows = await self.svc.run(self.svc.ledger.pending)
             if not in_send_window(at, self.svc.config.reminders, self.svc.config.tz):
                 # Automatic messages left pending (a retry) wait for the morning too; what the
                 # office has just confirmed goes out now.
@@ -110,10 +110,10 @@ class Outbox:
 
     async def _deliver(self, row: dict[str, Any], snapshot: _Snapshot, report: RunReport,
                        now: datetime) -> None:
-        store = self.svc.store
+        ledger = self.svc.ledger
         text, reason = await self.svc.run(snapshot.render, row, now)
         if text is None:
-            await self.svc.run(store.finish_notification, row["id"], SKIPPED, None, reason)
+            await self.svc.run(ledger.finish, row["id"], SKIPPED, None, reason)
             report.skipped += 1
             return
         try:
@@ -127,39 +127,38 @@ class Outbox:
                 report.blocked += 1
             else:  # the text itself was refused: retrying will not help
                 log.error("message %s refused: %s", row["key"], exc)
-                await self.svc.run(store.finish_notification, row["id"], FAILED, None, str(exc))
+                await self.svc.run(ledger.finish, row["id"], FAILED, None, str(exc))
                 report.failed += 1
         except (RetryAfter, NetworkError, TelegramError) as exc:
             # RetryAfter outlasted the rate limiter's retries, or the network failed: keep it.
-            gave_up = await self.svc.run(store.retry_notification, row["id"], str(exc),
+            gave_up = await self.svc.run(ledger.retry, row["id"], str(exc),
                                               self.svc.config.reminders.max_attempts)
             if gave_up:
                 report.failed += 1
             else:
                 report.retrying += 1
         else:
-            await self.svc.run(store.finish_notification, row["id"], SENT, message.message_id)
+            await self.svc.run(ledger.finish, row["id"], SENT, message.message_id)
             report.sent += 1
 
     def _unreachable(self, row: dict[str, Any], error: str) -> None:
-        self.svc.store.finish_notification(row["id"], BLOCKED, None, error)
-        self.svc.store.mark_unreachable(row["chat_id"], error)
+        self.svc.ledger.unreachable(row, BLOCKED, error)
 
     async def _report_announcements(self) -> list[int]:
         """Tell the office how each finished announcement went (delivered / failed); a batch
         (results locked by one confirmation) gets one report for all its units."""
         done = []
         groups: dict[object, list[dict[str, Any]]] = {}
-        for ann in await self.svc.run(self.svc.store.announcements_to_report):
+        for ann in await self.svc.run(self.svc.ledger.announcements_to_report):
             groups.setdefault(ann["batch"] or ("single", ann["id"]), []).append(ann)
         for anns in groups.values():
             finished = [ann for ann in anns
-                        if await self.svc.run(self.svc.store.finish_announcement, ann["id"])]
+                        if await self.svc.run(self.svc.ledger.finish_announcement, ann["id"])]
             if not finished:
                 continue
             failures = []
             for ann in finished:
-                failures += await self.svc.run(self.svc.store.announcement_failures, ann["id"])
+                failures += await self.svc.run(self.svc.ledger.announcement_failures, ann["id"])
             summary = finished[0] if len(anns) == 1 else {
                 **finished[0], "audience_label": f"一次锁定的 {len(finished)} 个单位",
                 "recipients": sum(ann["recipients"] or 0 for ann in finished)}
@@ -195,7 +194,7 @@ class _Snapshot:
         kind = row["kind"]
         cfg = self.svc.config
         if kind in OFFICE_SENT:
-            ann = self.svc.store.announcement(row["announcement_id"])
+            ann = self.svc.ledger.announcement(row["announcement_id"])
             if kind == ANNOUNCEMENT:
                 return notice_texts.announcement(ann["text"], cfg.cycle_name), None
             return ann["text"], None
@@ -203,7 +202,7 @@ class _Snapshot:
             p = self.by_key.get((row["unit_id"], row["deadline_name"]))
             if p is None:
                 return None, "unit or deadline gone"
-            if self.svc.store.has_submitted(row["unit_id"], row["deadline_name"]):
+            if self.svc.ledger.has_submitted(row["unit_id"], row["deadline_name"]):
                 return None, "submitted"
             if row["due_at"] != p.deadline.due.isoformat():
                 return None, "deadline changed"

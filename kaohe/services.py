@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from kaohe.appeals import Appeals
 from kaohe.config import AppConfig
 from kaohe.cycle import Cycle
+from kaohe.ledger import Ledger
 from kaohe.qa import Regulations
 from kaohe.results import Results
 from kaohe.review import Review
@@ -58,6 +59,7 @@ class Services(Uploads, Review, Social, Appeals):
             for u in config.units
         )
         self.cycle = Cycle(config, self.store)
+        self.ledger = Ledger(self.store)
         self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
         self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="kaohe")
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
