@@ -72,5 +72,5 @@ async def note_user_is_back(update: Update, context: Context) -> None:
     if user is None or chat is None or chat.type != "private":
         return
     svc: Services | None = context.application.bot_data.services
-    if svc is not None and await svc.run(svc.store.mark_reachable, user.id):
+    if svc is not None and await svc.run(svc.cycle.mark_reachable, user.id):
         log.info("user %s can be reached again", user.id)

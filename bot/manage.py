@@ -77,7 +77,6 @@ def main(argv: list[str] | None = None) -> int:
 def _export(config, args) -> int:
     from datetime import datetime, timezone
 
-    from kaohe.exports import export_all, export_unit
     from kaohe.services import Services
     from kaohe.writers.charts import MissingCJKFont
 
@@ -89,10 +88,10 @@ def _export(config, args) -> int:
             if len(found) != 1:
                 print(f"单位“{args.unit}”{'不存在' if not found else '对应多个单位'}", file=sys.stderr)
                 return 2
-            print(f"已写出 {export_unit(config, svc.store, found[0]['id'], args.folder, at)}")
+            print(f"已写出 {svc.export_unit(found[0]['id'], args.folder, at)}")
             return 0
         try:
-            files = export_all(config, svc.store, args.folder, at)
+            files = svc.export_all(args.folder, at)
         except MissingCJKFont as exc:
             print(f"未导出：{exc}", file=sys.stderr)
             return 1

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from kaohe.ledger import BLOCKED, FAILED, SENT, SKIPPED
 from kaohe.texts import notice as notice_texts
 from scoring.progress import LATE, ON_TIME, OVERDUE, UnitProgress
 from scoring.reminders import (
@@ -41,7 +42,6 @@ from scoring.reminders import (
     RESULT_FEEDBACK,
     in_send_window,
 )
-from storage.cycle import BLOCKED, FAILED, SENT, SKIPPED
 
 if TYPE_CHECKING:
     from kaohe.services import Services

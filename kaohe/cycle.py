@@ -323,6 +323,18 @@ class Cycle:
         return [(r.chat_id, r.unit_id) for uid, people in self._recipients().items()
                 if uid in wanted for r in people if r.reachable]
 
+    def deadline_rows(self) -> list[dict[str, Any]]:
+        """Each deadline's current due time per category."""
+        return self.store.deadline_rows()
+
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes whenever anything /overview shows may have changed (its cache key)."""
+        return self.store.change_stamp()
+
+    def mark_reachable(self, user_id: int) -> bool:
+        """The person wrote again: messages to them are sent again; True if they were not."""
+        return self.store.mark_reachable(user_id)
+
     def deadline_listing(self) -> DeadlineListing:
         """What /deadline lists: each deadline's rows, the extensions, unit names."""
         return DeadlineListing(self.deadline_names(), self.store.deadline_rows(), self.store.extensions(),

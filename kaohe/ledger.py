@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.cycle import BLOCKED, FAILED, SENT, SKIPPED
 from storage.store import Store
+
+__all__ = ["BLOCKED", "FAILED", "SENT", "SKIPPED", "Ledger"]  # what became of a row
 
 
 class Ledger:

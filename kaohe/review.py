@@ -136,6 +136,11 @@ class Review:
                 told += count
         return locked, told
 
+    def review_listing(self) -> tuple[list[dict], int, list[dict]]:
+        """What ``/review`` alone lists: the active units, how many were scored under other
+        rules (recompute), and the open appeals."""
+        return self.store.active_units(), len(self.stale_units()), self.store.appeals(True)
+
     def review(self, unit: dict, action: ReviewAction, actor: int,
                appeal_answer: Callable[[dict], str]) -> ReviewOutcome:
         """Carry out one parsed ``/review`` action on ``unit``: show it, lock (ask first),

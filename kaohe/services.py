@@ -13,14 +13,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from kaohe.appeals import Appeals
 from kaohe.config import AppConfig
 from kaohe.cycle import Cycle
+from kaohe.exports import ExportFiles, export_all, export_unit
 from kaohe.ledger import Ledger
 from kaohe.qa import Regulations
-from kaohe.results import Results
+from kaohe.results import Results, ScoreView, load_view
 from kaohe.review import Review
 from kaohe.social import Social
 from kaohe.uploads import Uploads
@@ -95,6 +97,37 @@ class Services(Uploads, Review, Social, Appeals):
         previous_id = self.store.bind_liaison(user_id, full_name, username, unit["id"], at)
         previous = self.store.unit(previous_id) if previous_id else None
         return Binding(unit, previous, was_unknown, self.deadline_for_unit(unit))
+
+    # ---- what the chat reads (queries) ------------------------------------------------------
+
+    def unit(self, unit_id: str) -> dict | None:
+        return self.store.unit(unit_id)
+
+    def score_view(self, unit_id: str) -> ScoreView | None:
+        """The unit's score screen data (None when nothing has been scored yet)."""
+        return load_view(self.store, self.config.scoring, unit_id)
+
+    def score_row(self, unit_id: str) -> dict | None:
+        """The unit's stored total and grade (None before its first score)."""
+        return self.store.unit_score(unit_id)
+
+    def files_count(self, unit_id: str) -> int:
+        """How many files of the unit count now."""
+        return self.store.submission_count(unit_id)
+
+    def submission(self, submission_id: int) -> dict | None:
+        return self.store.submission(submission_id)
+
+    def liaison_count(self, unit_id: str) -> int:
+        return len(self.store.liaisons(unit_id))
+
+    def export_all(self, folder: Path, at: datetime) -> ExportFiles:
+        """The office's consolidated export (workbook, report, charts) into ``folder``."""
+        return export_all(self.config, self.store, folder, at)
+
+    def export_unit(self, unit_id: str, folder: Path, at: datetime) -> Path:
+        """One unit's 情况报告 into ``folder``."""
+        return export_unit(self.config, self.store, unit_id, folder, at)
 
     def unit_of(self, user_id: int) -> dict | None:
         """The unit ``user_id`` is a liaison of (None for anyone else)."""

@@ -116,3 +116,20 @@ async def test_a_use_case_runs_on_a_worker_thread(config):
         assert await svc.run(svc.role_of, min(config.admins)) == "admin"
     finally:
         svc.close()
+
+
+def test_the_chat_reaches_data_only_through_the_use_cases():
+    """Handlers, jobs and the sender call ``kaohe`` (Services, Cycle, Ledger), never the
+    database; only the office's command line (backup and restore) uses ``storage`` itself."""
+    wrong = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        if "local" in path.parts or path.name == "manage.py":
+            continue
+        name = str(path.relative_to(ROOT))
+        text = path.read_text(encoding="utf-8")
+        if ".store." in text or "svc.store" in text:
+            wrong.append(f"{name}: .store")
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        wrong += [f"{name} -> {i}" for i in RAW[module] if _top(i) == "storage"]
+    assert not wrong

@@ -58,10 +58,10 @@ def _live_answer(svc, user_id: int, intent: str, moment) -> str:
         if unit is not None:
             return qa_texts.deadline_answer(svc.cycle.progress(unit["id"]), unit["name"], moment,
                                             svc.config.tz)
-        return qa_texts.deadline_answer([], None, moment, svc.config.tz, svc.store.deadline_rows())
+        return qa_texts.deadline_answer([], None, moment, svc.config.tz, svc.cycle.deadline_rows())
     if intent == SCORE:
         if unit is not None:
-            return qa_texts.score_answer(unit["name"], svc.store.unit_score(unit["id"]))
+            return qa_texts.score_answer(unit["name"], svc.score_row(unit["id"]))
         if role in ("admin", "official"):
             return qa_texts.score_for_staff()
         return qa_texts.score_for_unknown(svc.config.contact)

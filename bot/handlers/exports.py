@@ -13,7 +13,6 @@ from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import Context, internal_error, now, office_only, replace, reply, services
 from bot.handlers.results import unit_asked_for
-from kaohe.exports import export_all, export_unit
 from kaohe.texts import status as st
 from kaohe.writers.charts import MissingCJKFont
 
@@ -73,7 +72,7 @@ async def _export(update: Update, context: Context, svc) -> None:
     progress = await update.effective_message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
     with tempfile.TemporaryDirectory() as folder:
         try:
-            files = await svc.run(export_all, svc.config, svc.store, Path(folder), now(context))
+            files = await svc.run(svc.export_all, Path(folder), now(context))
         except MissingCJKFont as exc:
             await replace(progress, f"⚠️ 未能生成：{st.esc(str(exc), 300)}")
             return
@@ -99,6 +98,6 @@ async def handle_report(update: Update, context: Context) -> None:
         await reply(update, f"{st.esc(unit['name'], 30)}不在本期考核单位名单中。")
         return
     with tempfile.TemporaryDirectory() as folder:
-        path = await svc.run(export_unit, svc.config, svc.store, unit["id"], Path(folder),
+        path = await svc.run(svc.export_unit, unit["id"], Path(folder),
                                        now(context))
         await _send_files(update, context, [path])

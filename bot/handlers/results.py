@@ -25,7 +25,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.status import markup, send_screen
 from kaohe.errors import Refused
-from kaohe.results import load_view
 from kaohe.services import Services
 from kaohe.texts import score as sx
 from kaohe.texts import status as st
@@ -52,7 +51,7 @@ def register(app: Application) -> None:
 
 
 def _score_reply(svc: Services, unit: dict, mode: str) -> st.Screen:
-    view = load_view(svc.store, svc.config.scoring, unit["id"])
+    view = svc.score_view(unit["id"])
     if view is None:
         return st.Screen(sx.score_not_ready(unit["name"]))
     return sx.score_screen(view, svc.config.scoring, mode)
@@ -95,7 +94,7 @@ def find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
         return None, sx.review_unknown_unit(query)
     if len(matches) > 1:
         return None, sx.review_ambiguous(query, [m["name"] for m in matches])
-    return svc.store.unit(matches[0]["id"]), ""
+    return svc.unit(matches[0]["id"]), ""
 
 
 # ---- /files ------------------------------------------------------------------------------
@@ -125,10 +124,8 @@ async def handle_review(update: Update, context: Context) -> None:
     user_id = update.effective_user.id
     words = list(context.args or [])
     if not words:
-        units = await svc.run(svc.store.active_units)
-        stale = await svc.run(svc.stale_units)
-        appeals = await svc.run(svc.store.appeals, True)
-        await reply(update, sx.review_usage(units, len(stale), appeals, svc.config.tz))
+        units, stale, appeals = await svc.run(svc.review_listing)
+        await reply(update, sx.review_usage(units, stale, appeals, svc.config.tz))
         return
     if words[0] in ALL_UNITS:
         await _review_all(update, context, svc, words[1:])
@@ -214,7 +211,7 @@ async def handle_lock_all_button(update: Update, context: Context) -> None:
     rules = svc.config.scoring
 
     def feedback(unit_id: str) -> str:
-        return sx.result_feedback(load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name,
+        return sx.result_feedback(svc.score_view(unit_id), rules, svc.config.cycle_name,
                                   svc.config.appeal_working_days)
 
     locked, told = await svc.run(svc.lock_many, unit_ids, query.from_user.id, feedback,
@@ -250,8 +247,8 @@ def _button_screen(svc: Services, user_id: int, data: str, moment) -> tuple[st.S
             return None, "只能查看本单位的得分。"
     elif role not in st.STAFF_ROLES:
         return None, "请先绑定单位。"
-    unit = svc.store.unit(unit_id)
-    view = load_view(svc.store, rules, unit_id) if unit else None
+    unit = svc.unit(unit_id)
+    view = svc.score_view(unit_id) if unit else None
     if view is None:
         return None, "该单位暂无得分。"
     what = parts[1] if len(parts) > 1 else ""
@@ -262,14 +259,14 @@ def _button_screen(svc: Services, user_id: int, data: str, moment) -> tuple[st.S
     if what in (sx.LOCK, sx.LOCK_YES) and prefix != sx.REVIEW:
         return None, "仅考核办可以锁定结果。"
     if what == sx.LOCK:
-        return sx.lock_confirm(view, rules, len(svc.store.liaisons(unit_id))), None
+        return sx.lock_confirm(view, rules, svc.liaison_count(unit_id)), None
     if what == sx.LOCK_YES:
         count = svc.lock(unit_id, user_id, lambda: sx.result_feedback(
-            load_view(svc.store, rules, unit_id), rules, svc.config.cycle_name, svc.config.appeal_working_days),
+            svc.score_view(unit_id), rules, svc.config.cycle_name, svc.config.appeal_working_days),
             moment=moment)
         if count is None:
             return None, "该单位结果已锁定。"
-        after = load_view(svc.store, rules, unit_id)
+        after = svc.score_view(unit_id)
         return sx.score_screen(after, rules, sx.REVIEW), sx.locked_done(unit["name"], count)
     screen = sx.indicator_screen(view, rules, what, prefix)
     return (screen, None) if screen else (None, "该指标已不在指标体系中。")
@@ -283,7 +280,7 @@ def _files_button(svc: Services, user_id: int, parts: list[str], moment):
     action = parts[0] if parts else ""
     if action == "l":
         return _files_screen(svc, unit_id, moment), None
-    sub = svc.store.submission(int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+    sub = svc.submission(int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
     if sub is None or sub["unit_id"] != unit_id:
         return None, "没有找到这份文件。"
     if action == "w":

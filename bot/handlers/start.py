@@ -23,7 +23,7 @@ async def handle_start(update: Update, context: Context) -> None:
         await reply(update, texts.welcome_unknown(svc.config.contact))
     elif role == "liaison":
         unit = await svc.run(svc.unit_of, user_id)
-        files = await svc.run(svc.store.submission_count, unit["id"])
+        files = await svc.run(svc.files_count, unit["id"])
         deadline = await svc.run(svc.deadline_for_unit, unit)
         await reply(update, texts.liaison_home(unit, files, deadline, now(context), svc.config.tz))
     else:

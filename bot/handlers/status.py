@@ -37,7 +37,7 @@ class OverviewCache:
         self._entry: tuple[tuple[int, int], Overview] | None = None
 
     def get(self, svc: Services, moment: datetime) -> Overview:
-        stamp = svc.store.change_stamp()  # read before computing: a write meanwhile only costs a recompute
+        stamp = svc.cycle.change_stamp()  # read before computing: a write meanwhile only costs a recompute
         with self._lock:
             entry = self._entry
         if entry is not None and entry[0] == stamp:
