@@ -26,6 +26,7 @@ from bot.handlers.start import (
     handle_start,
     handle_text,
     handle_unknown_command,
+    handle_unsupported,
 )
 from bot.handlers.upload import handle_document, handle_photo, resume_interrupted_uploads
 from bot.jobs import note_user_is_back, start_notifications
@@ -111,6 +112,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(filters.PHOTO, handle_photo))
     app.add_handler(MessageHandler(filters.COMMAND, handle_unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, handle_text))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, handle_unsupported))
     app.add_error_handler(handle_error)
 
 

@@ -46,3 +46,12 @@ _SMALL_TALK = re.compile(r"^(你好|您好|hi|hello|在吗|在不在|有人吗|�
 def is_small_talk(text: str) -> bool:
     """A greeting or a thank-you, not a question for the regulations."""
     return bool(_SMALL_TALK.match(text.strip()))
+
+
+_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
+def is_too_vague(text: str) -> bool:
+    """A "question" with fewer than two letters or Chinese characters ("？", "👍", "1"): there
+    is nothing to look up."""
+    return len(_CONTENT.findall(text)) < 2

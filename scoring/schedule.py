@@ -188,3 +188,12 @@ def end_of_working_day(moment: datetime, working_days: int, calendar: WorkCalend
     window of "N working days" closes at midnight after that day."""
     last = calendar.add_working_days(moment.astimezone(tz).date(), working_days)
     return datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(UTC)
+
+
+# A deadline is moved within the cycle: further than this ahead is a typo (9999年).
+MAX_DEADLINE_AHEAD = timedelta(days=366)
+
+
+def too_far_ahead(due: datetime, now: datetime) -> bool:
+    """Whether a new due time is further ahead than any cycle runs."""
+    return due - now > MAX_DEADLINE_AHEAD

@@ -70,8 +70,10 @@ class OfflineRequest(BaseRequest):
 
 def message_update(bot, user_id: int, text: str | None = None, *,
                    document: tuple[str, bytes] | None = None,
-                   request: OfflineRequest | None = None, photo: bool = False) -> Update:
-    """An Update carrying a private message: text (commands get their entity), a file or a photo."""
+                   request: OfflineRequest | None = None, photo: bool = False,
+                   extra: dict[str, Any] | None = None) -> Update:
+    """An Update carrying a private message: text (commands get their entity), a file, a
+    photo, or ``extra`` message fields (a sticker, a location …)."""
     message: dict[str, Any] = {
         "message_id": next(_ids), "date": int(datetime.now(timezone.utc).timestamp()),
         "chat": {"id": user_id, "type": "private"},
@@ -90,6 +92,7 @@ def message_update(bot, user_id: int, text: str | None = None, *,
                                "file_name": file_name, "file_size": len(data)}
     if photo:
         message["photo"] = [{"file_id": "p1", "file_unique_id": "p1", "width": 10, "height": 10}]
+    message.update(extra or {})
     return Update.de_json({"update_id": next(_ids), "message": message}, bot)
 
 

@@ -251,3 +251,41 @@ async def test_a_rule_supervising_others_and_zero_accidents_are_no_veto_or_deduc
     assert "一票否决" not in reply.replace("“一票否决”制度", "") and "违规失职</b>" not in reply
     score = chat.services.store.unit_score("sfj")
     assert not score["vetoed"] and score["deduction"] == 0
+
+
+# ---- input checks --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["？", "👍", "1", "…… ", "3？"])
+async def test_a_message_with_nothing_to_look_up_is_asked_to_be_written_out(chat, text):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.send(LIAISON, text)
+    assert "请用文字写出您的问题" in reply and "依据" not in reply
+
+
+@pytest.mark.parametrize("extra", [
+    {"sticker": {"file_id": "s1", "file_unique_id": "s1", "width": 512, "height": 512,
+                 "is_animated": False, "is_video": False, "type": "regular"}},
+    {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}},
+    {"location": {"latitude": 39.9, "longitude": 116.4}},
+    {"contact": {"phone_number": "010-12345678", "first_name": "张"}},
+    {"video": {"file_id": "d1", "file_unique_id": "d1", "width": 10, "height": 10, "duration": 2}},
+])
+async def test_every_kind_of_message_gets_a_reply(chat, extra):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    assert "暂时只能处理文字和文件" in await chat.send(LIAISON, extra=extra)
+
+
+async def test_a_command_for_another_bot_is_not_answered(chat):
+    assert await chat.send(LIAISON, "/nosuch@other_bot") == ""
+    assert "没有这个命令" in await chat.send(LIAISON, "/nosuch")
+
+
+async def test_a_deadline_years_away_is_refused_before_anyone_is_told(chat):
+    reply = await chat.send(ADMIN, "/deadline 1 9999年12月31日 18:00")
+    assert "距今超过一年，请检查年份" in reply and "确认发送" not in reply  # no draft to confirm
+
+
+async def test_a_revoke_number_too_long_to_be_one_is_explained(chat):
+    reply = await chat.send(ADMIN, "/review 市司法局 撤销 99999999999999999999999 理由充分")
+    assert "请写要撤销的调整编号" in reply and "内部错误" not in reply

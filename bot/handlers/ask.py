@@ -14,10 +14,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import Context, now, office_only, reply, services, stash_preview, take_preview
 from kaohe.qa import is_examples_file
+from kaohe.texts import base as texts
 from kaohe.texts import office as office_texts
 from kaohe.texts import qa as qa_texts
 from parsers import DocumentRejected
-from scoring.intents import DEADLINE, SCORE, detect_intent
+from scoring.intents import DEADLINE, SCORE, detect_intent, is_too_vague
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "pending_regulations"
@@ -37,6 +38,9 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     """Reply to one question: live data for deadline and score questions, else the regulations."""
     svc = services(context)
     user_id = update.effective_user.id
+    if is_too_vague(question):
+        await reply(update, texts.too_vague())
+        return
     intent = detect_intent(question)
     if intent is not None:
         await reply(update, await svc.run(_live_answer, svc, user_id, intent, now(context)))

@@ -16,7 +16,7 @@ from kaohe.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
 from kaohe.texts import notice as notice_texts
 from kaohe.texts import office as office_texts
 from scoring.progress import next_deadline
-from scoring.schedule import parse_local_time
+from scoring.schedule import parse_local_time, too_far_ahead
 
 ANNOUNCE_LIMIT = 3000  # characters; leaves room for the header inside one message
 
@@ -53,6 +53,9 @@ async def _future_time(update: Update, context: Context, words: list[str],
         return None
     if due <= now(context):
         await reply(update, office_texts.time_in_past(due, services(context).config.tz))
+        return None
+    if too_far_ahead(due, now(context)):
+        await reply(update, office_texts.time_too_far(due, services(context).config.tz))
         return None
     return due, rest
 

@@ -75,5 +75,15 @@ async def handle_text(update: Update, context: Context) -> None:
 
 
 async def handle_unknown_command(update: Update, context: Context) -> None:
-    """A command the bot does not know."""
+    """A command the bot does not know (one addressed to another bot in a group is not ours
+    to answer)."""
+    command = (update.effective_message.text or "").split()[0] if update.effective_message.text else ""
+    _, _, addressee = command.partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
     await reply(update, "没有这个命令。发送 /help 查看可用命令。")
+
+
+async def handle_unsupported(update: Update, context: Context) -> None:
+    """Stickers, voice, video, locations, contacts … in a private chat: say what works."""
+    await reply(update, texts.unsupported_message())

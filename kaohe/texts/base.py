@@ -181,6 +181,18 @@ def too_large(file_name: str, size: int | None, max_bytes: int) -> str:
     )
 
 
+def too_vague() -> str:
+    """A message with nothing to look up ("？", "👍", "1")."""
+    return ("请用文字写出您的问题，例如“效果分怎么算？”“材料交晚了怎么办？”。"
+            "上传自查材料请直接发送 .docx 或 .pdf 文件；发送 /help 查看可用命令。")
+
+
+def unsupported_message() -> str:
+    """Stickers, voice, video, locations, contacts … the bot cannot use."""
+    return ("暂时只能处理文字和文件：提问请直接发文字，上传自查材料请发送 .docx 或 .pdf 文件。"
+            "发送 /help 查看可用命令。")
+
+
 def photo_refused() -> str:
     return (
         "❌ 暂不支持照片或扫描图片，本次未接收。请上传自查材料的 Word 文档（.docx）"

@@ -59,6 +59,10 @@ def bad_time(message: str) -> str:
     return f"{escape(message)}。"
 
 
+def time_too_far(due: datetime, tz: ZoneInfo) -> str:
+    return f"新的截止时间 {fmt_time(due, tz)} 距今超过一年，请检查年份后重新输入。"
+
+
 def time_in_past(due: datetime, tz: ZoneInfo) -> str:
     return f"新的截止时间 {fmt_time(due, tz)} 已经过去，请给一个将来的时间。"
 
