@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from parsers.model import ParseLimits
 from scoring.reminders import Phase, ReminderRules
 from scoring.retrieval import RetrievalRules
 from scoring.rules import AddOn, Indicator, IndicatorGroup, ScoringRules
@@ -62,6 +63,7 @@ class AppConfig:
     appeal_working_days: int = 5  # a unit may ask for 复核 this many working days after 结果反馈
     appeal_answer_working_days: int = 10  # the office answers within this many working days
     regulations_dir: Path | None = None
+    limits: ParseLimits = ParseLimits()  # how much of an upload is read before it is refused
 
     @property
     def bot_base_url(self) -> str:
@@ -245,6 +247,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         raise ConfigError(f"{file}: [[deadlines]] 中至少要有一项 name = \"自查材料提交\"（自查材料截止时间）")
 
     reminders = _load_reminders(root)
+    limits = _load_limits(root)
     qa, regulations_dir = _load_qa(root, path.parent)
     scoring = _load_scoring(root, path.parent, with_model)
     root.finish()
@@ -254,8 +257,22 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         admins=admins, officials=officials, contact=contact, units=tuple(units),
         appeal_working_days=appeal_days, appeal_answer_working_days=answer_days,
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
-        max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir,
+        max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir, limits=limits,
     )
+
+
+def _load_limits(root: _Section) -> ParseLimits:
+    sec = root.section("limits", required=False)
+    defaults = ParseLimits()
+    limits = ParseLimits(
+        max_pages=sec.positive("max_pages", int, defaults.max_pages),
+        max_paragraphs=sec.positive("max_paragraphs", int, defaults.max_paragraphs),
+        max_chars=sec.positive("max_chars", int, defaults.max_chars),
+        max_part_mb=sec.positive("max_part_mb", int, defaults.max_part_mb),
+        max_seconds=sec.positive("max_seconds", float, defaults.max_seconds),
+    )
+    sec.finish()
+    return limits
 
 
 def _clock(section: _Section, key: str, default: time) -> time:

@@ -131,7 +131,7 @@ class Uploads:
                                      result=self.results.current(unit_id))
 
             old = self._version_to_replace(unit_id, file_name, replaces)
-            parsed = parse_document(data, file_name)
+            parsed = parse_document(data, file_name, self.config.limits)
             new_paragraphs = _new_paragraphs(parsed)
             stored = self._stored_paragraphs(unit_id, without=old["id"] if old else None)
             incoming = [

@@ -31,6 +31,8 @@ from .model import (
     LegacyWordDocument,
     Paragraph,
     ParsedDocument,
+    ParseLimits,
+    TooLargeDocument,
     UnsupportedDocument,
 )
 from .pdf_parser import parse_pdf
@@ -44,7 +46,9 @@ __all__ = [
     "ImageOnlyDocument",
     "LegacyWordDocument",
     "Paragraph",
+    "ParseLimits",
     "ParsedDocument",
+    "TooLargeDocument",
     "UnsupportedDocument",
     "detect_type",
     "parse_document",
@@ -65,17 +69,18 @@ _TYPE_LABELS = {PDF: "PDF", DOCX: "Word（.docx）", TXT: "纯文本"}
 _EXTENSION_TYPES = {".pdf": PDF, ".docx": DOCX, ".txt": TXT}
 
 
-def parse_document(data: bytes, file_name: str = "") -> ParsedDocument:
-    """Parse uploaded bytes by their content; raise a ``DocumentRejected`` subclass if refused."""
+def parse_document(data: bytes, file_name: str = "", limits: ParseLimits | None = None) -> ParsedDocument:
+    """Parse uploaded bytes by their content; raise a ``DocumentRejected`` subclass if refused
+    (``TooLargeDocument`` beyond ``limits``: pages, paragraphs, characters, part size, time)."""
     if not data:
         raise EmptyDocument(EMPTY_FILE_REASON)
     kind = detect_type(data)
     if kind == PDF:
-        document = parse_pdf(data)
+        document = parse_pdf(data, limits)
     elif kind == DOCX:
-        document = parse_docx(data)
+        document = parse_docx(data, limits)
     elif kind == TXT:
-        document = parse_text(data)
+        document = parse_text(data, limits)
     elif kind == DOC:
         raise LegacyWordDocument(LEGACY_DOC_REASON)
     elif kind == ENCRYPTED_OFFICE:

@@ -28,12 +28,15 @@ from docx.table import Table, _Row
 from lxml import etree
 
 from .model import (
+    Budget,
     CorruptDocument,
     EmptyDocument,
     ImageOnlyDocument,
     Paragraph,
     ParsedDocument,
+    ParseLimits,
     UnsupportedDocument,
+    part_too_large,
 )
 from .normalize import normalize_text
 
@@ -79,22 +82,27 @@ TOO_BIG_UNPACKED_REASON = ("这个 Word 文件解压后有 {mb} MB，远超正�
                            "请删去不必要的图片和附件、另存为新的 .docx 后重新上传。")
 
 
-def _check_unpacked_size(data: bytes) -> None:
-    """Refuse packages that would unpack to more than ``MAX_UNPACKED_BYTES`` (zip bombs):
-    python-docx reads every part into memory, and zipfile never reads past a part's
-    declared size, so the declared sizes bound what is read."""
+def _check_unpacked_size(data: bytes, limits: ParseLimits) -> None:
+    """Refuse packages that would unpack to more than ``MAX_UNPACKED_BYTES`` in all, or a
+    part beyond ``limits.max_part_mb`` (zip bombs: a small file whose document.xml deflates
+    to hundreds of MB): python-docx reads every part into memory, and zipfile never reads
+    past a part's declared size, so the declared sizes bound what is read."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            unpacked = sum(info.file_size for info in package.infolist())
+            sizes = [info.file_size for info in package.infolist()]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise CorruptDocument(CORRUPT_REASON) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise CorruptDocument(TOO_BIG_UNPACKED_REASON.format(mb=unpacked // 2**20))
+    if sum(sizes) > MAX_UNPACKED_BYTES:
+        raise CorruptDocument(TOO_BIG_UNPACKED_REASON.format(mb=sum(sizes) // 2**20))
+    largest = max(sizes, default=0)
+    if largest > limits.max_part_mb * 2**20:
+        raise part_too_large(largest // 2**20, limits)
 
 
-def parse_docx(data: bytes) -> ParsedDocument:
+def parse_docx(data: bytes, limits: ParseLimits | None = None) -> ParsedDocument:
     """Parse .docx bytes into paragraphs and table rows in document order."""
-    _check_unpacked_size(data)
+    limits = limits or ParseLimits()
+    _check_unpacked_size(data, limits)
     try:
         document = docx.Document(io.BytesIO(data))
         body = document.element.body
@@ -107,7 +115,7 @@ def parse_docx(data: bytes) -> ParsedDocument:
     if body is None:
         raise CorruptDocument(CORRUPT_REASON)
 
-    walker = _Walker(document)
+    walker = _Walker(document, limits.budget())
     walker.blocks(body)
     if not walker.paragraphs:
         has_pictures = any(True for _ in body.iter(qn("w:drawing"), qn("w:pict")))
@@ -473,14 +481,16 @@ def _level(lvl: etree._Element) -> _Level:
 class _Walker:
     """Collects paragraphs from the body in document order."""
 
-    def __init__(self, document: docx.document.Document):
+    def __init__(self, document: docx.document.Document, budget: Budget):
         self.document = document
+        self.budget = budget
         self.styles = _Styles(document)
         self.numbering = _Numbering(document, self.styles)
         self.paragraphs: list[Paragraph] = []
 
     def emit(self, text: str, kind: str) -> None:
-        """Append a paragraph with the next running index."""
+        """Append a paragraph with the next running index (within the document's limits)."""
+        self.budget.take(text)
         self.paragraphs.append(Paragraph(text=text, kind=kind, index=len(self.paragraphs) + 1))
 
     def blocks(self, container: etree._Element) -> None:

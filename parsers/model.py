@@ -74,3 +74,72 @@ class EmptyDocument(DocumentRejected):
 
 class ImageOnlyDocument(DocumentRejected):
     code = "image_only"
+
+
+class TooLargeDocument(DocumentRejected):
+    """The file is beyond a configured limit (pages, paragraphs, characters, unpacked size,
+    reading time); ``reason`` names the limit."""
+
+    code = "too_large"
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """How much of a file the parsers read before refusing it: checked while reading, so
+    memory and time stay bounded whatever the file claims. A real self-check report has tens
+    of pages and a few thousand paragraphs; the defaults are far beyond that."""
+
+    max_pages: int = 300
+    max_paragraphs: int = 20_000
+    max_chars: int = 1_000_000
+    max_part_mb: int = 40  # one part of a .docx unpacked (word/document.xml …)
+    max_seconds: float = 60.0
+
+    def budget(self) -> Budget:
+        return Budget(self)
+
+
+class Budget:
+    """What one document has used of its limits; ``take`` raises ``TooLargeDocument``."""
+
+    def __init__(self, limits: ParseLimits):
+        import time
+
+        self.limits = limits
+        self.paragraphs = 0
+        self.chars = 0
+        self._clock = time.monotonic
+        self._deadline = self._clock() + limits.max_seconds
+
+    def take(self, text: str) -> None:
+        """Count one paragraph (or table row) just read."""
+        self.paragraphs += 1
+        self.chars += len(text)
+        limits = self.limits
+        if self.paragraphs > limits.max_paragraphs:
+            raise TooLargeDocument(TOO_MANY_PARAGRAPHS.format(limit=limits.max_paragraphs))
+        if self.chars > limits.max_chars:
+            raise TooLargeDocument(TOO_MANY_CHARS.format(limit=limits.max_chars // 10_000))
+        if self.paragraphs % 200 == 0:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if self._clock() > self._deadline:
+            raise TooLargeDocument(TOO_SLOW.format(limit=round(self.limits.max_seconds)))
+
+
+def too_many_pages(pages: int, limits: ParseLimits) -> TooLargeDocument:
+    return TooLargeDocument(TOO_MANY_PAGES.format(pages=pages, limit=limits.max_pages))
+
+
+def part_too_large(mb: int, limits: ParseLimits) -> TooLargeDocument:
+    return TooLargeDocument(PART_TOO_LARGE.format(mb=mb, limit=limits.max_part_mb))
+
+
+_SPLIT = "请只上传自查报告正文和必要的佐证材料，或把文件拆成几份分别上传。"
+TOO_MANY_PAGES = "这个文件有 {pages} 页，超过了每份材料 {limit} 页的处理上限，本次未接收。" + _SPLIT
+TOO_MANY_PARAGRAPHS = "这个文件超过了每份材料 {limit} 段的处理上限，本次未接收。" + _SPLIT
+TOO_MANY_CHARS = "这个文件的文字超过了每份材料 {limit} 万字的处理上限，本次未接收。" + _SPLIT
+PART_TOO_LARGE = ("这个 Word 文件的正文解压后有 {mb} MB，超过了 {limit} MB 的处理上限（正常文档只有几 MB，"
+                  "可能已损坏或被异常放大），本次未接收。请另存为新的 .docx 后重新上传。")
+TOO_SLOW = "这个文件读取超过了 {limit} 秒的处理上限，本次未接收。" + _SPLIT

@@ -35,6 +35,8 @@ from .model import (
     ImageOnlyDocument,
     Paragraph,
     ParsedDocument,
+    ParseLimits,
+    too_many_pages,
 )
 from .normalize import (
     ends_sentence,
@@ -81,8 +83,10 @@ _CJK_SPACE_RE = re.compile(
 )
 
 
-def parse_pdf(data: bytes) -> ParsedDocument:
-    """Parse PDF bytes into located paragraphs (text and table rows)."""
+def parse_pdf(data: bytes, limits: ParseLimits | None = None) -> ParsedDocument:
+    """Parse PDF bytes into located paragraphs (text and table rows), refusing a file beyond
+    ``limits`` (pages counted before any page is read)."""
+    limits = limits or ParseLimits()
     with _LOCK:
         try:
             pdf = pdfium.PdfDocument(data)
@@ -92,22 +96,26 @@ def parse_pdf(data: bytes) -> ParsedDocument:
             raise CorruptDocument(CORRUPT_REASON) from exc
         plumber = _LazyPlumber(data)
         try:
-            return _parse(pdf, plumber)
+            return _parse(pdf, plumber, limits)
         finally:
             plumber.close()
             pdf.close()
 
 
-def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber) -> ParsedDocument:
+def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber, limits: ParseLimits) -> ParsedDocument:
     """Extract every page of an opened document."""
     n_pages = len(pdf)
     if n_pages <= 0:
         raise CorruptDocument(CORRUPT_REASON)
+    if n_pages > limits.max_pages:
+        raise too_many_pages(n_pages, limits)
+    budget = limits.budget()
     paragraphs: list[Paragraph] = []
     warnings: list[str] = []
     images_seen = False
     textless_image_pages: list[int] = []
     for number in range(1, n_pages + 1):
+        budget.check_time()
         try:
             raw_text, n_paths, n_images = _read_page(pdf, number - 1)
         except pdfium.PdfiumError:
@@ -124,6 +132,7 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber) -> ParsedDocument:
                                        page=last.page, index=last.index)
             texts = texts[1:]
         for index, (kind, text) in enumerate(texts, 1):
+            budget.take(text)
             paragraphs.append(Paragraph(text=text, kind=kind, page=number, index=index))
     if not paragraphs:
         if images_seen:

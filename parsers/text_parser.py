@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .detect import decode_text
-from .model import EmptyDocument, Paragraph, ParsedDocument, UnsupportedDocument
+from .model import EmptyDocument, Paragraph, ParsedDocument, ParseLimits, UnsupportedDocument
 from .normalize import join_pair, normalize_text
 
 EMPTY_TEXT_REASON = "文本文件里没有任何文字。请确认上传的是正确的文件，或改为上传 Word（.docx）/PDF 文件。"
@@ -21,8 +21,9 @@ UNDECODABLE_REASON = (
 _BLANK_LINE_RE = re.compile(r"\n\s*\n")
 
 
-def parse_text(data: bytes) -> ParsedDocument:
+def parse_text(data: bytes, limits: ParseLimits | None = None) -> ParsedDocument:
     """Parse plain-text bytes into paragraphs."""
+    budget = (limits or ParseLimits()).budget()
     text = decode_text(data)
     if text is None:
         raise UnsupportedDocument(UNDECODABLE_REASON)
@@ -34,6 +35,8 @@ def parse_text(data: bytes) -> ParsedDocument:
     else:
         blocks = text.split("\n")
     texts = [b for b in (b.strip() for b in blocks) if b]
+    for t in texts:
+        budget.take(t)
     paragraphs = tuple(Paragraph(text=t, kind="text", index=i) for i, t in enumerate(texts, 1))
     return ParsedDocument(file_type="txt", paragraphs=paragraphs)
 

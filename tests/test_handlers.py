@@ -136,6 +136,18 @@ async def test_upload_before_binding_and_by_staff_is_refused(chat):
     assert chat.services.store.regulations() == []  # only loaded after 作为规定载入 is pressed
 
 
+async def test_a_file_beyond_the_configured_limits_is_refused_and_nothing_recorded(chat, config):
+    from dataclasses import replace
+
+    from parsers import ParseLimits
+
+    await chat.send(LIAISON, "/bind SFJ2026")
+    chat.app.bot_data.services.config = replace(config, limits=ParseLimits(max_paragraphs=10))
+    reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    assert "超过了每份材料 10 段的处理上限，本次未接收" in reply
+    assert chat.services.store.counts()["submissions"] == 0
+
+
 async def test_too_large_file_is_refused_before_download(chat, config):
     await chat.send(LIAISON, "/bind SFJ2026")
     chat.app.bot_data.services.config = config.__class__(**{**config.__dict__, "max_file_bytes": 10})
