@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from kaohe.appeals import Appeals
 from kaohe.config import AppConfig
 from kaohe.cycle import Cycle
+from kaohe.errors import Refused
 from kaohe.exports import ExportFiles, export_all, export_unit
 from kaohe.ledger import Ledger
 from kaohe.qa import Regulations
@@ -32,6 +33,13 @@ from scoring.retrieval import QueryTokenizer
 from storage.store import Store
 
 T = TypeVar("T")
+# Wrong invite codes a person may send within the window before they are asked to wait.
+BIND_ATTEMPTS = 5
+BIND_WINDOW = 600  # seconds
+STAFF_CANNOT_BIND = ("您是考核办或考核组的成员，不能同时绑定为单位联络员（一人一个身份）。"
+                     "如需代单位提交材料，请由该单位联络员上传；发送 /help 查看您可以使用的命令。")
+TOO_MANY_CODES = ("邀请码输错次数较多，请 {minutes} 分钟后再试。请核对考核办发给本单位的邀请码"
+                  "（区分大小写和字母 O 与数字 0）；如仍有问题请联系考核办（{contact}）。")
 # Threads that run use cases for the bot: blocking work (database, parsing, scoring, encoding)
 # never runs on the event loop, and at most this many run at once.
 WORKERS = 6
@@ -65,6 +73,7 @@ class Services(Uploads, Review, Social, Appeals):
         self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
         self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="kaohe")
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._bind_failures: dict[int, list[datetime]] = {}  # wrong invite codes per user, recent
         self._locks_guard = threading.Lock()
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -90,10 +99,20 @@ class Services(Uploads, Review, Social, Appeals):
              at: datetime) -> Binding | None:
         """Bind ``user_id`` as a liaison of the unit whose invite code is ``code`` (None: no
         such code); says which unit it was bound to before, if another."""
+        role = self.role_of(user_id)
+        if role in ("admin", "official"):  # one role per person: staff never act for a unit
+            raise Refused(STAFF_CANNOT_BIND)
+        with self._locks_guard:
+            recent = [t for t in self._bind_failures.get(user_id, []) if (at - t).total_seconds() < BIND_WINDOW]
+            self._bind_failures[user_id] = recent
+        if len(recent) >= BIND_ATTEMPTS:
+            raise Refused(TOO_MANY_CODES.format(minutes=BIND_WINDOW // 60, contact=self.config.contact))
         unit = self.store.unit_by_invite_code(code)
         if unit is None:
+            with self._locks_guard:
+                self._bind_failures.setdefault(user_id, []).append(at)
             return None
-        was_unknown = self.role_of(user_id) == "unknown"
+        was_unknown = role == "unknown"
         previous_id = self.store.bind_liaison(user_id, full_name, username, unit["id"], at)
         previous = self.store.unit(previous_id) if previous_id else None
         return Binding(unit, previous, was_unknown, self.deadline_for_unit(unit))

@@ -301,3 +301,23 @@ async def test_a_deadline_years_away_is_refused_before_anyone_is_told(chat):
 async def test_a_revoke_number_too_long_to_be_one_is_explained(chat):
     reply = await chat.send(ADMIN, "/review 市司法局 撤销 99999999999999999999999 理由充分")
     assert "请写要撤销的调整编号" in reply and "内部错误" not in reply
+
+
+# ---- roles and invite codes ----------------------------------------------------------------
+
+
+async def test_staff_cannot_bind_as_a_liaison(chat):
+    reply = await chat.send(ADMIN, "/bind SFJ2026")
+    assert "不能同时绑定为单位联络员" in reply
+    assert chat.services.store.person(ADMIN) is None and chat.services.role_of(ADMIN) == "admin"
+
+
+async def test_repeated_wrong_codes_are_slowed_down_politely(chat):
+    from datetime import timedelta
+
+    for n in range(5):
+        assert "邀请码“WRONG" in await chat.send(STRANGER, f"/bind WRONG{n}")
+    reply = await chat.send(STRANGER, "/bind SFJ2026")  # even the right one waits now
+    assert "输错次数较多，请 10 分钟后再试" in reply and chat.services.store.person(STRANGER) is None
+    chat.app.bot_data.clock = lambda: BEFORE_DEADLINE + timedelta(minutes=11)
+    assert "绑定成功" in await chat.send(STRANGER, "/bind SFJ2026")
