@@ -9,6 +9,43 @@ import sys
 
 from kaohe.config import ConfigError, load_config
 
+# Libraries that log request bodies (message texts quoting the materials) or document
+# contents at DEBUG: they never log below INFO, whatever LOG_LEVEL says.
+QUIET_LIBRARIES = ("httpx", "httpcore", "telegram", "pdfminer", "pdfplumber", "PIL", "jieba", "asyncio",
+                   "matplotlib")
+
+
+class _Redacting(logging.Formatter):
+    """Every log line with the bot token blanked out (PTB puts it in URLs and in errors)."""
+
+    def __init__(self, fmt: str, token: str):
+        super().__init__(fmt)
+        self.token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.token, "<令牌>") if self.token else text
+
+
+class _NotInvalidToken(logging.Filter):
+    """A rejected token is said in Chinese by ``main``; PTB's own traceback of it is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from telegram.error import InvalidToken
+
+        return not (record.exc_info and isinstance(record.exc_info[1], InvalidToken))
+
+
+def setup_logging(level: str, token: str) -> None:
+    """Log to stderr at ``level``: no token in any line, no document text at any level."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Redacting("%(asctime)s %(levelname)s %(name)s: %(message)s", token))
+    handler.addFilter(_NotInvalidToken())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request at INFO
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="考核助手 Telegram bot")
@@ -19,11 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     console = args.console or not token
     # In the console chat, log lines would interleave with the conversation: warnings only.
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "WARNING" if console else "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging(os.environ.get("LOG_LEVEL", "WARNING" if console else "INFO"), token)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -107,3 +107,49 @@ async def test_file_the_bot_api_refuses_to_hand_over_is_reported_too_large(runni
     await api.wait_for_async(lambda a: "上限" in (a.get("text") or ""), timeout=20)
     assert "未接收" in final_text(api, LIAISON) and "拆成几个文件" in final_text(api, LIAISON)
     assert services.store.counts()["submissions"] == 0
+
+
+def _run_bot(tmp_path, api, token: str, level: str):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config_path = tmp_path / "office.toml"
+    config_path.write_text(text.replace('dir = "data"', f'dir = "{tmp_path / "store"}"'), encoding="utf-8")
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": api.api_url, "LOG_LEVEL": level}
+    return subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config_path)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_a_rejected_token_is_said_in_chinese_and_never_printed(tmp_path):
+    with LocalBotApi() as api:
+        token = "123456789:WRONGwrongWRONGwrongWRONGwrongWRONGwr"
+        proc = _run_bot(tmp_path, api, token, "DEBUG")
+        output = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 3 and "拒绝了这个 TELEGRAM_BOT_TOKEN，请核对令牌" in output
+    assert token not in output and "Traceback" not in output
+
+
+def test_debug_logs_hold_neither_the_token_nor_the_materials(tmp_path):
+    import signal
+
+    with LocalBotApi() as api:
+        proc = _run_bot(tmp_path, api, api.token, "DEBUG")
+        try:
+            api.send_text(LIAISON, "/start SFJ2026")
+            api.wait_for(lambda a: "绑定成功" in (a.get("text") or ""), timeout=60)
+            api.send_document(LIAISON, EXAMPLE_REPORT.read_bytes(), EXAMPLE_REPORT.name)
+            api.wait_for(lambda a: "回执" in (a.get("text") or ""), timeout=60)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            output = proc.communicate(timeout=30)[0].decode()
+    assert "DEBUG" in output  # the level was on
+    assert api.token not in output
+    from parsers import parse_document
+
+    sentences = [p.text[:20] for p in parse_document(EXAMPLE_REPORT.read_bytes(), EXAMPLE_REPORT.name).paragraphs
+                 if len(p.text) >= 20]
+    assert sentences and not [s for s in sentences if s in output]
