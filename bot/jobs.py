@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timezone
 
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.handlers.common import Context
 from bot.notify import Outbox
@@ -74,3 +74,12 @@ async def note_user_is_back(update: Update, context: Context) -> None:
     svc: Services | None = context.application.bot_data.services
     if svc is not None and await svc.run(svc.cycle.mark_reachable, user.id):
         log.info("user %s can be reached again", user.id)
+
+
+async def once(update: Update, context: Context) -> None:
+    """The same update delivered twice (Telegram redelivers after a restart) is handled once:
+    every later handler group is skipped for an update id already seen."""
+    svc = context.application.bot_data.services
+    if svc is not None and not await svc.run(svc.first_seen, update.update_id):
+        log.info("update %s was already handled: skipped", update.update_id)
+        raise ApplicationHandlerStop

@@ -148,6 +148,10 @@ class Services(Uploads, Review, Social, Appeals):
         """One unit's 情况报告 into ``folder``."""
         return export_unit(self.config, self.store, unit_id, folder, at)
 
+    def first_seen(self, update_id: int) -> bool:
+        """Whether this Telegram update is new (False: a redelivery, already handled)."""
+        return self.store.first_seen(update_id)
+
     def unit_of(self, user_id: int) -> dict | None:
         """The unit ``user_id`` is a liaison of (None for anyone else)."""
         person = self.store.person(user_id)

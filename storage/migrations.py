@@ -241,3 +241,9 @@ def m009_copies(db: Database) -> None:
         pk=("submission_id", "other_id"),
         foreign_keys=[("submission_id", "submissions", "id"), ("other_id", "submissions", "id")],
     )
+
+
+@migrations()
+def m010_updates_seen(db: Database) -> None:
+    """Telegram update ids already handled: the same update delivered twice acts once."""
+    db["updates_seen"].create({"update_id": int, "seen_at": str}, pk="update_id")

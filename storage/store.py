@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ class Store(CycleStore, RegulationStore, ResultStore):
     def __init__(self, directory: Path | str):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._bookkeeping = 0  # this connection's row changes that are not data (updates seen)
         conn = sqlite3.connect(self.directory / DB_NAME, check_same_thread=False)
         self.db = Database(conn)
         self.db.execute("PRAGMA foreign_keys = ON")
@@ -348,6 +349,22 @@ class Store(CycleStore, RegulationStore, ResultStore):
         if rows:
             db["evidence"].insert_all(rows)
 
+    # ---- updates handled ----------------------------------------------------------------------
+
+    def first_seen(self, update_id: int, at: datetime | None = None, keep_days: int = 7) -> bool:
+        """Record that update ``update_id`` is being handled; False if it was already (a
+        redelivery). Rows older than ``keep_days`` are dropped now and then."""
+        with self.transaction() as db:
+            before = db.conn.total_changes
+            cursor = db.execute("insert or ignore into updates_seen (update_id, seen_at) values (?, ?)",
+                                [update_id, utc_iso(at)])
+            if update_id % 1000 == 0:
+                cutoff = utc_iso((at or datetime.now(timezone.utc)) - timedelta(days=keep_days))
+                db.execute("delete from updates_seen where seen_at < ?", [cutoff])
+            # Bookkeeping, not data: it does not change what any screen shows (change_stamp).
+            self._bookkeeping += db.conn.total_changes - before
+            return cursor.rowcount == 1
+
     # ---- uploads in progress ----------------------------------------------------------------
 
     def start_upload(self, chat_id: int, message_id: int, user_id: int, unit_id: str,
@@ -411,7 +428,7 @@ class Store(CycleStore, RegulationStore, ResultStore):
     def change_stamp(self) -> tuple[int, int]:
         """Differs whenever the database changed: this connection's writes, others' commits."""
         with self._lock:
-            return (self.db.conn.total_changes,
+            return (self.db.conn.total_changes - self._bookkeeping,
                     self.db.execute("pragma data_version").fetchone()[0])
 
     def counts(self) -> dict[str, int]:

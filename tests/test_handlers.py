@@ -321,3 +321,16 @@ async def test_repeated_wrong_codes_are_slowed_down_politely(chat):
     assert "输错次数较多，请 10 分钟后再试" in reply and chat.services.store.person(STRANGER) is None
     chat.app.bot_data.clock = lambda: BEFORE_DEADLINE + timedelta(minutes=11)
     assert "绑定成功" in await chat.send(STRANGER, "/bind SFJ2026")
+
+
+async def test_the_same_update_delivered_twice_acts_once(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    update = message_update(chat.app.bot, ADMIN, "/review 市司法局 领导水平 5 调研报告2篇已在现场核实",
+                            request=chat.request)
+    start = len(chat.request.calls)
+    await chat.app.process_update(update)
+    await chat.app.process_update(update)  # Telegram redelivers it after a restart
+    replies = [p["text"] for name, p in chat.request.calls[start:] if name == "sendMessage"]
+    assert len(replies) == 1 and "领导水平" in replies[0]
+    assert len(chat.services.store.adjustments("sfj")) == 1

@@ -114,3 +114,14 @@ def test_same_bytes_twice_for_one_unit_is_refused_by_the_schema(store):
     store.record_submission(submission(), score())
     assert len(store.submissions("sfj")) == 1
     assert len(store.submissions("sfj", include_history=True)) == 2
+
+
+def test_an_update_is_seen_once_across_restarts_without_counting_as_a_change(tmp_path):
+    store = Store(tmp_path)
+    stamp = store.change_stamp()
+    assert store.first_seen(101) and not store.first_seen(101)
+    assert store.change_stamp() == stamp  # bookkeeping: /overview's cache stays valid
+    store.close()
+    again = Store(tmp_path)  # a restart: Telegram may deliver update 101 again
+    assert not again.first_seen(101) and again.first_seen(102)
+    again.close()
