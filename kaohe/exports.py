@@ -8,7 +8,10 @@ result is locked.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -97,6 +100,38 @@ class _Aligned:
         return []
 
 
+# Scratch folders (the database snapshot, files on their way to chat) live here, under the
+# storage folder: a process killed mid-export leaves them where the next start removes them.
+SCRATCH = "tmp"
+STALE_SCRATCH_SECONDS = 3600
+
+
+@contextlib.contextmanager
+def scratch_dir(config: AppConfig) -> Iterator[Path]:
+    """A temporary folder under the storage folder, removed when done."""
+    base = config.storage_dir / SCRATCH
+    base.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=base, prefix="export-") as folder:
+        yield Path(folder)
+
+
+def remove_stale_scratch(config: AppConfig, older_than: float = STALE_SCRATCH_SECONDS) -> int:
+    """Remove scratch folders an interrupted export left (older than an hour by default, so
+    another process's export running now is untouched); returns how many."""
+    base = config.storage_dir / SCRATCH
+    if not base.is_dir():
+        return 0
+    removed = 0
+    for entry in base.iterdir():
+        if time.time() - entry.stat().st_mtime >= older_than:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def _snapshot(store: Store, folder: Path) -> Path:
     path = folder / "snapshot.db"
     store.snapshot_to(path)
@@ -108,7 +143,7 @@ def export_all(config: AppConfig, store: Store, folder: Path, now: datetime) -> 
     folder.mkdir(parents=True, exist_ok=True)
     tz, rules = config.tz, config.scoring
     stamp = now.astimezone(tz).strftime("%Y%m%d-%H%M")
-    with tempfile.TemporaryDirectory() as scratch, ExportSource(_snapshot(store, Path(scratch))) as src:
+    with scratch_dir(config) as scratch, ExportSource(_snapshot(store, scratch)) as src:
         units = list(src.units())
         summary = summarise(units, src.indicator_scores(), rules)
         label = _label(summary.preliminary)
@@ -380,7 +415,7 @@ def export_unit(config: AppConfig, store: Store, unit_id: str, folder: Path, now
     """A liaison's report: their own unit's page and nothing about any other unit."""
     folder.mkdir(parents=True, exist_ok=True)
     tz = config.tz
-    with tempfile.TemporaryDirectory() as scratch, ExportSource(_snapshot(store, Path(scratch))) as src:
+    with scratch_dir(config) as scratch, ExportSource(_snapshot(store, scratch)) as src:
         units = list(src.units(unit_id))
         unit = units[0]
         label = "已锁定" if unit.get("locked_at") else "初步"

@@ -20,7 +20,7 @@ from kaohe.appeals import Appeals
 from kaohe.config import AppConfig
 from kaohe.cycle import Cycle
 from kaohe.errors import Refused
-from kaohe.exports import ExportFiles, export_all, export_unit
+from kaohe.exports import ExportFiles, export_all, export_unit, remove_stale_scratch, scratch_dir
 from kaohe.ledger import Ledger
 from kaohe.qa import Regulations
 from kaohe.results import Results, ScoreView, load_view
@@ -72,6 +72,7 @@ class Services(Uploads, Review, Social, Appeals):
         self.ledger = Ledger(self.store)
         self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
         self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="kaohe")
+        remove_stale_scratch(config)  # what an export killed mid-way left
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._bind_failures: dict[int, list[datetime]] = {}  # wrong invite codes per user, recent
         self._locks_guard = threading.Lock()
@@ -139,6 +140,11 @@ class Services(Uploads, Review, Social, Appeals):
 
     def liaison_count(self, unit_id: str) -> int:
         return len(self.store.liaisons(unit_id))
+
+    def scratch(self):
+        """A temporary folder under the storage folder (removed when done; one a crash left
+        behind is removed at the next start)."""
+        return scratch_dir(self.config)
 
     def export_all(self, folder: Path, at: datetime) -> ExportFiles:
         """The office's consolidated export (workbook, report, charts) into ``folder``."""

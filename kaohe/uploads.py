@@ -201,9 +201,10 @@ class Uploads:
     # ---- the upload journal: an upload the process dies in is answered at the next start ----
 
     def begin_upload(self, chat_id: int, message_id: int, user_id: int, unit_id: str, file_name: str,
-                     at: datetime) -> int:
-        """Journal an upload whose reply is the message ``message_id`` (⏳); returns its entry."""
-        return self.store.start_upload(chat_id, message_id, user_id, unit_id, file_name, at)
+                     at: datetime, kind: str = "upload") -> int:
+        """Journal an upload (or an export) whose reply is the message ``message_id`` (⏳);
+        returns its entry."""
+        return self.store.start_upload(chat_id, message_id, user_id, unit_id, file_name, at, kind)
 
     def end_upload(self, entry: int) -> None:
         """The upload's reply was given: drop its journal entry."""

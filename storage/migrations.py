@@ -247,3 +247,9 @@ def m009_copies(db: Database) -> None:
 def m010_updates_seen(db: Database) -> None:
     """Telegram update ids already handled: the same update delivered twice acts once."""
     db["updates_seen"].create({"update_id": int, "seen_at": str}, pk="update_id")
+
+
+@migrations()
+def m011_pending_kinds(db: Database) -> None:
+    """The journal of answers owed after a restart holds exports as well as uploads."""
+    db["pending_uploads"].add_column("kind", str, not_null_default="upload")

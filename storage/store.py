@@ -368,12 +368,14 @@ class Store(CycleStore, RegulationStore, ResultStore):
     # ---- uploads in progress ----------------------------------------------------------------
 
     def start_upload(self, chat_id: int, message_id: int, user_id: int, unit_id: str,
-                     file_name: str, at: datetime) -> int:
-        """Note an upload whose progress message is ``message_id`` (until ``end_upload``)."""
+                     file_name: str, at: datetime, kind: str = "upload") -> int:
+        """Note an upload (or, ``kind`` "export", an export) whose progress message is
+        ``message_id``, until ``end_upload``."""
         with self.transaction() as db:
             return db["pending_uploads"].insert({
                 "chat_id": chat_id, "message_id": message_id, "user_id": user_id,
-                "unit_id": unit_id, "file_name": file_name, "started_at": utc_iso(at)}).last_pk
+                "unit_id": unit_id, "file_name": file_name, "started_at": utc_iso(at),
+                "kind": kind}).last_pk
 
     def end_upload(self, pending_id: int) -> None:
         """The upload was answered (recorded or refused)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import docx
@@ -291,3 +291,36 @@ async def test_a_second_export_while_one_runs_is_told_to_wait(bot):
         wait = await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "还在生成中" in (a.get("text") or ""),
                                         since=since)
     assert wait and not [a for a in api.sent[since:] if a["method"] == "sendDocument"]
+
+
+async def test_an_export_killed_midway_is_answered_and_cleaned_up_at_the_next_start(config):
+    import os
+    import time as _time
+
+    from bot.handlers.upload import resume_interrupted_uploads
+    from kaohe.services import Services
+
+    svc = Services(config)
+    at = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+    svc.begin_upload(10001, 77, 10001, "", "/export", at, "export")  # ⏳ sent, then killed
+    leftover = config.storage_dir / "tmp" / "export-dead"
+    leftover.mkdir(parents=True)
+    (leftover / "snapshot.db").write_bytes(b"x" * 1000)
+    old = _time.time() - 2 * 3600
+    os.utime(leftover, (old, old))
+    svc.close()
+
+    class Bot:
+        edits: list = []
+
+        async def edit_message_text(self, text, chat_id, message_id):
+            self.edits.append((chat_id, message_id, text))
+
+    again = Services(config)  # the next start
+    try:
+        assert not leftover.exists()  # the snapshot a killed export left is gone
+        assert await resume_interrupted_uploads(Bot(), again) == 1
+        assert Bot.edits == [(10001, 77, "⚠️ 生成汇总导出时机器人重新启动，导出没有完成。请重新发送 /export。")]
+        assert again.interrupted_uploads() == []
+    finally:
+        again.close()

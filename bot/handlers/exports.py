@@ -4,7 +4,6 @@ unit's report). The files are written off the event loop into a temporary folder
 from __future__ import annotations
 
 import logging
-import tempfile
 from pathlib import Path
 
 from telegram import Update
@@ -69,8 +68,19 @@ async def handle_export(update: Update, context: Context) -> None:
 
 
 async def _export(update: Update, context: Context, svc) -> None:
-    progress = await update.effective_message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
-    with tempfile.TemporaryDirectory() as folder:
+    message = update.effective_message
+    progress = await message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
+    # Should the process die meanwhile, the next start replaces the ⏳ message.
+    pending = await svc.run(svc.begin_upload, message.chat_id, progress.message_id,
+                            update.effective_user.id, "", "/export", now(context), "export")
+    try:
+        await _export_into(progress, update, context, svc)
+    finally:
+        await svc.run(svc.end_upload, pending)
+
+
+async def _export_into(progress, update: Update, context: Context, svc) -> None:
+    with svc.scratch() as folder:
         try:
             files = await svc.run(svc.export_all, Path(folder), now(context))
         except MissingCJKFont as exc:
@@ -97,7 +107,7 @@ async def handle_report(update: Update, context: Context) -> None:
     if not unit["active"]:
         await reply(update, f"{st.esc(unit['name'], 30)}不在本期考核单位名单中。")
         return
-    with tempfile.TemporaryDirectory() as folder:
+    with svc.scratch() as folder:
         path = await svc.run(svc.export_unit, unit["id"], Path(folder),
                                        now(context))
         await _send_files(update, context, [path])

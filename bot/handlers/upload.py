@@ -91,8 +91,11 @@ async def resume_interrupted_uploads(bot, svc) -> int:
     """At start: answer each upload a crash left unanswered (its ⏳ message is replaced)."""
     rows = await svc.run(svc.interrupted_uploads)
     for row in rows:
-        text = (texts.upload_interrupted_recorded(row["file_name"]) if row["submission_id"]
-                else texts.upload_interrupted(row["file_name"]))
+        if row.get("kind") == "export":
+            text = texts.export_interrupted()
+        else:
+            text = (texts.upload_interrupted_recorded(row["file_name"]) if row["submission_id"]
+                    else texts.upload_interrupted(row["file_name"]))
         try:
             await bot.edit_message_text(text, chat_id=row["chat_id"], message_id=row["message_id"])
         except TelegramError:  # too old to edit, or deleted: say it in a new message

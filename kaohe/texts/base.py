@@ -212,6 +212,10 @@ def upload_interrupted(file_name: str) -> str:
     return (f"⚠️ 处理《{escape(file_name)}》时机器人重新启动，这次上传没有记录。请重新发送这个文件。")
 
 
+def export_interrupted() -> str:
+    return "⚠️ 生成汇总导出时机器人重新启动，导出没有完成。请重新发送 /export。"
+
+
 def upload_interrupted_recorded(file_name: str) -> str:
     return (f"✅ 《{escape(file_name)}》已接收并记录（处理完成时机器人正在重新启动，回执未能发出）。"
             "发送 /status 或 /score 查看本单位情况。")
