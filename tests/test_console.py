@@ -61,3 +61,13 @@ def test_console_office_presses_buttons_to_confirm_an_announcement(config):
     assert "📢 考核办通知" in text and "考核大会定于1月6日上午9时召开" in text
     assert "送达 1 人，未送达 0 人" in text
     assert "这个按钮已经失效" in text  # the preview's buttons are gone once confirmed
+
+
+def test_a_second_console_session_on_the_same_data_is_answered(config):
+    """The bot remembers the update ids it handled; a new session's updates are new ones."""
+    first: list[str] = []
+    assert run_console(config, lines=["/start SFJ2026", ":quit"], write=first.append) == 0
+    second: list[str] = []
+    assert run_console(config, lines=["/status", ":quit"], write=second.append) == 0
+    assert "绑定成功" in "".join(first)
+    assert "市司法局" in "".join(second)  # the bound liaison's status, not silence

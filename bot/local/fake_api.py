@@ -188,7 +188,9 @@ class LocalBotApi:
         self._lock = threading.RLock()  # re-entrant: wait_for predicates may call messages()
         self._cond = threading.Condition(self._lock)
         self._updates: list[dict[str, Any]] = []
-        self._next_update_id = 1
+        # Update ids grow across runs, as Telegram's do: a bot that remembers the ids it has
+        # handled (to act once on a redelivery) must not take a new run's updates for old ones.
+        self._next_update_id = int(time.time() * 1000) % 2**40
         self._chats: dict[int, dict[str, Any]] = {}
         self._message_ids: dict[int, int] = {}
         self._stored: dict[tuple[int, int], dict[str, Any]] = {}
