@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from kaohe.appeals import Appeals
 from kaohe.config import AppConfig
 from kaohe.cycle import Cycle
-from kaohe.errors import Refused
+from kaohe.errors import STAFF_CANNOT_BIND, TOO_MANY_CODES, Refused
 from kaohe.exports import ExportFiles, export_all, export_unit, remove_stale_scratch, scratch_dir
 from kaohe.ledger import Ledger
 from kaohe.qa import Regulations
@@ -36,10 +36,6 @@ T = TypeVar("T")
 # Wrong invite codes a person may send within the window before they are asked to wait.
 BIND_ATTEMPTS = 5
 BIND_WINDOW = 600  # seconds
-STAFF_CANNOT_BIND = ("您是考核办或考核组的成员，不能同时绑定为单位联络员（一人一个身份）。"
-                     "如需代单位提交材料，请由该单位联络员上传；发送 /help 查看您可以使用的命令。")
-TOO_MANY_CODES = ("邀请码输错次数较多，请 {minutes} 分钟后再试。请核对考核办发给本单位的邀请码"
-                  "（区分大小写和字母 O 与数字 0）；如仍有问题请联系考核办（{contact}）。")
 # Threads that run use cases for the bot: blocking work (database, parsing, scoring, encoding)
 # never runs on the event loop, and at most this many run at once.
 WORKERS = 6
