@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 
@@ -103,8 +104,6 @@ class Budget:
     """What one document has used of its limits; ``take`` raises ``TooLargeDocument``."""
 
     def __init__(self, limits: ParseLimits):
-        import time
-
         self.limits = limits
         self.paragraphs = 0
         self.chars = 0

@@ -753,7 +753,7 @@ def _is_rubric_header(row: str) -> bool:
 
 
 @dataclass
-class _Open2:
+class _OutlineOpen:
     node: _Node | None
     path: str | None
     location: str
@@ -772,7 +772,7 @@ class _OutlineSplitter:
     def __init__(self, scheme: str) -> None:
         self.scheme = scheme
         self.stack: list[_Node] = []
-        self.current: _Open2 | None = None
+        self.current: _OutlineOpen | None = None
         self.clauses: list[Clause] = []
         self.ranks: set[int] = set()
         self.rubrics = 0
@@ -827,14 +827,14 @@ class _OutlineSplitter:
                     self.stack.pop()
                 self.stack.append(node)
                 self.ranks.add(node.rank)
-                self.current = _Open2(node, self.path(), u.location(), [u.text])
+                self.current = _OutlineOpen(node, self.path(), u.location(), [u.text])
                 if node.rest:
                     self.current.parts.append(ClausePart("", node.rest))
                 continue
             if self.current is None or (self.current.node is None
                                         and sum(map(len, self.current.lines)) + len(u.text) > MAX_PLAIN_CLAUSE_CHARS):
                 self.close()
-                self.current = _Open2(None, None, u.location())
+                self.current = _OutlineOpen(None, None, u.location())
             item = _item(u.text)
             self.current.lines.append(u.text)
             if item is not None:
@@ -860,7 +860,7 @@ class _OutlineSplitter:
                           [u.text], u.location(), under=True)
             return
         if self.current is None:
-            self.current = _Open2(None, None, rows[0].location())
+            self.current = _OutlineOpen(None, None, rows[0].location())
         for u in rows:
             self.current.lines.append(u.text)
             self.current.tables.append(u.text)

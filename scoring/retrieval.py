@@ -555,6 +555,8 @@ class Matcher:
         for i, cpos in enumerate(self._form_cpos.tolist()):
             if cpos >= 0:
                 self._clause_forms.setdefault(cpos, []).append(i)
+        # documents that came with question forms (the out-of-scope examples speak for them)
+        self._form_groups = {int(self._groups[c]) for c in self._clause_forms}
         # form vectors grouped by clause, so each clause's best form is one reduceat
         forms = sorted(((self._pos[cid], fid) for fid, cid in self._form_clause.items()
                         if cid in self._pos and fid in self._form_vecs))
@@ -644,9 +646,7 @@ class Matcher:
                         cov = max(cov, self.forms.coverage(lex.form_groups, self._form_ids[best]))
                 out.append(Candidate(doc_id, float(fused[i]), cov, float(best_sim[i])))
             groups = [int(self._groups[i]) for i in order.tolist()]
-            top_group = groups[0] if groups else None
-            scoped = top_group is not None and any(
-                int(self._groups[c]) == top_group for c in self._clause_forms)
+            scoped = bool(groups) and groups[0] in self._form_groups
             return Match(out, in_scope, oos, scoped, groups)
 
 
