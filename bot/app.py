@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.handlers import ask, exports, office, results, status
+from bot.handlers import ask, exports, invites, office, results, status
 from bot.handlers.common import CONTEXT_TYPES, Context, internal_error, reply
 from bot.handlers.start import (
     handle_bind,
@@ -106,6 +106,7 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", handle_help))
     status.register(app)
     office.register(app)
+    invites.register(app)
     results.register(app)
     exports.register(app)
     ask.register(app)

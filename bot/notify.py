@@ -33,6 +33,7 @@ from scoring.reminders import (
     ANNOUNCEMENT,
     APPEAL,
     APPEAL_ANSWER,
+    BINDING,
     COMPLETE,
     DEADLINE_CHANGE,
     DIGEST,
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Messages a person caused just now (the office confirmed, a unit asked for 复核): they go
 # out at once, even outside the send window, with the text stored on their announcement.
-OFFICE_SENT = (ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK, APPEAL, APPEAL_ANSWER)
+OFFICE_SENT = (ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK, APPEAL, APPEAL_ANSWER, BINDING)
 
 
 @dataclass

@@ -42,6 +42,15 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class InviteRules:
+    """Invite codes the office issues with ``/invite`` (and whether the codes in config bind)."""
+
+    max_uses: int = 5  # people one issued code may bind (0 = no limit)
+    valid_days: int = 30  # an issued code expires this many days after it is made (0 = never)
+    config_codes: bool = True  # the [[units]] invite_code values bind (until revoked)
+
+
+@dataclass(frozen=True)
 class AppConfig:
     path: Path
     cycle_name: str
@@ -64,6 +73,7 @@ class AppConfig:
     appeal_answer_working_days: int = 10  # the office answers within this many working days
     regulations_dir: Path | None = None
     limits: ParseLimits = ParseLimits()  # how much of an upload is read before it is refused
+    invites: InviteRules = InviteRules()
 
     @property
     def bot_base_url(self) -> str:
@@ -248,6 +258,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
 
     reminders = _load_reminders(root)
     limits = _load_limits(root)
+    invites = _load_invites(root)
     qa, regulations_dir = _load_qa(root, path.parent)
     scoring = _load_scoring(root, path.parent, with_model)
     root.finish()
@@ -258,6 +269,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         appeal_working_days=appeal_days, appeal_answer_working_days=answer_days,
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
         max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir, limits=limits,
+        invites=invites,
     )
 
 
@@ -273,6 +285,25 @@ def _load_limits(root: _Section) -> ParseLimits:
     )
     sec.finish()
     return limits
+
+
+def _load_invites(root: _Section) -> InviteRules:
+    sec = root.section("invites", required=False)
+    defaults = InviteRules()
+    rules = InviteRules(
+        max_uses=_whole(sec, "max_uses", defaults.max_uses, 1000, "每个邀请码可绑定的人数（0 = 不限）"),
+        valid_days=_whole(sec, "valid_days", defaults.valid_days, 3660, "邀请码有效天数（0 = 长期有效）"),
+        config_codes=sec.get("config_codes", bool, "true 或 false", defaults.config_codes),
+    )
+    sec.finish()
+    return rules
+
+
+def _whole(sec: _Section, key: str, default: int, top: int, meaning: str) -> int:
+    value = sec.get(key, int, f"0 到 {top} 的整数：{meaning}", default)
+    if not 0 <= value <= top:
+        raise sec.error(key, f"0 到 {top} 的整数：{meaning}", value)
+    return value
 
 
 def _clock(section: _Section, key: str, default: time) -> time:

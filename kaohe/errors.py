@@ -27,4 +27,10 @@ WITHDRAW_LATE = ("已过提交截止时间，不能再撤回《{name}》（截�
 STAFF_CANNOT_BIND = ("您是考核办或考核组的成员，不能同时绑定为单位联络员（一人一个身份）。"
                      "如需代单位提交材料，请由该单位联络员上传；发送 /help 查看您可以使用的命令。")
 TOO_MANY_CODES = ("邀请码输错次数较多，请 {minutes} 分钟后再试。请核对考核办发给本单位的邀请码"
-                  "（区分大小写和字母 O 与数字 0）；如仍有问题请联系考核办（{contact}）。")
+                  "（字母大小写不限；注意字母 O 与数字 0、字母 I 与数字 1）；如仍有问题请联系考核办（{contact}）。")
+# An invite code that exists but no longer binds (storage.people's refusals).
+CODE_NOT_USABLE = {
+    "revoked": "这个邀请码已被考核办撤销，不能再用于绑定。请向考核办索取本单位新的邀请码（{contact}）。",
+    "expired": "这个邀请码已过有效期，不能再用于绑定。请向考核办索取本单位新的邀请码（{contact}）。",
+    "used_up": "这个邀请码的可用次数已用完（每个码只能绑定规定的人数）。如确需增加联络员，请联系考核办（{contact}）。",
+}

@@ -28,6 +28,7 @@ from scoring.engine import COVERAGE_LABELS
 from scoring.reminders import (
     ANNOUNCEMENT,
     APPEAL_ANSWER,
+    BINDING,
     DEADLINE_CHANGE,
     KIND_LABELS,
     LATE_NOTICE,
@@ -43,7 +44,7 @@ KIND_NAMES = {"base": "基础分依据", "effect": "成效数据", "bonus": "加
 STATE_NAMES = {"indicator": "核定指标得分", "bonus": "加分", "deduction": "扣分", "bonus_none": "核定无加分",
                "deduction_none": "核定无扣分", "veto": "一票否决"}
 # What the 提醒记录 sheet lists: every message the bot sent (or tried) to units' liaisons.
-TO_LIAISONS = (REMINDER, LATE_NOTICE, ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK, APPEAL_ANSWER)
+TO_LIAISONS = (REMINDER, LATE_NOTICE, ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK, APPEAL_ANSWER, BINDING)
 STATUS_NAMES = {"pending": "待发送", "sent": "已送达", "blocked": "无法送达", "failed": "发送失败",
                 "skipped": "已跳过"}
 

@@ -7,19 +7,20 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from kaohe.appeals import Appeals
 from kaohe.config import AppConfig
 from kaohe.cycle import Cycle
-from kaohe.errors import STAFF_CANNOT_BIND, TOO_MANY_CODES, Refused
+from kaohe.errors import CODE_NOT_USABLE, STAFF_CANNOT_BIND, TOO_MANY_CODES, Refused
 from kaohe.exports import ExportFiles, export_all, export_unit, remove_stale_scratch, scratch_dir
 from kaohe.ledger import Ledger
 from kaohe.qa import Regulations
@@ -30,12 +31,16 @@ from kaohe.uploads import Uploads
 from scoring.engine import Scorer
 from scoring.progress import next_deadline
 from scoring.retrieval import QueryTokenizer
+from storage.people import UNKNOWN
 from storage.store import Store
 
 T = TypeVar("T")
 # Wrong invite codes a person may send within the window before they are asked to wait.
 BIND_ATTEMPTS = 5
 BIND_WINDOW = 600  # seconds
+# Issued invite codes: letters and digits nobody confuses (no 0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
 # Threads that run use cases for the bot: blocking work (database, parsing, scoring, encoding)
 # never runs on the event loop, and at most this many run at once.
 WORKERS = 6
@@ -93,9 +98,10 @@ class Services(Uploads, Review, Social, Appeals):
         return "liaison" if self.store.person(user_id) else "unknown"
 
     def bind(self, user_id: int, full_name: str, username: str | None, code: str,
-             at: datetime) -> Binding | None:
+             at: datetime, notice: Callable[[dict, str], str] | None = None) -> Binding | None:
         """Bind ``user_id`` as a liaison of the unit whose invite code is ``code`` (None: no
-        such code); says which unit it was bound to before, if another."""
+        such code); says which unit it was bound to before, if another. The unit's other
+        liaisons are told through the ledger (``notice(unit, who)``)."""
         role = self.role_of(user_id)
         if role in ("admin", "official"):  # one role per person: staff never act for a unit
             raise Refused(STAFF_CANNOT_BIND)
@@ -104,15 +110,48 @@ class Services(Uploads, Review, Social, Appeals):
             self._bind_failures[user_id] = recent
         if len(recent) >= BIND_ATTEMPTS:
             raise Refused(TOO_MANY_CODES.format(minutes=BIND_WINDOW // 60, contact=self.config.contact))
-        unit = self.store.unit_by_invite_code(code)
-        if unit is None:
+        who = full_name + (f"（@{username}）" if username else "")
+        done = self.store.bind_with_invite(
+            user_id, full_name, username, code, at, self.config.invites.config_codes,
+            (lambda unit: notice(unit, who)) if notice else None)
+        if done.refusal is not None:
             with self._locks_guard:
                 self._bind_failures.setdefault(user_id, []).append(at)
-            return None
-        was_unknown = role == "unknown"
-        previous_id = self.store.bind_liaison(user_id, full_name, username, unit["id"], at)
-        previous = self.store.unit(previous_id) if previous_id else None
-        return Binding(unit, previous, was_unknown, self.deadline_for_unit(unit))
+            if done.refusal == UNKNOWN:
+                return None
+            raise Refused(CODE_NOT_USABLE[done.refusal].format(contact=self.config.contact))
+        previous = self.store.unit(done.previous_unit_id) if done.previous_unit_id else None
+        if previous is not None and previous["id"] == done.unit["id"]:
+            previous = None
+        return Binding(done.unit, previous, role == "unknown", self.deadline_for_unit(done.unit))
+
+    def issue_invite(self, unit_id: str, actor: int, at: datetime, max_uses: int | None = None,
+                     days: int | None = None, rotate: bool = True) -> dict:
+        """A new invite code for the unit (by default replacing its working codes), limited to
+        ``max_uses`` people and ``days`` days (defaults from ``[invites]``; 0 = no limit)."""
+        rules = self.config.invites
+        uses = rules.max_uses if max_uses is None else max_uses
+        valid = rules.valid_days if days is None else days
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        return self.store.issue_invite(unit_id, code, actor, at,
+                                       at + timedelta(days=valid) if valid else None, uses or None, rotate)
+
+    def revoke_invite(self, code: str, actor: int, at: datetime) -> dict | None:
+        """Revoke one invite code (None: no such code)."""
+        return self.store.revoke_invite(code, actor, at)
+
+    def invites(self, unit_id: str) -> list[dict]:
+        """The unit's invite codes, newest first."""
+        return self.store.invites(unit_id)
+
+    def liaisons(self, unit_id: str) -> list[dict]:
+        """The people bound to the unit."""
+        return self.store.liaisons(unit_id)
+
+    def remove_liaison(self, telegram_id: int, actor: int, at: datetime,
+                       notices: Callable[[dict, dict], tuple[str, str]]) -> dict | None:
+        """The office removes a liaison; they and the unit's other liaisons are told."""
+        return self.store.remove_liaison(telegram_id, actor, at, notices)
 
     # ---- what the chat reads (queries) ------------------------------------------------------
 

@@ -24,10 +24,11 @@ REMINDER, LATE_NOTICE, OVERDUE_LIST, DIGEST, COMPLETE = (
 ANNOUNCEMENT, DEADLINE_CHANGE = "announcement", "deadline_change"
 RESULT_FEEDBACK = "result"  # a locked result sent to the unit's liaisons (结果反馈)
 APPEAL, APPEAL_ANSWER = "appeal", "appeal_answer"  # 复核申请 to the office, its 答复 to the unit
+BINDING = "binding"  # a liaison joined or was removed: the unit's liaisons are told
 KIND_LABELS = {REMINDER: "截止提醒", LATE_NOTICE: "逾期告知", OVERDUE_LIST: "逾期名单",
                DIGEST: "每日简报", COMPLETE: "全部提交", ANNOUNCEMENT: "通知公告",
                DEADLINE_CHANGE: "截止时间调整", RESULT_FEEDBACK: "结果反馈", APPEAL: "复核申请",
-               APPEAL_ANSWER: "复核答复"}
+               APPEAL_ANSWER: "复核答复", BINDING: "联络员变动"}
 # A late notice or the office's overdue list that could not go out within this long after
 # the deadline (the bot was down) is recorded as skipped: the daily digest has taken over.
 LATE_NOTICE_WINDOW = timedelta(days=3)

@@ -253,3 +253,19 @@ def m010_updates_seen(db: Database) -> None:
 def m011_pending_kinds(db: Database) -> None:
     """The journal of answers owed after a restart holds exports as well as uploads."""
     db["pending_uploads"].add_column("kind", str, not_null_default="upload")
+
+
+@migrations()
+def m012_invites(db: Database) -> None:
+    """Invite codes as records of their own: several per unit, each revocable, limited in
+    uses and expiring (the code in config is one of them, source "config")."""
+    db["invites"].create(
+        {"code": str, "unit_id": str, "source": str, "created_at": str, "created_by": str,
+         "expires_at": str, "max_uses": int, "uses": int, "revoked_at": str, "revoked_by": str},
+        pk="code", not_null={"unit_id", "source", "created_at"}, defaults={"uses": 0},
+        foreign_keys=[("unit_id", "units", "id")],
+    )
+    db["invites"].create_index(["unit_id"])
+    db.execute("""insert into invites (code, unit_id, source, created_at, uses)
+                  select invite_code, id, 'config', datetime('now'), 0 from units
+                  where invite_code not like '~%'""")

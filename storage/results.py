@@ -119,7 +119,7 @@ class ResultStore:
                 "where unit_id = ? and locked_at is null", [now, str(actor), unit_id]).rowcount
             if not changed:
                 return False
-            announcement_id = _queue(db, "result", unit_id, actor, audience_label, feedback,
+            announcement_id = queue_message(db, "result", unit_id, actor, audience_label, feedback,
                                      recipients, now, batch=batch)
             self._audit(db, actor, "lock", unit_id, {
                 "result": self._score_row(db, unit_id), "feedback_to": len(recipients),
@@ -154,7 +154,7 @@ class ResultStore:
                 "unit_id": unit_id, "submitted_by": by, "reason": reason, "created_at": now,
                 "answer_due": answer_due}).last_pk
             # Nobody needs a delivery report of this one: it is born reported.
-            _queue(db, "appeal", unit_id, by, unit_name, to_office, admins, now, report=False,
+            queue_message(db, "appeal", unit_id, by, unit_name, to_office, admins, now, report=False,
                    key=f"appeal:{appeal_id}")
             self._audit(db, by, "appeal", unit_id, {"appeal_id": appeal_id, "reason": reason,
                                                     "answer_due": answer_due})
@@ -170,7 +170,7 @@ class ResultStore:
             if not rows:
                 return None
             db["appeals"].update(rows[0]["id"], {"answered_at": now, "answered_by": str(actor), "answer": answer})
-            _queue(db, "appeal_answer", unit_id, actor, unit_name, to_unit, recipients, now,
+            queue_message(db, "appeal_answer", unit_id, actor, unit_name, to_unit, recipients, now,
                    key=f"appeal_answer:{rows[0]['id']}")
             self._audit(db, actor, "appeal_answer", unit_id, {"appeal_id": rows[0]["id"], "answer": answer})
         return {**rows[0], "answered_at": now, "answer": answer}
@@ -200,7 +200,7 @@ class ResultLocked(Exception):
     """The unit's result is locked: nothing may change it until the office unlocks it."""
 
 
-def _queue(db: Any, kind: str, unit_id: str, actor: object, audience_label: str, text: str,
+def queue_message(db: Any, kind: str, unit_id: str, actor: object, audience_label: str, text: str,
            recipients: list[int], now: str, batch: str | None = None, report: bool = True,
            key: str | None = None) -> int:
     """Inside a transaction: an announcement holding ``text`` and one pending ledger row per

@@ -23,6 +23,7 @@ from storage.copies import copies, copy_key, record_copies
 from storage.cycle import CycleStore
 from storage.files import FileStore
 from storage.migrations import migrations
+from storage.people import PeopleStore
 from storage.regulations import RegulationStore
 from storage.results import ResultLocked, ResultStore
 
@@ -74,7 +75,7 @@ class NewSubmission:
         return self.deadline_at is not None and self.received_at > self.deadline_at
 
 
-class Store(CycleStore, RegulationStore, ResultStore):
+class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
     """The project's SQLite database plus its file store."""
 
     def __init__(self, directory: Path | str):
@@ -158,6 +159,7 @@ class Store(CycleStore, RegulationStore, ResultStore):
                 if unit_id not in wanted and row["active"]:
                     db["units"].update(unit_id, {"active": 0})
                     changes.append(f"停用单位 {row['name']}")
+            self.sync_config_codes(db, {u: w["invite_code"] for u, w in wanted.items()}, utc_iso())
             if changes:
                 self._audit(db, "config", "sync_units", None, {"changes": changes})
         return changes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from scoring.engine import Scorer
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_REPORT = ROOT / "examples" / "sfj_self_check_2026.docx"
 CORPUS = ROOT.parent / "shared" / "corpus"
+BEFORE_DEADLINE = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)  # the chat fixture's clock
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +47,35 @@ def services(config, scorer):
     svc = Services(config, scorer=scorer)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+async def chat(config, services):
+    """The application over an offline Bot API: ``send`` / ``upload`` return what the user reads."""
+    from bot.app import build_application
+    from tests.support import OfflineRequest, message_update
+
+    request = OfflineRequest()
+    app = build_application(config, "123:TEST", services=services, rate_limit=False, request=request)
+    app.bot_data.clock = lambda: BEFORE_DEADLINE
+    await app.initialize()
+
+    class Chat:
+        def __init__(self):
+            self.app, self.request, self.services = app, request, services
+
+        async def send(self, user_id, text=None, **kwargs):
+            start = len(request.calls)
+            await app.process_update(message_update(app.bot, user_id, text, request=request, **kwargs))
+            return "\n".join(
+                p["text"] for name, p in request.calls[start:] if name in ("sendMessage", "editMessageText"))
+
+        async def upload(self, user_id, file_name, data):
+            start = len(request.calls)
+            await app.process_update(message_update(app.bot, user_id, document=(file_name, data), request=request))
+            replies = [p["text"] for name, p in request.calls[start:]
+                       if name in ("sendMessage", "editMessageText")]
+            return replies[-1] if replies else ""
+
+    yield Chat()
+    await app.shutdown()

@@ -71,13 +71,13 @@ class OfflineRequest(BaseRequest):
 def message_update(bot, user_id: int, text: str | None = None, *,
                    document: tuple[str, bytes] | None = None,
                    request: OfflineRequest | None = None, photo: bool = False,
-                   extra: dict[str, Any] | None = None) -> Update:
+                   extra: dict[str, Any] | None = None, first_name: str = "联络员") -> Update:
     """An Update carrying a private message: text (commands get their entity), a file, a
     photo, or ``extra`` message fields (a sticker, a location …)."""
     message: dict[str, Any] = {
         "message_id": next(_ids), "date": int(datetime.now(timezone.utc).timestamp()),
         "chat": {"id": user_id, "type": "private"},
-        "from": {"id": user_id, "is_bot": False, "first_name": "联络员"},
+        "from": {"id": user_id, "is_bot": False, "first_name": first_name},
     }
     if text is not None:
         message["text"] = text

@@ -6,42 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.app import build_application
 from kaohe.fmt import fmt_points
-from tests.conftest import EXAMPLE_REPORT
-from tests.support import OfflineRequest, coverage_marks, example_report_score, message_update, small_docx
+from tests.conftest import BEFORE_DEADLINE, EXAMPLE_REPORT
+from tests.support import coverage_marks, example_report_score, message_update, small_docx
 
 LIAISON, STRANGER, ADMIN = 30001, 30002, 10001
-BEFORE_DEADLINE = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
 AFTER_DEADLINE = datetime(2026, 12, 16, 2, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-async def chat(config, services):
-    request = OfflineRequest()
-    app = build_application(config, "123:TEST", services=services, rate_limit=False, request=request)
-    app.bot_data.clock = lambda: BEFORE_DEADLINE
-    await app.initialize()
-
-    class Chat:
-        def __init__(self):
-            self.app, self.request, self.services = app, request, services
-
-        async def send(self, user_id, text=None, **kwargs):
-            start = len(request.calls)
-            await app.process_update(message_update(app.bot, user_id, text, request=request, **kwargs))
-            return "\n".join(
-                p["text"] for name, p in request.calls[start:] if name in ("sendMessage", "editMessageText"))
-
-        async def upload(self, user_id, file_name, data):
-            start = len(request.calls)
-            await app.process_update(message_update(app.bot, user_id, document=(file_name, data), request=request))
-            replies = [p["text"] for name, p in request.calls[start:]
-                       if name in ("sendMessage", "editMessageText")]
-            return replies[-1] if replies else ""
-
-    yield Chat()
-    await app.shutdown()
 
 
 async def test_stranger_is_told_how_to_get_a_code(chat):

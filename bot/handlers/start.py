@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.handlers.ask import answer_question
-from bot.handlers.common import Context, now, reply, services
+from bot.handlers.common import Context, now, reply, send_now, services
 from bot.menus import set_commands_for
 from kaohe.texts import base as texts
+from kaohe.texts import invites as invite_texts
 from scoring.intents import is_small_talk
 
 
@@ -41,7 +42,12 @@ async def handle_bind(update: Update, context: Context) -> None:
 async def _bind(update: Update, context: Context, code: str) -> None:
     svc = services(context)
     user = update.effective_user
-    bound = await svc.run(svc.bind, user.id, user.full_name, user.username, code, now(context))
+    moment = now(context)
+
+    def notice(unit: dict, who: str) -> str:
+        return invite_texts.joined_notice(unit, who, moment, svc.config.tz, svc.config.contact)
+
+    bound = await svc.run(svc.bind, user.id, user.full_name, user.username, code, moment, notice)
     if bound is None:
         await reply(update, texts.bad_invite_code(code, svc.config.contact))
         return
@@ -50,6 +56,7 @@ async def _bind(update: Update, context: Context, code: str) -> None:
         svc.config.max_file_bytes / 1048576, bound.previous["name"] if bound.previous else None))
     if bound.was_unknown:
         await set_commands_for(context.bot, update.effective_chat.id, "liaison")
+    send_now(context, "binding")  # the unit's other liaisons hear of it now
 
 
 async def handle_help(update: Update, context: Context) -> None:
