@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from telegram import LinkPreviewOptions, Update
@@ -47,6 +48,34 @@ async def _start_regulations(context) -> None:
         log.exception("indexing the regulations failed")
 
 
+class InboxQueue(asyncio.Queue):
+    """The queue between the poller and the handlers. Telegram forgets an update once the
+    next ``getUpdates`` confirms it, which PTB's poller sends as soon as it has queued the
+    batch: so each update is written to the database here first, and one the process dies
+    on before its handling began is handled at the next start (``replay_unhandled``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.services: Services | None = None
+
+    async def put(self, item: object) -> None:
+        svc = self.services
+        if svc is not None and isinstance(item, Update):
+            await svc.run(svc.receive_updates, [(item.update_id, item.to_json())])
+        await super().put(item)
+
+
+async def replay_unhandled(app: Application) -> int:
+    """Queue again the updates a stop left received but unhandled (before any new one)."""
+    svc = app.bot_data.services
+    rows = await svc.run(svc.unhandled_updates)
+    for _, payload in rows:
+        app.update_queue.put_nowait(Update.de_json(json.loads(payload), app.bot))
+    if rows:
+        log.info("%d update(s) received before the last stop are handled now", len(rows))
+    return len(rows)
+
+
 def build_application(config: AppConfig, token: str, services: Services | None = None,
                       rate_limit: bool = True, request: BaseRequest | None = None) -> Application:
     """The bot's application for ``config``.
@@ -61,6 +90,9 @@ def build_application(config: AppConfig, token: str, services: Services | None =
             app.bot_data.services = await asyncio.to_thread(Services, config)
         await set_all_menus(app.bot, config.admins, config.officials)
         await resume_interrupted_uploads(app.bot, app.bot_data.services)
+        if isinstance(app.update_queue, InboxQueue):
+            app.update_queue.services = app.bot_data.services
+            await replay_unhandled(app)
         start_notifications(app, app.bot_data.services)
         # Index the regulations in the background once the bot runs (the first start encodes
         # every clause, a minute or so); a question asked meanwhile waits for it.
@@ -77,6 +109,7 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         .base_url(config.bot_base_url)
         .base_file_url(config.file_base_url)
         .concurrent_updates(16)
+        .update_queue(InboxQueue())
         .context_types(CONTEXT_TYPES)
         # Every reply is HTML (the texts escape what users wrote) and shows no link previews.
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))

@@ -193,6 +193,14 @@ class Services(Uploads, Review, Social, Appeals):
         """Whether this Telegram update is new (False: a redelivery, already handled)."""
         return self.store.first_seen(update_id)
 
+    def receive_updates(self, updates: list[tuple[int, str]]) -> None:
+        """Journal arriving Telegram updates (id, JSON) until their handling begins."""
+        self.store.receive_updates(updates)
+
+    def unhandled_updates(self) -> list[tuple[int, str]]:
+        """Updates received before a stop whose handling never began: (id, JSON)."""
+        return [(row["update_id"], row["payload"]) for row in self.store.unhandled_updates()]
+
     def unit_of(self, user_id: int) -> dict | None:
         """The unit ``user_id`` is a liaison of (None for anyone else)."""
         person = self.store.person(user_id)

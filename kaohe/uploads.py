@@ -200,11 +200,19 @@ class Uploads:
 
     # ---- the upload journal: an upload the process dies in is answered at the next start ----
 
-    def begin_upload(self, chat_id: int, message_id: int, user_id: int, unit_id: str, file_name: str,
+    def begin_upload(self, chat_id: int, message_id: int | None, user_id: int, unit_id: str, file_name: str,
                      at: datetime, kind: str = "upload") -> int:
-        """Journal an upload (or an export) whose reply is the message ``message_id`` (⏳);
-        returns its entry."""
+        """Journal an upload (or an export) whose reply is the message ``message_id`` (⏳; None
+        until that message is sent, see ``upload_message``); returns its entry."""
         return self.store.start_upload(chat_id, message_id, user_id, unit_id, file_name, at, kind)
+
+    def upload_message(self, entry: int, message_id: int) -> None:
+        """The journalled upload's ⏳ message was sent."""
+        self.store.upload_message(entry, message_id)
+
+    def interrupted_upload(self, entry: int) -> dict | None:
+        """One journalled upload and the submission it made (``submission_id``), if any."""
+        return self.store.interrupted_upload(entry)
 
     def end_upload(self, entry: int) -> None:
         """The upload's reply was given: drop its journal entry."""

@@ -269,3 +269,16 @@ def m012_invites(db: Database) -> None:
     db.execute("""insert into invites (code, unit_id, source, created_at, uses)
                   select invite_code, id, 'config', datetime('now'), 0 from units
                   where invite_code not like '~%'""")
+
+
+@migrations()
+def m013_inbox(db: Database) -> None:
+    """Updates received but not yet handled: Telegram forgets an update once the next poll
+    confirms it, so the bot keeps it until its handling begins."""
+    db["inbox"].create({"update_id": int, "payload": str, "received_at": str}, pk="update_id")
+
+
+@migrations()
+def m014_pending_before_message(db: Database) -> None:
+    """An upload is journalled before its ⏳ message exists (the message id comes later)."""
+    db["pending_uploads"].transform(not_null={"message_id": False})

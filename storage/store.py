@@ -363,13 +363,28 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
             if update_id % 1000 == 0:
                 cutoff = utc_iso((at or datetime.now(timezone.utc)) - timedelta(days=keep_days))
                 db.execute("delete from updates_seen where seen_at < ?", [cutoff])
+            db.execute("delete from inbox where update_id = ?", [update_id])
             # Bookkeeping, not data: it does not change what any screen shows (change_stamp).
             self._bookkeeping += db.conn.total_changes - before
             return cursor.rowcount == 1
 
+    def receive_updates(self, updates: list[tuple[int, str]], at: datetime | None = None) -> None:
+        """Journal updates (id, JSON) as they arrive, before Telegram is told they were
+        received: one the process dies on before handling it is handled at the next start."""
+        with self.transaction() as db:
+            before = db.conn.total_changes
+            db.conn.executemany("insert or ignore into inbox (update_id, payload, received_at) "
+                           "select ?, ?, ? where not exists (select 1 from updates_seen where update_id = ?)",
+                           [(uid, payload, utc_iso(at), uid) for uid, payload in updates])
+            self._bookkeeping += db.conn.total_changes - before
+
+    def unhandled_updates(self) -> list[dict[str, Any]]:
+        """Journalled updates whose handling never began (oldest first)."""
+        return self._rows("select * from inbox order by update_id")
+
     # ---- uploads in progress ----------------------------------------------------------------
 
-    def start_upload(self, chat_id: int, message_id: int, user_id: int, unit_id: str,
+    def start_upload(self, chat_id: int, message_id: int | None, user_id: int, unit_id: str,
                      file_name: str, at: datetime, kind: str = "upload") -> int:
         """Note an upload (or, ``kind`` "export", an export) whose progress message is
         ``message_id``, until ``end_upload``."""
@@ -378,6 +393,15 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
                 "chat_id": chat_id, "message_id": message_id, "user_id": user_id,
                 "unit_id": unit_id, "file_name": file_name, "started_at": utc_iso(at),
                 "kind": kind}).last_pk
+
+    def upload_message(self, pending_id: int, message_id: int) -> None:
+        """The upload's ⏳ message now exists (the answer edits it)."""
+        with self.transaction() as db:
+            db.execute("update pending_uploads set message_id = ? where id = ?", [message_id, pending_id])
+
+    def interrupted_upload(self, pending_id: int) -> dict[str, Any] | None:
+        """One journalled upload with the submission it made, if any."""
+        return next((r for r in self.interrupted_uploads() if r["id"] == pending_id), None)
 
     def end_upload(self, pending_id: int) -> None:
         """The upload was answered (recorded or refused)."""

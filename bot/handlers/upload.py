@@ -17,6 +17,7 @@ from parsers import DocumentRejected
 
 log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 120  # seconds; a 20 MB file over a slow office line
+ANSWER_RETRY_SECONDS = 30  # an answer Telegram did not take is tried again after this long
 
 
 async def handle_document(update: Update, context: Context) -> None:
@@ -44,19 +45,35 @@ async def handle_document(update: Update, context: Context) -> None:
         return
 
     received_at = now(context)
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    progress = await message.reply_text(texts.progress(file_name, "正在下载……"))
-    # Should the process die before the reply, the next start tells the user what happened.
-    pending = await svc.run(svc.begin_upload, message.chat_id, progress.message_id,
-                            user_id, unit["id"], file_name, received_at)
+    # Journalled before anything is sent: should the process die at any point from here on,
+    # the next start tells the user what became of the file (recorded, or please resend).
+    pending = await svc.run(svc.begin_upload, message.chat_id, None, user_id, unit["id"],
+                            file_name, received_at)
+    progress = None
     try:
-        await _process(update, context, svc, unit, progress, file_name, received_at)
-    finally:
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+        progress = await message.reply_text(texts.progress(file_name, "正在下载……"))
+        await svc.run(svc.upload_message, pending, progress.message_id)
+        text, failed = await _process(update, context, svc, unit, progress, file_name, received_at)
+    except Exception as exc:  # Telegram unreachable for the ⏳ message, or a bug: say it plainly
+        text, failed = await internal_error(context, "处理上传的材料", exc), True
+    if failed and (await svc.run(svc.interrupted_upload, pending) or {}).get("submission_id"):
+        # The failure came after the file was stored: the answer must not say otherwise.
+        text = texts.upload_interrupted_recorded(file_name)
+    if await _answer(context, progress, message.chat_id, text):
         await svc.run(svc.end_upload, pending)
+    else:
+        # Neither the edit nor a new message went through: the journal keeps the upload and
+        # a retry (or the next start) tells the user what was stored.
+        if context.job_queue is not None:
+            context.job_queue.run_once(_retry_answer, ANSWER_RETRY_SECONDS, data=pending,
+                                       name=f"upload-answer:{pending}")
 
 
 async def _process(update: Update, context: Context, svc, unit: dict,
-                   progress, file_name: str, received_at) -> None:
+                   progress, file_name: str, received_at) -> tuple[str, bool]:
+    """Download, parse, score and record the file; returns the answer for the user and
+    whether it is an internal error."""
     message = update.effective_message
     document = message.document
     user_id = update.effective_user.id
@@ -71,25 +88,44 @@ async def _process(update: Update, context: Context, svc, unit: dict,
         context.user_data.pop(REPLACE_KEY, None)  # used (a refused file keeps it armed)
     except DocumentRejected as exc:
         log.info("refused %r from %s: %s", file_name, user_id, exc.code)
-        await replace(progress, texts.rejected(file_name, exc.reason))
-        return
+        return texts.rejected(file_name, exc.reason), False
     except Refused as exc:
-        await replace(progress, texts.rejected(file_name, exc.reason))
-        return
+        return texts.rejected(file_name, exc.reason), False
     except Exception as exc:  # say so plainly in chat; the traceback goes to the log only
         if isinstance(exc, BadRequest) and "too big" in str(exc).lower():
             # The size was not announced, and the Bot API refused to hand the file over.
-            text = texts.too_large(file_name, None, svc.config.max_file_bytes)
-        else:
-            text = await internal_error(context, "处理上传的材料", exc)
-        await replace(progress, text)
-        return
-    await replace(progress, texts.upload_result(outcome, svc.config.tz))
+            return texts.too_large(file_name, None, svc.config.max_file_bytes), False
+        return await internal_error(context, "处理上传的材料", exc), True
+    return texts.upload_result(outcome, svc.config.tz), False
 
 
-async def resume_interrupted_uploads(bot, svc) -> int:
-    """At start: answer each upload a crash left unanswered (its ⏳ message is replaced)."""
+async def _answer(context: Context, progress, chat_id: int, text: str) -> bool:
+    """Give the upload's answer: the ⏳ message edited, else a new message; False when
+    Telegram took neither."""
+    if progress is not None:
+        try:
+            await replace(progress, text)
+            return True
+        except TelegramError as exc:
+            log.warning("could not edit the answer to an upload: %s", exc)
+    try:
+        await context.bot.send_message(chat_id, text)
+        return True
+    except TelegramError as exc:
+        log.warning("could not answer an upload in chat %s: %s", chat_id, exc)
+        return False
+
+
+async def _retry_answer(context: Context) -> None:
+    svc = services(context)
+    await resume_interrupted_uploads(context.bot, svc, only=context.job.data)
+
+
+async def resume_interrupted_uploads(bot, svc, only: int | None = None) -> int:
+    """At start: answer each upload a crash left unanswered (its ⏳ message is replaced, or a
+    new message sent when there was none); ``only``: just that journal entry."""
     rows = await svc.run(svc.interrupted_uploads)
+    rows = [r for r in rows if only is None or r["id"] == only]
     for row in rows:
         if row.get("kind") == "export":
             text = texts.export_interrupted()
@@ -97,8 +133,10 @@ async def resume_interrupted_uploads(bot, svc) -> int:
             text = (texts.upload_interrupted_recorded(row["file_name"]) if row["submission_id"]
                     else texts.upload_interrupted(row["file_name"]))
         try:
+            if row["message_id"] is None:
+                raise BadRequest("no progress message was sent")
             await bot.edit_message_text(text, chat_id=row["chat_id"], message_id=row["message_id"])
-        except TelegramError:  # too old to edit, or deleted: say it in a new message
+        except TelegramError:  # too old to edit, deleted or never sent: say it in a new message
             try:
                 await bot.send_message(row["chat_id"], text)
             except TelegramError:

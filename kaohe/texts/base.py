@@ -220,7 +220,7 @@ def export_interrupted() -> str:
 
 
 def upload_interrupted_recorded(file_name: str) -> str:
-    return (f"✅ 《{escape(file_name)}》已接收并记录（处理完成时机器人正在重新启动，回执未能发出）。"
+    return (f"✅ 《{escape(file_name)}》已接收并记录（回执未能及时发出）。"
             "发送 /status 或 /score 查看本单位情况。")
 
 
