@@ -74,6 +74,7 @@ class AppConfig:
     regulations_dir: Path | None = None
     limits: ParseLimits = ParseLimits()  # how much of an upload is read before it is refused
     invites: InviteRules = InviteRules()
+    parse_workers: int = 3  # processes that read uploads (0 = in the bot's own threads)
 
     @property
     def bot_base_url(self) -> str:
@@ -257,7 +258,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         raise ConfigError(f"{file}: [[deadlines]] 中至少要有一项 name = \"自查材料提交\"（自查材料截止时间）")
 
     reminders = _load_reminders(root)
-    limits = _load_limits(root)
+    limits, parse_workers = _load_limits(root)
     invites = _load_invites(root)
     qa, regulations_dir = _load_qa(root, path.parent)
     scoring = _load_scoring(root, path.parent, with_model)
@@ -269,11 +270,11 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         appeal_working_days=appeal_days, appeal_answer_working_days=answer_days,
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
         max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir, limits=limits,
-        invites=invites,
+        invites=invites, parse_workers=parse_workers,
     )
 
 
-def _load_limits(root: _Section) -> ParseLimits:
+def _load_limits(root: _Section) -> tuple[ParseLimits, int]:
     sec = root.section("limits", required=False)
     defaults = ParseLimits()
     limits = ParseLimits(
@@ -283,8 +284,9 @@ def _load_limits(root: _Section) -> ParseLimits:
         max_part_mb=sec.positive("max_part_mb", int, defaults.max_part_mb),
         max_seconds=sec.positive("max_seconds", float, defaults.max_seconds),
     )
+    workers = _whole(sec, "parse_workers", AppConfig.parse_workers, 16, "读取上传文件的进程数（0 = 在机器人进程内读取）")
     sec.finish()
-    return limits
+    return limits, workers
 
 
 def _load_invites(root: _Section) -> InviteRules:

@@ -23,6 +23,7 @@ from kaohe.cycle import Cycle
 from kaohe.errors import CODE_NOT_USABLE, STAFF_CANNOT_BIND, TOO_MANY_CODES, Refused
 from kaohe.exports import ExportFiles, export_all, export_unit, remove_stale_scratch, scratch_dir
 from kaohe.ledger import Ledger
+from kaohe.parsing import ParsePool
 from kaohe.qa import Regulations
 from kaohe.results import Results, ScoreView, load_view
 from kaohe.review import Review
@@ -73,6 +74,10 @@ class Services(Uploads, Review, Social, Appeals):
         self.ledger = Ledger(self.store)
         self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
         self._executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="kaohe")
+        # Uploads and exports wait long (on a parser process, on the writers): their own
+        # threads, so questions and screens never queue behind them.
+        self._heavy = ThreadPoolExecutor(max(2, config.parse_workers + 1), thread_name_prefix="kaohe-heavy")
+        self.parsing = ParsePool(config.parse_workers)
         remove_stale_scratch(config)  # what an export killed mid-way left
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._bind_failures: dict[int, list[datetime]] = {}  # wrong invite codes per user, recent
@@ -81,12 +86,23 @@ class Services(Uploads, Review, Social, Appeals):
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a use case off the event loop and await its result: the one place where the
         bot crosses into threads (as datasette's ``Database.execute_fn``)."""
+        return await self._in(self._executor, fn, *args, **kwargs)
+
+    async def run_heavy(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``run`` for an upload or an export: their own threads, so a row of them never
+        delays a question or a screen."""
+        return await self._in(self._heavy, fn, *args, **kwargs)
+
+    @staticmethod
+    async def _in(executor: ThreadPoolExecutor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
 
     def close(self) -> None:
-        """Release the worker threads and the database."""
+        """Release the worker threads and processes and the database."""
+        self._heavy.shutdown(wait=True)
         self._executor.shutdown(wait=True)
+        self.parsing.close()
         self.store.close()
 
     def role_of(self, user_id: int) -> str:

@@ -15,7 +15,7 @@ from kaohe.errors import (
     WITHDRAW_LATE,
     Refused,
 )
-from parsers import ParsedDocument, parse_document
+from parsers import ParsedDocument
 from scoring.engine import SourceParagraph, UnitScore
 from scoring.result import CoverageChange, Result, coverage_change
 from storage.files import content_hash
@@ -94,7 +94,7 @@ def _open(due: datetime | None, at: datetime) -> bool:
 class Uploads:
     """The upload use cases of ``kaohe.services.Services``."""
 
-    # Provided by Services: config, store, scorer, results, cycle, unit_lock().
+    # Provided by Services: config, store, scorer, results, cycle, parsing, unit_lock().
 
     def ingest(self, unit_id: str, telegram_id: int, file_name: str, data: bytes,
                received_at: datetime | None = None, replaces: int | None = None) -> IngestOutcome:
@@ -114,24 +114,17 @@ class Uploads:
         sha = content_hash(data)
         if not unit["active"]:
             raise Refused(INACTIVE_UNIT.format(unit=unit["name"], contact=self.config.contact))
+        with self.unit_lock(unit_id):  # cheap answers first: no parsing for them
+            early = self._without_parsing(unit, file_name, sha, received_at, rule)
+        if early is not None:
+            return early
+        # Parsed outside the unit's lock, in a worker process (kaohe.parsing).
+        parsed = self.parsing.parse(unit_id, data, file_name, self.config.limits)
         with self.unit_lock(unit_id):
-            if self.store.is_locked(unit_id):
-                raise Refused(LOCKED_UPLOAD.format(contact=self.config.contact))
-            earlier = self.store.submission_by_hash(unit_id, sha)
-            if earlier is not None:
-                score = self.score_unit(unit)
-                receipt = Receipt(
-                    submission_id=earlier["id"], file_name=file_name,
-                    file_type=earlier["file_type"], pages=earlier["pages"],
-                    paragraphs=earlier["paragraph_count"], chars=earlier["chars"], sha256=sha,
-                    received_at=received_at, deadline_at=deadline,
-                    late=bool(earlier["late"]), duplicate_of=earlier,
-                )
-                return IngestOutcome(unit, receipt, score, self.store.submission_count(unit_id),
-                                     result=self.results.current(unit_id))
-
+            early = self._without_parsing(unit, file_name, sha, received_at, rule)
+            if early is not None:  # the same bytes were recorded meanwhile, or the unit locked
+                return early
             old = self._version_to_replace(unit_id, file_name, replaces)
-            parsed = parse_document(data, file_name, self.config.limits)
             new_paragraphs = _new_paragraphs(parsed)
             stored = self._stored_paragraphs(unit_id, without=old["id"] if old else None)
             incoming = [
@@ -163,6 +156,26 @@ class Uploads:
         )
         return IngestOutcome(unit, receipt, score, self.store.submission_count(unit_id),
                              contributed, result, self._change(before, score, result), old)
+
+    def _without_parsing(self, unit: dict, file_name: str, sha: str, received_at: datetime,
+                         rule) -> IngestOutcome | None:
+        """Under the unit's lock: refuse while the result is locked; the earlier receipt for
+        bytes the unit already has; None when the file must be read."""
+        unit_id = unit["id"]
+        if self.store.is_locked(unit_id):
+            raise Refused(LOCKED_UPLOAD.format(contact=self.config.contact))
+        earlier = self.store.submission_by_hash(unit_id, sha)
+        if earlier is None:
+            return None
+        receipt = Receipt(
+            submission_id=earlier["id"], file_name=file_name,
+            file_type=earlier["file_type"], pages=earlier["pages"],
+            paragraphs=earlier["paragraph_count"], chars=earlier["chars"], sha256=sha,
+            received_at=received_at, deadline_at=rule.due if rule else None,
+            late=bool(earlier["late"]), duplicate_of=earlier,
+        )
+        return IngestOutcome(unit, receipt, self.score_unit(unit), self.store.submission_count(unit_id),
+                             result=self.results.current(unit_id))
 
     def _version_to_replace(self, unit_id: str, file_name: str,
                             replaces: int | None) -> dict | None:

@@ -82,7 +82,7 @@ async def _export(update: Update, context: Context, svc) -> None:
 async def _export_into(progress, update: Update, context: Context, svc) -> None:
     with svc.scratch() as folder:
         try:
-            files = await svc.run(svc.export_all, Path(folder), now(context))
+            files = await svc.run_heavy(svc.export_all, Path(folder), now(context))
         except MissingCJKFont as exc:
             await replace(progress, f"⚠️ 未能生成：{st.esc(str(exc), 300)}")
             return
@@ -108,6 +108,6 @@ async def handle_report(update: Update, context: Context) -> None:
         await reply(update, f"{st.esc(unit['name'], 30)}不在本期考核单位名单中。")
         return
     with svc.scratch() as folder:
-        path = await svc.run(svc.export_unit, unit["id"], Path(folder),
+        path = await svc.run_heavy(svc.export_unit, unit["id"], Path(folder),
                                        now(context))
         await _send_files(update, context, [path])

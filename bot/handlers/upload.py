@@ -83,7 +83,7 @@ async def _process(update: Update, context: Context, svc, unit: dict,
         await progress.edit_text(texts.progress(file_name, "正在解析并对照指标计算初步得分……"))
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         replaces = context.user_data.get(REPLACE_KEY)
-        outcome = await svc.run(
+        outcome = await svc.run_heavy(
             svc.ingest, unit["id"], user_id, file_name, data, received_at, replaces)
         context.user_data.pop(REPLACE_KEY, None)  # used (a refused file keeps it armed)
     except DocumentRejected as exc:

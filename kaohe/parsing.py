@@ -1,0 +1,102 @@
+"""Uploads are parsed in worker processes, not in the bot's own.
+
+A heavy file (hundreds of pages, a huge .docx) then never holds the bot process's
+interpreter lock, its memory peak ends with the worker, and the workers run at a lower CPU
+priority than the bot, so questions and small uploads stay quick while it is read. At most
+one file of a unit is parsed at a time, so one unit sending many files cannot take every
+worker from the others. A worker that dies on a file (a crash inside a PDF library) costs
+that file only: the pool is rebuilt and the file refused as unreadable.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+from parsers import CorruptDocument, ParsedDocument, ParseLimits, TooLargeDocument, parse_document
+
+log = logging.getLogger(__name__)
+NICENESS = 10  # workers yield the CPU to the bot process (questions, replies)
+TASKS_PER_WORKER = 50  # a worker is replaced after this many files (memory back to the system)
+GRACE_SECONDS = 30  # past max_seconds a parse that has not stopped itself is given up on
+CRASHED = ("这个文件在读取时导致解析程序异常退出，可能已损坏或含有无法处理的内容。"
+           "请在 Word/WPS 中打开后重新“另存为” .docx 或导出为 PDF，再重新上传。")
+HUNG = ("读取这个文件超过了 {seconds:g} 秒的时间上限（[limits] max_seconds），已停止。"
+        "请删去不必要的内容（如大量图片、嵌入对象）或拆分成几个文件后重新上传。")
+
+
+def _lower_priority() -> None:
+    try:
+        os.nice(NICENESS)
+    except OSError:  # not permitted here: same priority is still correct, only less polite
+        pass
+
+
+class ParsePool:
+    """Parses uploads in ``workers`` processes (0: in the calling thread, for tools)."""
+
+    def __init__(self, workers: int, target: Callable[..., ParsedDocument] = parse_document):
+        self.workers = workers
+        self._target = target  # module-level, so a worker process can import it
+        self._pool: ProcessPoolExecutor | None = None
+        self._guard = threading.Lock()
+        self._unit_slots: dict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    def parse(self, unit_id: str, data: bytes, file_name: str, limits: ParseLimits) -> ParsedDocument:
+        """The parsed file, or a ``parsers.DocumentRejected`` (nothing else escapes)."""
+        with self._guard:
+            slot = self._unit_slots[unit_id]
+        with slot:
+            if self.workers <= 0:
+                return self._target(data, file_name, limits)
+            return self._in_worker(data, file_name, limits)
+
+    def _in_worker(self, data: bytes, file_name: str, limits: ParseLimits) -> ParsedDocument:
+        for attempt in (1, 2):
+            pool = self._ensure_pool()
+            try:
+                future = pool.submit(self._target, data, file_name, limits)
+                return future.result(timeout=limits.max_seconds + GRACE_SECONDS)
+            except FutureTimeout:
+                log.error("parsing %r did not stop itself: the workers are restarted", file_name)
+                self._discard(pool, kill=True)
+                raise TooLargeDocument(HUNG.format(seconds=limits.max_seconds)) from None
+            except BrokenProcessPool:
+                # Another file may have broken the pool under this one: one more try decides.
+                self._discard(pool, kill=False)
+                if attempt == 2:
+                    log.error("a parser worker died on %r", file_name)
+                    raise CorruptDocument(CRASHED) from None
+        raise AssertionError("unreachable")
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        with self._guard:
+            if self._pool is None:
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["parsers"])
+                self._pool = ProcessPoolExecutor(
+                    self.workers, mp_context=context, initializer=_lower_priority,
+                    max_tasks_per_child=TASKS_PER_WORKER)
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor, kill: bool) -> None:
+        with self._guard:
+            if self._pool is pool:
+                self._pool = None
+        if kill:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._guard:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
