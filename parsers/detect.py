@@ -11,6 +11,8 @@ import codecs
 import io
 import zipfile
 
+from .model import ZIP_ERRORS
+
 PDF = "pdf"
 DOCX = "docx"
 DOC = "doc"
@@ -89,7 +91,7 @@ def _is_docx_zip(data: bytes) -> bool:
                 types = zf.read("[Content_Types].xml")
                 return any(t in types for t in _WORD_MAIN_CONTENT_TYPES)
             return False
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError):
+    except ZIP_ERRORS:
         # A damaged archive: the local file headers still name the parts in clear text.
         return _DOCX_MAIN.encode() in data
 

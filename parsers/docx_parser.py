@@ -28,6 +28,7 @@ from docx.table import Table, _Row
 from lxml import etree
 
 from .model import (
+    ZIP_ERRORS,
     Budget,
     CorruptDocument,
     EmptyDocument,
@@ -90,7 +91,7 @@ def _check_unpacked_size(data: bytes, limits: ParseLimits) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             sizes = [info.file_size for info in package.infolist()]
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise CorruptDocument(CORRUPT_REASON) from exc
     if sum(sizes) > MAX_UNPACKED_BYTES:
         raise CorruptDocument(TOO_BIG_UNPACKED_REASON.format(mb=sum(sizes) // 2**20))
@@ -189,7 +190,8 @@ class _Styles:
         self.default_id: str | None = None
         try:
             root = document.styles.element
-        except (KeyError, NotImplementedError, ValueError):
+        except (KeyError, NotImplementedError, AttributeError, ValueError):
+            # No styles part, or one of another type (a damaged package: found by bench.fuzz)
             return
         for st in root.iterchildren(qn("w:style")):
             if st.get(qn("w:type")) not in (None, "paragraph"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 
@@ -41,6 +43,12 @@ class ParsedDocument:
     def chars(self) -> int:
         """Number of non-whitespace characters of text extracted."""
         return sum(len("".join(p.text.split())) for p in self.paragraphs)
+
+
+# What reading a damaged zip package (.docx, .xlsx) can raise: a damaged header, a part whose
+# compressed bytes are broken (zlib), a version or method no reader knows (found by bench.fuzz).
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, ValueError, EOFError,
+              NotImplementedError, zlib.error)
 
 
 class DocumentRejected(Exception):

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .model import ZIP_ERRORS
+
 __all__ = ["BadSurvey", "SurveyRow", "SurveyTable", "parse_survey"]
 
 HEADER_SEARCH_ROWS = 10
@@ -182,7 +184,7 @@ def _detect_zip(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = {name.lower() for name in archive.namelist()}
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, EOFError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadSurvey(CORRUPT_ZIP_REASON) from exc
     if _XLSX_MAIN in names:
         return "xlsx"
