@@ -51,9 +51,9 @@ def report_blocks(pages: int) -> list[tuple[str, str]]:
     return blocks
 
 
-def make_docx(pages: int = 10) -> bytes:
+def make_docx(pages: int = 10, blocks: list[tuple[str, str]] | None = None) -> bytes:
     document = docx.Document()
-    for kind, text in report_blocks(pages):
+    for kind, text in blocks or report_blocks(pages):
         if kind == "heading":
             document.add_heading(text, level=2)
         else:
@@ -63,8 +63,8 @@ def make_docx(pages: int = 10) -> bytes:
     return out.getvalue()
 
 
-def make_pdf(pages: int = 40) -> bytes:
-    """A Chinese report of about ``pages`` pages, every paragraph different."""
+def make_pdf(pages: int = 40, blocks: list[tuple[str, str]] | None = None) -> bytes:
+    """A Chinese report of about ``pages`` pages (or of ``blocks``), every paragraph different."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -76,7 +76,7 @@ def make_pdf(pages: int = 40) -> bytes:
     per_line, page = 38, 1
     y = 800
     pdf.setFont("STSong-Light", 11)
-    for _, text in report_blocks(pages):
+    for _, text in blocks or report_blocks(pages):
         for start in range(0, len(text), per_line):
             if y < 90:
                 pdf.drawString(290, 50, f"- {page} -")

@@ -38,6 +38,7 @@ from kaohe.services import Services
 from kaohe.texts import base as texts
 
 log = logging.getLogger(__name__)
+CONCURRENT_UPDATES = 512
 
 
 async def _start_regulations(context) -> None:
@@ -76,6 +77,14 @@ async def replay_unhandled(app: Application) -> int:
     return len(rows)
 
 
+async def _start_parsers(context) -> None:
+    try:
+        svc = context.bot_data.services
+        await svc.run_heavy(svc.parsing.warm)
+    except Exception:  # logged; an upload then starts the workers itself
+        log.exception("starting the parser processes failed")
+
+
 def build_application(config: AppConfig, token: str, services: Services | None = None,
                       rate_limit: bool = True, request: BaseRequest | None = None) -> Application:
     """The bot's application for ``config``.
@@ -97,6 +106,7 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         # Index the regulations in the background once the bot runs (the first start encodes
         # every clause, a minute or so); a question asked meanwhile waits for it.
         app.job_queue.run_once(_start_regulations, 0, name="qa:start")
+        app.job_queue.run_once(_start_parsers, 0, name="parsers:start")
 
     async def post_shutdown(app: Application) -> None:
         svc, app.bot_data.services = app.bot_data.services, None
@@ -108,7 +118,10 @@ def build_application(config: AppConfig, token: str, services: Services | None =
         .token(token)
         .base_url(config.bot_base_url)
         .base_file_url(config.file_base_url)
-        .concurrent_updates(16)
+        # Updates are handled concurrently; an upload waits on a parser process most of the
+        # time, so a wave of uploads must not hold every slot and keep questions queued (the
+        # work itself is bounded by the services' threads and processes).
+        .concurrent_updates(CONCURRENT_UPDATES)
         .update_queue(InboxQueue())
         .context_types(CONTEXT_TYPES)
         # Every reply is HTML (the texts escape what users wrote) and shows no link previews.

@@ -1,4 +1,4 @@
-"""Uploads are parsed in worker processes, not in the bot's own.
+"""Uploads are parsed, and their units scored, in worker processes, not in the bot's own.
 
 A heavy file (hundreds of pages, a huge .docx) then never holds the bot process's
 interpreter lock, its memory peak ends with the worker, and the workers run at a lower CPU
@@ -21,10 +21,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 from parsers import CorruptDocument, ParsedDocument, ParseLimits, TooLargeDocument, parse_document
+from scoring.engine import Scorer, SourceParagraph, UnitScore
+from scoring.rules import ScoringRules
 
 log = logging.getLogger(__name__)
 NICENESS = 10  # workers yield the CPU to the bot process (questions, replies)
-TASKS_PER_WORKER = 50  # a worker is replaced after this many files (memory back to the system)
+TASKS_PER_WORKER = 200  # a worker is replaced after this many tasks (memory back to the system)
 GRACE_SECONDS = 30  # past max_seconds a parse that has not stopped itself is given up on
 CRASHED = ("这个文件在读取时导致解析程序异常退出，可能已损坏或含有无法处理的内容。"
            "请在 Word/WPS 中打开后重新“另存为” .docx 或导出为 PDF，再重新上传。")
@@ -32,18 +34,40 @@ HUNG = ("读取这个文件超过了 {seconds:g} 秒的时间上限（[limits] m
         "请删去不必要的内容（如大量图片、嵌入对象）或拆分成几个文件后重新上传。")
 
 
-def _lower_priority() -> None:
+_worker_rules: ScoringRules | None = None
+_worker_scorer: Scorer | None = None
+
+
+def _start_worker(rules: ScoringRules | None) -> None:
+    global _worker_rules, _worker_scorer
+    _worker_rules = rules
     try:
         os.nice(NICENESS)
     except OSError:  # not permitted here: same priority is still correct, only less polite
         pass
+    if rules is not None:  # built now, not in the middle of someone's upload
+        _worker_scorer = Scorer(rules)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def _score_in_worker(paragraphs: list[SourceParagraph], category: str) -> UnitScore:
+    """In a worker: the unit's score (the scorer is built once per worker, on first use)."""
+    global _worker_scorer
+    if _worker_scorer is None:
+        _worker_scorer = Scorer(_worker_rules)
+    return _worker_scorer.score(paragraphs, category)
 
 
 class ParsePool:
     """Parses uploads in ``workers`` processes (0: in the calling thread, for tools)."""
 
-    def __init__(self, workers: int, target: Callable[..., ParsedDocument] = parse_document):
+    def __init__(self, workers: int, target: Callable[..., ParsedDocument] = parse_document,
+                 rules: ScoringRules | None = None):
         self.workers = workers
+        self.rules = rules  # with rules, units are scored in the workers too (``score``)
         self._target = target  # module-level, so a worker process can import it
         self._pool: ProcessPoolExecutor | None = None
         self._guard = threading.Lock()
@@ -57,6 +81,26 @@ class ParsePool:
             if self.workers <= 0:
                 return self._target(data, file_name, limits)
             return self._in_worker(data, file_name, limits)
+
+    def score(self, paragraphs: list[SourceParagraph], category: str, here: Scorer) -> UnitScore:
+        """The unit's score over ``paragraphs``, computed in a worker (the scoring is most of
+        an upload's CPU); ``here`` scores in the calling thread when there are no workers or
+        the pool broke."""
+        if self.workers <= 0 or self.rules is None:
+            return here.score(paragraphs, category)
+        try:
+            return self._ensure_pool().submit(_score_in_worker, paragraphs, category).result()
+        except BrokenProcessPool:
+            log.error("a worker died while scoring: scored in the bot process instead")
+            return here.score(paragraphs, category)
+
+    def warm(self) -> int:
+        """Start the workers now (each builds its scorer), so the first uploads after a start
+        do not wait for that; returns how many answered."""
+        if self.workers <= 0:
+            return 0
+        pool = self._ensure_pool()
+        return len({f.result() for f in [pool.submit(_ready) for _ in range(self.workers * 2)]})
 
     def _in_worker(self, data: bytes, file_name: str, limits: ParseLimits) -> ParsedDocument:
         for attempt in (1, 2):
@@ -80,9 +124,9 @@ class ParsePool:
         with self._guard:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["parsers"])
+                context.set_forkserver_preload(["parsers", "scoring.engine"])
                 self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=context, initializer=_lower_priority,
+                    self.workers, mp_context=context, initializer=_start_worker, initargs=(self.rules,),
                     max_tasks_per_child=TASKS_PER_WORKER)
             return self._pool
 

@@ -132,7 +132,7 @@ class Uploads:
                 for p in new_paragraphs
             ]
             before = self._coverage(unit_id)
-            score = self.scorer.score(stored + incoming, unit["category"])
+            score = self.parsing.score(stored + incoming, unit["category"], self.scorer)
             record, result = self.results.record(unit_id, score)
             submission = NewSubmission(
                 unit_id=unit_id, telegram_id=telegram_id, file_name=file_name,

@@ -29,8 +29,9 @@ def scorer(shipped_config):
 
 @pytest.fixture
 def config(shipped_config, tmp_path):
-    # No regulations: indexing them costs each test time; the Q&A tests use qa_config.
-    return replace(shipped_config, storage_dir=tmp_path / "data", regulations_dir=None)
+    # No regulations: indexing them costs each test time; the Q&A tests use qa_config. One
+    # parser process (each builds a scorer): the path of production, at a test's cost.
+    return replace(shipped_config, storage_dir=tmp_path / "data", regulations_dir=None, parse_workers=1)
 
 
 @pytest.fixture

@@ -1,0 +1,227 @@
+"""Load: liaisons uploading at once while others ask questions, through the real bot.
+
+The bot runs as it does in production (python-telegram-bot polling, the job queue, the
+parser processes, the regulations index) against the local Bot API fake on 127.0.0.1. At
+the start signal ``--uploaders`` liaisons of as many units each send a real-sized report
+(about ``--pages`` pages: .docx and PDF alternately, every unit's text different, made from
+the team's own labelled documents), while ``--askers`` officials each ask ``--questions``
+questions about the regulations one after another (the next when the answer arrived).
+
+Printed: errors (internal-error replies, timeouts, "database is locked" in the log),
+latency of the upload's final reply and of each answer (median, p95, max), and the peak
+resident memory of the bot process and of the bot with its parser processes.
+
+    python -m bench.load [--uploaders 50] [--askers 20] [--questions 5] [--pages 10]
+
+Targets (issue "Hard inputs, hard days"): 0 errors, 0 "database is locked", p95 question
+≤ 1 s and p95 upload reply ≤ 6 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from bench.ingest import make_docx, make_pdf, report_blocks
+from kaohe.config import UnitConfig, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ("材料交晚了怎么办？", "效果分怎么算", "考核结果分几个等次", "一票否决有哪些情形",
+             "对考核结果有异议可以申请复核吗", "争优创新加分最多加多少", "自查报告要盖章吗",
+             "年度考核什么时候开始", "基础分和效果分各占多少", "被通报批评会扣分吗")
+UPLOADER_BASE, ASKER_BASE = 70_000_000, 80_000_000
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+class Memory:
+    """Samples the resident memory of this process and of its children every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak_self = self.peak_total = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _rss(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    def _children(self) -> list[int]:
+        found, todo = [], [os.getpid()]
+        while todo:
+            pid = todo.pop()
+            kids = []
+            for task in Path(f"/proc/{pid}/task").glob("*"):  # a child belongs to the thread that made it
+                try:
+                    kids += [int(k) for k in (task / "children").read_text().split()]
+                except OSError:
+                    pass
+            found += kids
+            todo += kids
+        return found
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            mine = self._rss(os.getpid())
+            self.peak_self = max(self.peak_self, mine)
+            self.peak_total = max(self.peak_total, mine + sum(self._rss(c) for c in self._children()))
+
+    def __enter__(self) -> Memory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class LockedCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.locked = 0
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage() + (str(record.exc_info[1]) if record.exc_info else "")
+        if "database is locked" in text:
+            self.locked += 1
+        if record.levelno >= logging.ERROR:
+            self.errors.append(text[:200])
+
+
+def documents(count: int, pages: int) -> list[tuple[str, bytes]]:
+    """``count`` reports of about ``pages`` pages, each unit's text a different window."""
+    blocks = report_blocks(10_000)
+    per = max(1, len(blocks) // max(1, count))
+    out = []
+    for i in range(count):
+        window = (blocks[i * per:] + blocks)[:max(per, 1)]
+        size = sum(len(t) for _, t in window)
+        while size < pages * 1500:  # long enough: more of the following blocks
+            extra = blocks[(i * per + len(window)) % len(blocks)]
+            window.append(extra)
+            size += len(extra[1])
+        window = [("heading", f"第{i + 1}号单位 2026年度目标责任制考核自查报告")] + window
+        out.append((f"自查报告{i + 1}.pdf", make_pdf(blocks=window)) if i % 2 else
+                   (f"自查报告{i + 1}.docx", make_docx(blocks=window)))
+    return out
+
+
+async def run(uploaders: int, askers: int, questions: int, pages: int) -> dict:
+    from bot.app import build_application, start_polling, stop_polling
+    from bot.local import LocalBotApi
+    from kaohe.services import Services
+
+    files = documents(uploaders, pages)
+    counter = LockedCounter()
+    logging.getLogger().addHandler(counter)
+    base = load_config(ROOT / "config.toml")
+    units = tuple(UnitConfig(f"u{i:03d}", f"第{i + 1}号单位", base.units[i % len(base.units)].category, f"LOAD{i:03d}")
+                  for i in range(uploaders))
+    with tempfile.TemporaryDirectory() as tmp, LocalBotApi() as api, Memory() as memory:
+        config = replace(base, storage_dir=Path(tmp), api_url=api.api_url, units=units,
+                         officials=frozenset(ASKER_BASE + i for i in range(askers)),
+                         max_messages_per_second=1000)
+        svc = Services(config)
+        for i, unit in enumerate(units):
+            svc.store.bind_liaison(UPLOADER_BASE + i, f"联络员{i}", None, unit.id)
+        app = build_application(config, api.token, services=svc)
+        await start_polling(app)
+        await asyncio.to_thread(svc.qa.start)  # the index is ready, as on a running bot
+        svc.qa.answer("材料交晚了怎么办？")  # and the sentence model loaded
+        started = time.monotonic()
+        sent_at: dict[int, float] = {}
+        for i, (name, data) in enumerate(files):
+            sent_at[UPLOADER_BASE + i] = time.time()
+            api.send_document(UPLOADER_BASE + i, data, name)
+
+        question_times: list[float] = []
+        failures: list[str] = []
+
+        async def ask(user: int) -> None:
+            for k in range(questions):
+                since = len(api.sent)
+                asked = time.time()
+                api.send_text(user, QUESTIONS[(user + k) % len(QUESTIONS)])
+                try:
+                    answer = await api.wait_for_async(
+                        lambda a: a["chat_id"] == user and a["method"] == "sendMessage", timeout=60, since=since)
+                except TimeoutError:
+                    failures.append(f"question of {user}: no answer in 60 s")
+                    continue
+                question_times.append(answer["time"] - asked)
+                if "内部错误" in (answer["text"] or ""):
+                    failures.append(f"question of {user}: internal error")
+
+        await asyncio.gather(*(ask(ASKER_BASE + i) for i in range(askers)))
+
+        def final(a, user):
+            text = a["text"] or ""
+            return a["chat_id"] == user and a["method"] in ("sendMessage", "editMessageText") and "⏳" not in text
+
+        upload_times = []
+        for user, at in sent_at.items():
+            try:
+                answer = await api.wait_for_async(lambda a, u=user: final(a, u), timeout=300)
+            except TimeoutError:
+                failures.append(f"upload of {user}: no answer in 300 s")
+                continue
+            upload_times.append(answer["time"] - at)
+            if "初步得分" not in (answer["text"] or ""):
+                failures.append(f"upload of {user}: {(answer['text'] or '')[:80]!r}")
+        wall = time.monotonic() - started
+        await stop_polling(app)
+        recorded = svc.store.db.execute("select count(*) from submissions").fetchone()[0]
+        integrity = svc.store.db.execute("pragma integrity_check").fetchone()[0]
+        svc.close()
+    logging.getLogger().removeHandler(counter)
+    return {"uploads": upload_times, "questions": question_times, "failures": failures,
+            "locked": counter.locked, "logged_errors": counter.errors, "recorded": recorded,
+            "integrity": integrity, "wall": wall, "peak_self": memory.peak_self,
+            "peak_total": memory.peak_total, "files": files}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploaders", type=int, default=50)
+    parser.add_argument("--askers", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=5)
+    parser.add_argument("--pages", type=int, default=10)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    r = asyncio.run(run(args.uploaders, args.askers, args.questions, args.pages))
+    sizes = [len(d) for _, d in r["files"]]
+    print(f"{args.uploaders} uploads (.docx/.pdf, ~{args.pages} pages, {min(sizes) // 1024}–{max(sizes) // 1024} KB) "
+          f"and {args.askers}×{args.questions} questions at once, {os.cpu_count()} cores; wall {r['wall']:.1f} s")
+    for label, values, target in (("upload reply", r["uploads"], 6.0), ("question", r["questions"], 1.0)):
+        p95 = percentile(values, 0.95)
+        print(f"{label:13s}: n={len(values)} median {statistics.median(values):.2f} s, p95 {p95:.2f} s, "
+              f"max {max(values):.2f} s (target p95 ≤ {target:g} s: {'met' if p95 <= target else 'NOT met'})")
+    print(f"errors: {len(r['failures'])} ({'; '.join(r['failures'][:5])}); \"database is locked\": {r['locked']}; "
+          f"errors logged: {len(r['logged_errors'])}")
+    print(f"recorded submissions: {r['recorded']} of {args.uploaders}; integrity_check: {r['integrity']}")
+    print(f"peak RSS: bot process {r['peak_self']:.0f} MB; bot + parser processes {r['peak_total']:.0f} MB")
+    return 0 if not r["failures"] and not r["locked"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
