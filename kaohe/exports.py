@@ -9,6 +9,7 @@ result is locked.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import time
@@ -112,19 +113,36 @@ def scratch_dir(config: AppConfig) -> Iterator[Path]:
     """A temporary folder under the storage folder, removed when done."""
     base = config.storage_dir / SCRATCH
     base.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=base, prefix="export-") as folder:
+    # The owner's process id in the name: a folder whose process is gone is removed at the
+    # next start however young it is (remove_stale_scratch).
+    with tempfile.TemporaryDirectory(dir=base, prefix=f"export-{os.getpid()}-") as folder:
         yield Path(folder)
 
 
+def _owner_gone(entry: Path) -> bool:
+    """The process that made a scratch folder (``export-<pid>-…``) no longer runs."""
+    parts = entry.name.split("-")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, another user's: not ours to judge
+        return False
+    return False
+
+
 def remove_stale_scratch(config: AppConfig, older_than: float = STALE_SCRATCH_SECONDS) -> int:
-    """Remove scratch folders an interrupted export left (older than an hour by default, so
-    another process's export running now is untouched); returns how many."""
+    """Remove scratch folders an interrupted export left: those of a process that is gone,
+    and any older than an hour (another process's export running now is untouched);
+    returns how many."""
     base = config.storage_dir / SCRATCH
     if not base.is_dir():
         return 0
     removed = 0
     for entry in base.iterdir():
-        if time.time() - entry.stat().st_mtime >= older_than:
+        if _owner_gone(entry) or time.time() - entry.stat().st_mtime >= older_than:
             if entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             else:

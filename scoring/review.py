@@ -47,7 +47,7 @@ def parse_review(words: list[str], rules: ScoringRules) -> ReviewAction:
         return ReviewAction(VETO, value=1.0 if head == "否决" else 0.0,
                             reason=_reason(" ".join(rest)), label="一票否决")
     if head == "撤销":
-        if not rest or not rest[0].lstrip("#").isdigit() or len(rest[0].lstrip("#")) > 9:
+        if not rest or not (rest[0].lstrip("#").isascii() and rest[0].lstrip("#").isdigit()) or len(rest[0].lstrip("#")) > 9:
             raise BadReview("请写要撤销的调整编号，如 /review 单位 撤销 3 理由（编号见指标页或加分/扣分页的 #号）。")
         return ReviewAction("revoke", target=rest[0].lstrip("#"), reason=_reason(reason))
     if head in ("加分", "扣分"):

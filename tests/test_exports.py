@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -324,3 +325,20 @@ async def test_an_export_killed_midway_is_answered_and_cleaned_up_at_the_next_st
         assert again.interrupted_uploads() == []
     finally:
         again.close()
+
+
+def test_an_export_killed_mid_way_leaves_no_scratch_after_the_next_start(config, scorer):
+    import subprocess
+    import sys as system
+
+    from kaohe.exports import SCRATCH
+    from kaohe.services import Services
+
+    gone = subprocess.run([system.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    base = config.storage_dir / SCRATCH
+    (base / f"export-{gone}-abc").mkdir(parents=True)  # its process was killed a moment ago
+    (base / f"export-{gone}-abc" / "snapshot.db").write_bytes(b"\0" * 1024)
+    (base / f"export-{os.getpid()}-def").mkdir()  # an export running now in this process
+    Services(config, scorer=scorer).close()
+    assert sorted(p.name for p in base.iterdir()) == [f"export-{os.getpid()}-def"]

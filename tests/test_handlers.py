@@ -304,3 +304,10 @@ async def test_the_same_update_delivered_twice_acts_once(chat):
     replies = [p["text"] for name, p in chat.request.calls[start:] if name == "sendMessage"]
     assert len(replies) == 1 and "领导水平" in replies[0]
     assert len(chat.services.store.adjustments("sfj")) == 1
+
+
+async def test_record_numbers_too_long_or_not_ascii_are_no_such_record(chat):
+    for number in ("99999999999999999999999", "²", "１２", "例99999999999999999999"):
+        reply = await chat.send(ADMIN, f"/faq 删除 {number}")
+        assert "内部错误" not in reply and "发送 /faq 查看现有编号" in reply
+    assert "请写要撤销的调整编号" in await chat.send(ADMIN, "/review 市司法局 撤销 ² 理由充分")

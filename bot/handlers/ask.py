@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import Context, now, office_only, reply, services, stash_preview, take_preview
+from bot.handlers.common import Context, as_id, now, office_only, reply, services, stash_preview, take_preview
 from kaohe.qa import is_examples_file
 from kaohe.texts import base as texts
 from kaohe.texts import office as office_texts
@@ -200,13 +200,14 @@ async def handle_faq(update: Update, context: Context) -> None:
     words = body.split()
     if words[0] in ("删除", "del", "delete") and len(words) == 2:
         target = words[1]
-        if target.startswith("例") and target[1:].isdigit():
-            ok = await svc.run(svc.qa.remove_example, int(target[1:]), user)
-            await reply(update, qa_texts.faq_removed(f"问题示例 {target}", ok))
-            return
-        if target.isdigit():
-            ok = await svc.run(svc.qa.remove_faq, int(target), user)
-            await reply(update, qa_texts.faq_removed(f"第 {target} 条考核办答复", ok))
+        example = target.startswith("例")
+        digits = target[1:] if example else target
+        if digits.isdigit():  # a number too long (or not ASCII) is a record that does not exist
+            number = as_id(digits)
+            remove = svc.qa.remove_example if example else svc.qa.remove_faq
+            ok = number is not None and await svc.run(remove, number, user)
+            label = f"问题示例 {target}" if example else f"第 {target} 条考核办答复"
+            await reply(update, qa_texts.faq_removed(label, ok))
             return
     form = _split_faq(body)
     if form.kind == "none" and form.question:

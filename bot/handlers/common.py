@@ -73,6 +73,13 @@ async def replace(progress: Message, text: str) -> None:
         )
 
 
+def as_id(text: str) -> int | None:
+    """A record number a user typed or a button carries: 1–12 ASCII digits, else None (so
+    "²", "１２" or a 30-digit number is "no such record", never an error)."""
+    text = text.strip().lstrip("#")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
 def send_now(context: Context, what: str) -> None:
     """Run the outbox now for messages a person just caused (not waiting for the next check)."""
     outbox = context.application.bot_data.outbox

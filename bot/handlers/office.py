@@ -11,7 +11,7 @@ from datetime import datetime, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.handlers.common import Context, now, office_only, reply, send_now, services
+from bot.handlers.common import Context, as_id, now, office_only, reply, send_now, services
 from kaohe.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
 from kaohe.texts import notice as notice_texts
 from kaohe.texts import office as office_texts
@@ -165,8 +165,11 @@ async def handle_confirm(update: Update, context: Context) -> None:
     if await svc.run(svc.role_of, query.from_user.id) != "admin":
         await query.answer(office_texts.admin_only_short(), show_alert=True)
         return
-    _, action, draft = query.data.split(":")
-    draft_id = int(draft)
+    _, action, draft = (query.data.split(":") + ["", ""])[:3]
+    draft_id = as_id(draft)
+    if draft_id is None:
+        await query.answer("这条预览已处理过（已发送或已取消）", show_alert=True)
+        return
     original = query.message.text_html if query.message else ""
     if action == "no":
         cancelled = await svc.run(svc.cycle.cancel, draft_id)

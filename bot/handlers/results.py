@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import (
     Context,
+    as_id,
     now,
     office_only,
     reply,
@@ -280,7 +281,8 @@ def _files_button(svc: Services, user_id: int, parts: list[str], moment):
     action = parts[0] if parts else ""
     if action == "l":
         return _files_screen(svc, unit_id, moment), None
-    sub = svc.submission(int(parts[1])) if len(parts) > 1 and parts[1].isdigit() else None
+    number = as_id(parts[1]) if len(parts) > 1 else None
+    sub = svc.submission(number) if number is not None else None
     if sub is None or sub["unit_id"] != unit_id:
         return None, "没有找到这份文件。"
     if action == "w":
