@@ -30,7 +30,7 @@ from bot.handlers.start import (
     handle_unsupported,
 )
 from bot.handlers.upload import handle_document, handle_photo, resume_interrupted_uploads
-from bot.jobs import note_user_is_back, once, start_notifications
+from bot.jobs import once, start_notifications
 from bot.menus import set_all_menus
 from kaohe.config import AppConfig
 from kaohe.errors import Refused
@@ -146,7 +146,6 @@ def register_handlers(app: Application) -> None:
     """All handlers, grouped by feature."""
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, once), group=-2)
-    app.add_handler(TypeHandler(Update, note_user_is_back), group=-1)
     app.add_handler(CommandHandler("start", handle_start))
     app.add_handler(CommandHandler("bind", handle_bind))
     app.add_handler(CommandHandler("help", handle_help))

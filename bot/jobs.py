@@ -65,21 +65,18 @@ async def schedule_next(app: Application, svc: Services, now: datetime) -> None:
         app.job_queue.run_once(scan, when=(wakeup - now).total_seconds() + 1, name=NEXT_JOB)
 
 
-async def note_user_is_back(update: Update, context: Context) -> None:
-    """A user who writes to the bot can be reached again (they unblocked it)."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None or chat.type != "private":
-        return
-    svc: Services | None = context.application.bot_data.services
-    if svc is not None and await svc.run(svc.cycle.mark_reachable, user.id):
-        log.info("user %s can be reached again", user.id)
-
-
 async def once(update: Update, context: Context) -> None:
     """The same update delivered twice (Telegram redelivers after a restart) is handled once:
-    every later handler group is skipped for an update id already seen."""
+    every later handler group is skipped for an update id already seen. A user who writes in
+    private can be reached again (they unblocked the bot). One trip to the database."""
     svc = context.application.bot_data.services
-    if svc is not None and not await svc.run(svc.first_seen, update.update_id):
+    if svc is None:
+        return
+    user, chat = update.effective_user, update.effective_chat
+    writer = user.id if user is not None and chat is not None and chat.type == "private" else None
+    first, back = await svc.run(svc.arrived, update.update_id, writer)
+    if back:
+        log.info("user %s can be reached again", writer)
+    if not first:
         log.info("update %s was already handled: skipped", update.update_id)
         raise ApplicationHandlerStop

@@ -209,6 +209,13 @@ class Services(Uploads, Review, Social, Appeals):
         """Whether this Telegram update is new (False: a redelivery, already handled)."""
         return self.store.first_seen(update_id)
 
+    def arrived(self, update_id: int, private_writer: int | None) -> tuple[bool, bool]:
+        """An update's handling begins: (is it new, did ``private_writer`` become reachable
+        again — they wrote to the bot after blocking it)."""
+        first = self.store.first_seen(update_id)
+        back = first and private_writer is not None and self.cycle.mark_reachable(private_writer)
+        return first, bool(back)
+
     def receive_updates(self, updates: list[tuple[int, str]]) -> None:
         """Journal arriving Telegram updates (id, JSON) until their handling begins."""
         self.store.receive_updates(updates)
