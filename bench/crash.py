@@ -117,12 +117,14 @@ def final_texts(api, chat: int, since: int) -> list[str]:
 def owed(storage: Path) -> int:
     """What the bot still owes: unsent ledger messages, unanswered uploads, unhandled updates."""
     db = sqlite3.connect(storage / "kaohe.db", timeout=10)
+    intake = sqlite3.connect(storage / "intake.db", timeout=10)
     try:
         return sum(db.execute(sql).fetchone()[0] for sql in (
             "select count(*) from notifications where status = 'pending'",
-            "select count(*) from pending_uploads", "select count(*) from inbox"))
+            "select count(*) from pending_uploads")) + intake.execute("select count(*) from inbox").fetchone()[0]
     finally:
         db.close()
+        intake.close()
 
 
 def quiet(api, storage: Path, seconds: float = 1.5, timeout: float = 90) -> None:
@@ -157,10 +159,14 @@ def check_storage(storage: Path) -> list[str]:
     unsent = db.execute("select count(*) from notifications where status = 'pending'").fetchone()[0]
     if unsent:
         problems.append(f"{unsent} ledger messages never sent")
-    for table in ("pending_uploads", "inbox"):
-        left = db.execute(f"select count(*) from {table}").fetchone()[0]
-        if left:
-            problems.append(f"{left} rows left in {table}")
+    left = db.execute("select count(*) from pending_uploads").fetchone()[0]
+    if left:
+        problems.append(f"{left} uploads left unanswered in the journal")
+    intake = sqlite3.connect(storage / "intake.db")
+    left = intake.execute("select count(*) from inbox").fetchone()[0]
+    intake.close()
+    if left:
+        problems.append(f"{left} updates received and never handled")
     scratch = storage / "tmp"
     if scratch.is_dir() and any(scratch.iterdir()):
         problems.append("export scratch left: " + ", ".join(p.name for p in scratch.iterdir()))

@@ -32,6 +32,7 @@ from kaohe.uploads import Uploads
 from scoring.engine import Scorer
 from scoring.progress import next_deadline
 from scoring.retrieval import QueryTokenizer
+from storage.intake import Intake
 from storage.people import UNKNOWN
 from storage.store import Store
 
@@ -70,6 +71,7 @@ class Services(Uploads, Review, Social, Appeals):
             {"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code}
             for u in config.units
         )
+        self.intake = Intake(config.storage_dir)
         self.cycle = Cycle(config, self.store)
         self.ledger = Ledger(self.store)
         self.qa = Regulations(config, self.store, tokenizer)  # loads on first use or start()
@@ -103,6 +105,7 @@ class Services(Uploads, Review, Social, Appeals):
         self._heavy.shutdown(wait=True)
         self._executor.shutdown(wait=True)
         self.parsing.close()
+        self.intake.close()
         self.store.close()
 
     def role_of(self, user_id: int) -> str:
@@ -207,22 +210,23 @@ class Services(Uploads, Review, Social, Appeals):
 
     def first_seen(self, update_id: int) -> bool:
         """Whether this Telegram update is new (False: a redelivery, already handled)."""
-        return self.store.first_seen(update_id)
+        return self.intake.first_seen(update_id)
 
     def arrived(self, update_id: int, private_writer: int | None) -> tuple[bool, bool]:
         """An update's handling begins: (is it new, did ``private_writer`` become reachable
         again — they wrote to the bot after blocking it)."""
-        first = self.store.first_seen(update_id)
+        first = self.intake.first_seen(update_id)
         back = first and private_writer is not None and self.cycle.mark_reachable(private_writer)
         return first, bool(back)
 
-    def receive_updates(self, updates: list[tuple[int, str]]) -> None:
-        """Journal arriving Telegram updates (id, JSON) until their handling begins."""
-        self.store.receive_updates(updates)
+    def receive_update(self, update_id: int, payload: str) -> None:
+        """Journal an arriving Telegram update (its JSON) until its handling begins. Fast and
+        never waits for the main database: called on the event loop."""
+        self.intake.receive(update_id, payload)
 
     def unhandled_updates(self) -> list[tuple[int, str]]:
         """Updates received before a stop whose handling never began: (id, JSON)."""
-        return [(row["update_id"], row["payload"]) for row in self.store.unhandled_updates()]
+        return self.intake.unhandled()
 
     def unit_of(self, user_id: int) -> dict | None:
         """The unit ``user_id`` is a liaison of (None for anyone else)."""

@@ -282,3 +282,11 @@ def m013_inbox(db: Database) -> None:
 def m014_pending_before_message(db: Database) -> None:
     """An upload is journalled before its ⏳ message exists (the message id comes later)."""
     db["pending_uploads"].transform(not_null={"message_id": False})
+
+
+@migrations()
+def m015_intake_moved(db: Database) -> None:
+    """Updates received and handled moved to their own file (storage.intake)."""
+    for table in ("inbox", "updates_seen"):
+        if db[table].exists():
+            db[table].drop()

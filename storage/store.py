@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -350,37 +350,6 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
                         | {"unit_id": unit_id, "paragraph_id": paragraph_id})
         if rows:
             db["evidence"].insert_all(rows)
-
-    # ---- updates handled ----------------------------------------------------------------------
-
-    def first_seen(self, update_id: int, at: datetime | None = None, keep_days: int = 7) -> bool:
-        """Record that update ``update_id`` is being handled; False if it was already (a
-        redelivery). Rows older than ``keep_days`` are dropped now and then."""
-        with self.transaction() as db:
-            before = db.conn.total_changes
-            cursor = db.execute("insert or ignore into updates_seen (update_id, seen_at) values (?, ?)",
-                                [update_id, utc_iso(at)])
-            if update_id % 1000 == 0:
-                cutoff = utc_iso((at or datetime.now(timezone.utc)) - timedelta(days=keep_days))
-                db.execute("delete from updates_seen where seen_at < ?", [cutoff])
-            db.execute("delete from inbox where update_id = ?", [update_id])
-            # Bookkeeping, not data: it does not change what any screen shows (change_stamp).
-            self._bookkeeping += db.conn.total_changes - before
-            return cursor.rowcount == 1
-
-    def receive_updates(self, updates: list[tuple[int, str]], at: datetime | None = None) -> None:
-        """Journal updates (id, JSON) as they arrive, before Telegram is told they were
-        received: one the process dies on before handling it is handled at the next start."""
-        with self.transaction() as db:
-            before = db.conn.total_changes
-            db.conn.executemany("insert or ignore into inbox (update_id, payload, received_at) "
-                           "select ?, ?, ? where not exists (select 1 from updates_seen where update_id = ?)",
-                           [(uid, payload, utc_iso(at), uid) for uid, payload in updates])
-            self._bookkeeping += db.conn.total_changes - before
-
-    def unhandled_updates(self) -> list[dict[str, Any]]:
-        """Journalled updates whose handling never began (oldest first)."""
-        return self._rows("select * from inbox order by update_id")
 
     # ---- uploads in progress ----------------------------------------------------------------
 

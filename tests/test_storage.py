@@ -117,11 +117,19 @@ def test_same_bytes_twice_for_one_unit_is_refused_by_the_schema(store):
 
 
 def test_an_update_is_seen_once_across_restarts_without_counting_as_a_change(tmp_path):
-    store = Store(tmp_path)
+    from storage.intake import Intake
+
+    store, intake = Store(tmp_path), Intake(tmp_path)
     stamp = store.change_stamp()
-    assert store.first_seen(101) and not store.first_seen(101)
+    intake.receive(101, "{}")
+    assert intake.unhandled() == [(101, "{}")]
+    assert intake.first_seen(101) and not intake.first_seen(101)
+    assert intake.unhandled() == []
+    intake.receive(101, "{}")  # delivered again: handled already, not journalled
+    assert intake.unhandled() == []
     assert store.change_stamp() == stamp  # bookkeeping: /overview's cache stays valid
     store.close()
-    again = Store(tmp_path)  # a restart: Telegram may deliver update 101 again
+    intake.close()
+    again = Intake(tmp_path)  # a restart: Telegram may deliver update 101 again
     assert not again.first_seen(101) and again.first_seen(102)
     again.close()
