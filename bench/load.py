@@ -12,7 +12,10 @@ Printed: errors (internal-error replies, timeouts, "database is locked" in the l
 latency of the upload's final reply and of each answer (median, p95, max), and the peak
 resident memory of the bot process and of the bot with its parser processes.
 
-    python -m bench.load [--uploaders 50] [--askers 20] [--questions 5] [--pages 10]
+    python -m bench.load [--uploaders 50] [--askers 20] [--questions 5] [--pages 10] [--heavy-pages 300]
+
+With ``--heavy-pages N`` one more unit sends an N-page PDF half a second before the storm:
+the others' figures then show what a file at the page limit costs them.
 
 Targets (issue "Hard inputs, hard days"): 0 errors, 0 "database is locked", p95 question
 ≤ 1 s and p95 upload reply ≤ 6 s on 2 cores.
@@ -39,8 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ("材料交晚了怎么办？", "效果分怎么算", "考核结果分几个等次", "一票否决有哪些情形",
              "对考核结果有异议可以申请复核吗", "争优创新加分最多加多少", "自查报告要盖章吗",
              "年度考核什么时候开始", "基础分和效果分各占多少", "被通报批评会扣分吗")
-UPLOADER_BASE, ASKER_BASE = 70_000_000, 80_000_000
+UPLOADER_BASE, ASKER_BASE, HEAVY_USER = 70_000_000, 80_000_000, 69_999_999
 THINK_SECONDS = 1.5
+PDF_CHARS_PER_PAGE = 1030  # what bench.ingest.make_pdf lays out on a page
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -144,6 +148,20 @@ def children_cpu(memory: Memory) -> float:
     return total
 
 
+def long_blocks(pages: int) -> list[tuple[str, str]]:
+    """About ``pages`` pages: the team's text (about 50 pages of it) again and again, each
+    round's paragraphs numbered so no two are the same text."""
+    source, blocks, chars, turn = report_blocks(10_000), [], 0, 0
+    while chars < pages * PDF_CHARS_PER_PAGE:
+        turn += 1
+        for kind, text in source:
+            blocks.append((kind, f"（{turn}）{text}"))
+            chars += len(text) + 3
+            if chars >= pages * PDF_CHARS_PER_PAGE:
+                break
+    return blocks
+
+
 def documents(count: int, pages: int) -> list[tuple[str, bytes]]:
     """``count`` reports of about ``pages`` pages, each unit's text a different window."""
     blocks = report_blocks(10_000)
@@ -162,12 +180,13 @@ def documents(count: int, pages: int) -> list[tuple[str, bytes]]:
     return out
 
 
-async def run(uploaders: int, askers: int, questions: int, pages: int) -> dict:
+async def run(uploaders: int, askers: int, questions: int, pages: int, heavy_pages: int = 0) -> dict:
     from bot.app import build_application, start_polling, stop_polling
     from bot.local import LocalBotApi
     from kaohe.services import Services
 
     files = documents(uploaders, pages)
+    heavy = make_pdf(blocks=long_blocks(heavy_pages)) if heavy_pages else None
     counter = LockedCounter()
     logging.getLogger().addHandler(counter)
     base = load_config(ROOT / "config.toml")
@@ -180,6 +199,12 @@ async def run(uploaders: int, askers: int, questions: int, pages: int) -> dict:
         svc = Services(config)
         for i, unit in enumerate(units):
             svc.store.bind_liaison(UPLOADER_BASE + i, f"联络员{i}", None, unit.id)
+        if heavy:  # one more unit, whose liaison sends a very long PDF just before the storm
+            svc.store.sync_units([*({"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code}
+                                    for u in units),
+                                  {"id": "heavy", "name": "长材料单位", "category": units[0].category,
+                                   "invite_code": "HEAVY"}])
+            svc.store.bind_liaison(HEAVY_USER, "长材料联络员", None, "heavy")
         app = build_application(config, api.token, services=svc)
         await start_polling(app)
         await asyncio.to_thread(svc.qa.start)  # the index is ready, as on a running bot
@@ -188,6 +213,10 @@ async def run(uploaders: int, askers: int, questions: int, pages: int) -> dict:
         children_before = children_cpu(memory)
         started = time.monotonic()
         sent_at: dict[int, float] = {}
+        if heavy:
+            sent_at[HEAVY_USER] = time.time()
+            api.send_document(HEAVY_USER, heavy, f"{heavy_pages}页材料.pdf")
+            await asyncio.sleep(0.5)  # it is being read when the others arrive
         for i, (name, data) in enumerate(files):
             sent_at[UPLOADER_BASE + i] = time.time()
             api.send_document(UPLOADER_BASE + i, data, name)
@@ -220,12 +249,15 @@ async def run(uploaders: int, askers: int, questions: int, pages: int) -> dict:
             text = a["text"] or ""
             return a["chat_id"] == user and a["method"] in ("sendMessage", "editMessageText") and "⏳" not in text
 
-        upload_times = []
+        upload_times, heavy_time = [], None
         for user, at in sent_at.items():
             try:
                 answer = await api.wait_for_async(lambda a, u=user: final(a, u), timeout=300)
             except TimeoutError:
                 failures.append(f"upload of {user}: no answer in 300 s")
+                continue
+            if user == HEAVY_USER:
+                heavy_time = answer["time"] - at
                 continue
             upload_times.append(answer["time"] - at)
             if "初步得分" not in (answer["text"] or ""):
@@ -241,7 +273,8 @@ async def run(uploaders: int, askers: int, questions: int, pages: int) -> dict:
     return {"uploads": upload_times, "questions": question_times, "failures": failures,
             "locked": counter.locked, "logged_errors": counter.errors, "recorded": recorded,
             "integrity": integrity, "wall": wall, "peak_self": memory.peak_self,
-            "peak_total": memory.peak_total, "files": files, "cpu": cpu}
+            "peak_total": memory.peak_total, "files": files, "cpu": cpu, "heavy": heavy_time,
+            "heavy_bytes": len(heavy) if heavy else 0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,12 +283,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--askers", type=int, default=20)
     parser.add_argument("--questions", type=int, default=5)
     parser.add_argument("--pages", type=int, default=10)
+    parser.add_argument("--heavy-pages", type=int, default=0,
+                        help="another unit sends a PDF this long just before the storm (e.g. 300)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    r = asyncio.run(run(args.uploaders, args.askers, args.questions, args.pages))
+    r = asyncio.run(run(args.uploaders, args.askers, args.questions, args.pages, args.heavy_pages))
     sizes = [len(d) for _, d in r["files"]]
     print(f"{args.uploaders} uploads (.docx/.pdf, ~{args.pages} pages, {min(sizes) // 1024}–{max(sizes) // 1024} KB) "
           f"and {args.askers}×{args.questions} questions at once, {os.cpu_count()} cores; wall {r['wall']:.1f} s")
+    if r["heavy"] is not None:
+        print(f"meanwhile a {args.heavy_pages}-page PDF ({r['heavy_bytes'] // 1024} KB) of another unit: "
+              f"answered after {r['heavy']:.1f} s")
     for label, values, target in (("upload reply", r["uploads"], 6.0), ("question", r["questions"], 1.0)):
         p95 = percentile(values, 0.95)
         print(f"{label:13s}: n={len(values)} median {statistics.median(values):.2f} s, p95 {p95:.2f} s, "
