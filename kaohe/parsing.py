@@ -86,7 +86,8 @@ class ParsePool:
         """The unit's score over ``paragraphs``, computed in a worker (the scoring is most of
         an upload's CPU); ``here`` scores in the calling thread when there are no workers or
         the pool broke."""
-        if self.workers <= 0 or self.rules is None:
+        if self.workers <= 0 or self.rules is None or here.rules is not self.rules:
+            # No workers, or the scorer was replaced since they started (other rules): here.
             return here.score(paragraphs, category)
         try:
             return self._ensure_pool().submit(_score_in_worker, paragraphs, category).result()

@@ -54,3 +54,21 @@ def test_limits_are_enforced_inside_the_worker():
             pool.parse("sfj", EXAMPLE_REPORT.read_bytes(), EXAMPLE_REPORT.name, ParseLimits(max_paragraphs=10))
     finally:
         pool.close()
+
+
+def test_a_unit_scored_in_a_worker_gets_the_score_it_gets_here(config, scorer):
+    from dataclasses import replace
+
+    from kaohe.services import Services
+
+    totals = []
+    for workers in (0, 1):
+        cfg = replace(config, parse_workers=workers, storage_dir=config.storage_dir / f"w{workers}")
+        svc = Services(cfg, scorer=scorer)
+        try:
+            outcome = svc.ingest("sfj", 1, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+            totals.append((outcome.score.total, [(i.indicator.id, i.coverage, i.total, len(i.evidence))
+                                                 for i in outcome.score.indicators]))
+        finally:
+            svc.close()
+    assert totals[0] == totals[1] and totals[0][0] > 0
