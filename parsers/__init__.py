@@ -21,6 +21,7 @@ from .detect import (
     detect_type,
     foreign_format_hint,
 )
+from .doc_parser import parse_doc
 from .docx_parser import parse_docx
 from .model import (
     CorruptDocument,
@@ -28,7 +29,6 @@ from .model import (
     EmptyDocument,
     EncryptedDocument,
     ImageOnlyDocument,
-    LegacyWordDocument,
     Paragraph,
     ParsedDocument,
     ParseLimits,
@@ -44,7 +44,6 @@ __all__ = [
     "EmptyDocument",
     "EncryptedDocument",
     "ImageOnlyDocument",
-    "LegacyWordDocument",
     "Paragraph",
     "ParseLimits",
     "ParsedDocument",
@@ -55,18 +54,17 @@ __all__ = [
 ]
 
 EMPTY_FILE_REASON = "文件是空的（0 字节），没有任何文字。请检查后重新上传有内容的文件。"
-LEGACY_DOC_REASON = "这是旧版 Word（.doc）文件，暂不支持。请在 Word/WPS 中“另存为” .docx 后重新上传。"
 ENCRYPTED_OFFICE_REASON = "这个 Word 文件设置了打开密码，无法读取。请在 Word/WPS 中取消密码（文件 → 信息/文档加密）并保存后重新上传。"
 IMAGE_REASON = (
     "这是图片文件（照片或扫描件），暂不支持识别图片中的文字。请上传 Word（.docx）或 PDF（.pdf）文件。"
 )
-UNKNOWN_REASON = "无法识别这个文件的类型，暂不支持。目前只接受 Word（.docx）、PDF（.pdf）和纯文本（.txt）文件，请转换后重新上传。"
+UNKNOWN_REASON = "无法识别这个文件的类型，暂不支持。目前只接受 Word（.docx/.doc）、WPS（.wps）、PDF（.pdf）和纯文本（.txt）文件，请转换后重新上传。"
 FOREIGN_FORMAT_REASON = (
     "这是 {fmt} 格式的文档，暂不支持。请在 Word/WPS 中“另存为” .docx（或导出为 PDF）后重新上传。"
 )
 
-_TYPE_LABELS = {PDF: "PDF", DOCX: "Word（.docx）", TXT: "纯文本"}
-_EXTENSION_TYPES = {".pdf": PDF, ".docx": DOCX, ".txt": TXT}
+_TYPE_LABELS = {PDF: "PDF", DOCX: "Word（.docx）", TXT: "纯文本", DOC: "旧版 Word/WPS（.doc/.wps）"}
+_EXTENSION_TYPES = {".pdf": PDF, ".docx": DOCX, ".txt": TXT, ".doc": DOC, ".wps": DOC}
 
 
 def parse_document(data: bytes, file_name: str = "", limits: ParseLimits | None = None) -> ParsedDocument:
@@ -82,7 +80,7 @@ def parse_document(data: bytes, file_name: str = "", limits: ParseLimits | None 
     elif kind == TXT:
         document = parse_text(data, limits)
     elif kind == DOC:
-        raise LegacyWordDocument(LEGACY_DOC_REASON)
+        document = parse_doc(data, limits)
     elif kind == ENCRYPTED_OFFICE:
         raise EncryptedDocument(ENCRYPTED_OFFICE_REASON)
     elif kind == IMAGE:

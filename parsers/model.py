@@ -65,10 +65,6 @@ class UnsupportedDocument(DocumentRejected):
     code = "unsupported"
 
 
-class LegacyWordDocument(DocumentRejected):
-    code = "legacy_doc"
-
-
 class EncryptedDocument(DocumentRejected):
     code = "encrypted"
 

@@ -301,10 +301,15 @@ class _LazyPlumber:
             page.close()
 
     def close(self) -> None:
-        """Close the pdfplumber document if it was opened."""
+        """Close the pdfplumber document if it was opened. Closing walks the pages it read,
+        and a damaged page dictionary raises there (found by bench.fuzz): the text is read
+        by then, so that failure is logged, not the user's problem."""
         if self._pdf is not None:
-            self._pdf.close()
-            self._pdf = None
+            pdf, self._pdf = self._pdf, None
+            try:
+                pdf.close()
+            except Exception:
+                log.debug("pdfplumber failed while closing", exc_info=True)
 
 
 def _plumber_text(text: str) -> str:

@@ -34,7 +34,7 @@ def test_console_walkthrough(config):
     assert "邀请码“WRONG”无效" in text
     assert "this line is never read" not in text
     if legacy.exists():
-        assert "旧版 Word（.doc）" in text
+        assert "旧版 Word/WPS 文档" in text  # read, not refused
 
 
 def test_console_office_presses_buttons_to_confirm_an_announcement(config):

@@ -90,3 +90,23 @@ def test_the_fuzzer_reports_an_error_that_is_not_a_clean_refusal(monkeypatch):
     fuzz.run_case("example.docx", REPORT, finds, [])
     (kind,) = finds.kinds
     assert kind.startswith("KeyError at") and "(careless)" in kind and finds.refused == 0
+
+
+def test_a_pdf_whose_page_dictionary_breaks_on_close_is_still_read():
+    """Was: PdfminerException('Invalid dictionary construct') raised by pdfplumber's close,
+    after every page had been read."""
+    from parsers.pdf_parser import _LazyPlumber
+
+    class Broken:
+        def close(self):
+            raise ValueError("Invalid dictionary construct")
+
+    plumber = _LazyPlumber(b"%PDF-1.4")
+    plumber._pdf = Broken()
+    plumber.close()  # logged, not raised
+    assert plumber._pdf is None
+    mutations = [("zip_member", 6, 0.129, 4), ("overwrite", 0.129, 1), ("delete", 1.0, 3753)]
+    seeds = fuzz.own_seeds()
+    finds = fuzz.Finds()
+    fuzz.run_case("example.pdf", fuzz.apply(seeds["example.pdf"], mutations), finds, mutations)
+    assert not finds.kinds

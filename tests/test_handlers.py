@@ -157,7 +157,6 @@ async def test_internal_error_gives_a_chinese_reply_not_a_traceback(chat, monkey
 @pytest.mark.parametrize("corpus_file, expected", [
     ("14_encrypted_aes256_pw_foo.pdf", "密码"),
     ("16_scanned_image_only.pdf", "扫描"),
-    ("05_std_explanation_part1.doc", "旧版 Word"),
 ])
 async def test_real_refused_files_reply_and_record_nothing(chat, corpus_file, expected):
     from tests.conftest import CORPUS
@@ -311,3 +310,20 @@ async def test_record_numbers_too_long_or_not_ascii_are_no_such_record(chat):
         reply = await chat.send(ADMIN, f"/faq 删除 {number}")
         assert "内部错误" not in reply and "发送 /faq 查看现有编号" in reply
     assert "请写要撤销的调整编号" in await chat.send(ADMIN, "/review 市司法局 撤销 ² 理由充分")
+
+
+async def test_a_legacy_doc_is_read_and_scored_as_its_docx_twin(chat, services, scorer):
+    from tests.conftest import CORPUS
+
+    doc, twin = CORPUS / "05_std_explanation_part1.doc", CORPUS / "04_std_explanation_part1.docx"
+    if not doc.exists():
+        pytest.skip(f"{doc} is not available")
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, doc.name, doc.read_bytes())
+    assert "已接收自查材料（回执）" in reply and "旧版 Word/WPS 文档" in reply
+    as_doc = services.score_row("sfj")["total"]
+    submission = services.store.submissions("sfj")[0]
+    services.withdraw("sfj", submission["id"], LIAISON)
+    await chat.upload(LIAISON, twin.name, twin.read_bytes())
+    assert services.score_row("sfj")["total"] == as_doc
+    assert services.store.submissions("sfj")[0]["paragraph_count"] == submission["paragraph_count"]

@@ -32,7 +32,6 @@ from parsers import (
     EmptyDocument,
     EncryptedDocument,
     ImageOnlyDocument,
-    LegacyWordDocument,
     Paragraph,
     ParsedDocument,
     UnsupportedDocument,
@@ -620,7 +619,7 @@ def test_docx_named_pdf_is_parsed_as_docx(sample_docx: bytes) -> None:
     ("data", "exc_type", "needle"),
     [
         (b"", EmptyDocument, "空"),
-        (OLE2 + b"\x00" * 504, LegacyWordDocument, "另存为"),
+        (OLE2 + b"\x00" * 504, CorruptDocument, "另存为"),
         (OLE2 + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le"), EncryptedDocument, "密码"),
         (
             _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
@@ -641,12 +640,11 @@ def test_refusals(data: bytes, exc_type: type[DocumentRejected], needle: str) ->
     assert exc.value.code == exc_type.code
 
 
-def test_legacy_doc_reason_matches_spec() -> None:
-    with pytest.raises(LegacyWordDocument) as exc:
+def test_a_doc_that_cannot_be_converted_says_what_to_do() -> None:
+    with pytest.raises(CorruptDocument) as exc:
         parse_document(OLE2 + b"\x00" * 504, "旧文件.doc")
-    assert (
-        exc.value.reason == "这是旧版 Word（.doc）文件，暂不支持。请在 Word/WPS 中“另存为” .docx 后重新上传。"
-    )
+    assert exc.value.reason.startswith("这个旧版 Word/WPS 文件（.doc/.wps）无法自动转换")
+    assert "“另存为” .docx" in exc.value.reason
 
 
 # --- model --------------------------------------------------------------------------

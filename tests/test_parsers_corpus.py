@@ -13,7 +13,6 @@ import pytest
 from parsers import (
     EncryptedDocument,
     ImageOnlyDocument,
-    LegacyWordDocument,
     ParsedDocument,
     detect_type,
     parse_document,
@@ -79,15 +78,17 @@ def test_04_report_docx() -> None:
     assert texts[-1] == "无"
 
 
-def test_05_legacy_doc_refused() -> None:
-    with pytest.raises(LegacyWordDocument) as exc:
-        parse_document(_read("05_std_explanation_part1.doc"), "05.doc")
-    assert ".docx" in exc.value.reason
+def test_05_legacy_doc_gives_the_paragraphs_of_its_docx_twin() -> None:
+    doc = parse_document(_read("05_std_explanation_part1.doc"), "05.doc")
+    twin = parse_document(_read("04_std_explanation_part1.docx"), "04.docx")
+    assert doc.file_type == "doc" and not doc.warnings
+    assert [(p.text, p.kind) for p in doc.paragraphs] == [(p.text, p.kind) for p in twin.paragraphs]
+    assert any(p.text.startswith("一、") for p in doc.paragraphs)  # Word's automatic numbering
 
 
-def test_05_legacy_doc_refused_even_when_named_docx() -> None:
-    with pytest.raises(LegacyWordDocument):
-        parse_document(_read("05_std_explanation_part1.doc"), "05.docx")
+def test_05_legacy_doc_named_docx_is_read_by_its_content() -> None:
+    doc = parse_document(_read("05_std_explanation_part1.doc"), "05.docx")
+    assert doc.file_type == "doc" and any("实际是" in w for w in doc.warnings)
 
 
 @pytest.mark.parametrize(
