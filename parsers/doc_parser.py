@@ -4,8 +4,9 @@ They are converted to .docx by msdoc2docx and read by the .docx parser, so a .do
 .docx twin give the same paragraphs (automatic numbering such as "一、" and tables
 included) and the same score. Chosen by measurement on ``../shared/corpus/``'s .doc/.docx
 twin: msdoc2docx (pure Python, from the package registry) gave exactly the .docx's 82
-paragraphs in 1.3 s; LibreOffice headless gives the same text but needs about 250 MB of
-Debian packages and 8.5 s a file; antiword is fast but loses the automatic numbering.
+paragraphs in 1.3 s. By the issue's own measurements, LibreOffice headless gives the same
+text but needs about 250 MB of Debian packages and 8.5 s a file, and antiword is fast but
+loses the automatic numbering.
 """
 
 from __future__ import annotations
