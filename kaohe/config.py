@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from parsers.model import ParseLimits
+from parsers.ocr import OcrRules
 from scoring.reminders import Phase, ReminderRules
 from scoring.retrieval import RetrievalRules
 from scoring.rules import AddOn, Indicator, IndicatorGroup, ScoringRules
@@ -75,6 +76,7 @@ class AppConfig:
     limits: ParseLimits = ParseLimits()  # how much of an upload is read before it is refused
     invites: InviteRules = InviteRules()
     parse_workers: int = 3  # processes that read uploads (0 = in the bot's own threads)
+    ocr: OcrRules = OcrRules()  # reading scans and photos
 
     @property
     def bot_base_url(self) -> str:
@@ -260,6 +262,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
     reminders = _load_reminders(root)
     limits, parse_workers = _load_limits(root)
     invites = _load_invites(root)
+    ocr = _load_ocr(root)
     qa, regulations_dir = _load_qa(root, path.parent)
     scoring = _load_scoring(root, path.parent, with_model)
     root.finish()
@@ -270,7 +273,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         appeal_working_days=appeal_days, appeal_answer_working_days=answer_days,
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
         max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir, limits=limits,
-        invites=invites, parse_workers=parse_workers,
+        invites=invites, parse_workers=parse_workers, ocr=ocr,
     )
 
 
@@ -296,6 +299,18 @@ def _load_invites(root: _Section) -> InviteRules:
         max_uses=_whole(sec, "max_uses", defaults.max_uses, 1000, "每个邀请码可绑定的人数（0 = 不限）"),
         valid_days=_whole(sec, "valid_days", defaults.valid_days, 3660, "邀请码有效天数（0 = 长期有效）"),
         config_codes=sec.get("config_codes", bool, "true 或 false", defaults.config_codes),
+    )
+    sec.finish()
+    return rules
+
+
+def _load_ocr(root: _Section) -> OcrRules:
+    sec = root.section("ocr", required=False)
+    defaults = OcrRules()
+    rules = OcrRules(
+        enabled=sec.get("enabled", bool, "true 或 false", defaults.enabled),
+        max_pages=sec.positive("max_pages", int, defaults.max_pages),
+        max_seconds=sec.positive("max_seconds", float, defaults.max_seconds),
     )
     sec.finish()
     return rules

@@ -20,7 +20,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
-from parsers import CorruptDocument, ParsedDocument, ParseLimits, TooLargeDocument, parse_document
+from parsers import (
+    CorruptDocument,
+    ImageOnlyDocument,
+    ParsedDocument,
+    ParseLimits,
+    TooLargeDocument,
+    parse_document,
+)
+from parsers.ocr import NOTHING_READ_REASON, OcrResult, OcrRules, ocr_document
 from scoring.engine import Scorer, SourceParagraph, UnitScore
 from scoring.rules import ScoringRules
 
@@ -61,12 +69,46 @@ def _score_in_worker(paragraphs: list[SourceParagraph], category: str) -> UnitSc
     return _worker_scorer.score(paragraphs, category)
 
 
+def _merge(base: ParsedDocument | None, read: OcrResult, image: bool) -> ParsedDocument:
+    """The text layer's paragraphs with the recognised pages' in page order, and a note
+    saying which pages were recognised and how sure the recognition is. Pages where
+    recognition found no text keep the parser's "no text layer" warning; a document with no
+    text at all is refused."""
+    pages = tuple(p.page for p in read.pages if p.paragraphs)
+    if not pages:
+        if base is None:
+            raise ImageOnlyDocument(NOTHING_READ_REASON)
+        return base
+    own = [p for p in (base.paragraphs if base else ()) if p.page not in pages]
+    paragraphs = sorted(own + read.paragraphs(), key=lambda p: (p.page or 0, p.index))
+    confidence = read.confidence
+    unread = [p.page for p in read.pages if not p.paragraphs]
+    sure = f"，识别置信度 {confidence:.1%}" if confidence is not None else ""
+    where = "图片" if image else (f"第{_span(pages)}页（扫描页）" if base else "扫描件")
+    note = f"{where}的文字由文字识别（OCR）读出{sure}，请核对引用的原文。"
+    warnings = tuple(w for w in (base.warnings if base else ()) if "没有文字层" not in w) + (note,)
+    if unread:
+        warnings += (f"第{_span(tuple(unread))}页没有文字层，文字识别也没有读出文字，其中的内容未能读取。",)
+    return ParsedDocument(
+        file_type="image" if image else "pdf", paragraphs=tuple(paragraphs),
+        pages=base.pages if base else (None if image else len(pages)), warnings=warnings,
+        ocr_pages=pages, ocr_confidence=confidence)
+
+
+def _span(pages: tuple[int, ...]) -> str:
+    if len(pages) > 1 and list(pages) == list(range(pages[0], pages[-1] + 1)):
+        return f"{pages[0]}–{pages[-1]}"
+    return "、".join(map(str, pages[:10])) + ("等" if len(pages) > 10 else "")
+
+
 class ParsePool:
     """Parses uploads in ``workers`` processes (0: in the calling thread, for tools)."""
 
     def __init__(self, workers: int, target: Callable[..., ParsedDocument] = parse_document,
-                 rules: ScoringRules | None = None):
+                 rules: ScoringRules | None = None, ocr: OcrRules | None = None):
         self.workers = workers
+        self.ocr = ocr  # None: scans and photos are refused
+        self._ocr_guard = threading.Lock()  # one document recognised at a time
         self.rules = rules  # with rules, units are scored in the workers too (``score``)
         self._target = target  # module-level, so a worker process can import it
         self._pool: ProcessPoolExecutor | None = None
@@ -78,9 +120,38 @@ class ParsePool:
         with self._guard:
             slot = self._unit_slots[unit_id]
         with slot:
+            try:
+                if self.workers <= 0:
+                    document = self._target(data, file_name, limits)
+                else:
+                    document = self._in_worker(data, file_name, limits)
+            except ImageOnlyDocument as nothing:
+                if self.ocr is None or not self.ocr.enabled or not (nothing.pages or nothing.image):
+                    raise
+                return _merge(None, self._recognise(data, nothing.pages or None, not nothing.image),
+                              nothing.image)
+            if document.scanned_pages and self.ocr is not None and self.ocr.enabled:
+                return _merge(document, self._recognise(data, document.scanned_pages, True), False)
+            return document
+
+    def _recognise(self, data: bytes, pages: tuple[int, ...] | None, is_pdf: bool) -> OcrResult:
+        """OCR in a process of its own that ends with the document (its memory goes back)."""
+        rules = self.ocr
+        with self._ocr_guard:
             if self.workers <= 0:
-                return self._target(data, file_name, limits)
-            return self._in_worker(data, file_name, limits)
+                return ocr_document(data, is_pdf, pages, rules.max_pages, rules.max_seconds)
+            context = multiprocessing.get_context("forkserver")
+            with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker,
+                                     initargs=(None,)) as pool:
+                future = pool.submit(ocr_document, data, is_pdf, pages, rules.max_pages, rules.max_seconds)
+                try:
+                    return future.result(timeout=rules.max_seconds + GRACE_SECONDS)
+                except FutureTimeout:
+                    for process in list(getattr(pool, "_processes", {}).values()):
+                        process.kill()
+                    raise TooLargeDocument(HUNG.format(seconds=rules.max_seconds)) from None
+                except BrokenProcessPool:
+                    raise CorruptDocument(CRASHED) from None
 
     def score(self, paragraphs: list[SourceParagraph], category: str, here: Scorer) -> UnitScore:
         """The unit's score over ``paragraphs``, computed in a worker (the scoring is most of

@@ -79,7 +79,7 @@ class Services(Uploads, Review, Social, Appeals):
         # Uploads and exports wait long (on a parser process, on the writers): their own
         # threads, so questions and screens never queue behind them.
         self._heavy = ThreadPoolExecutor(max(2, config.parse_workers + 1), thread_name_prefix="kaohe-heavy")
-        self.parsing = ParsePool(config.parse_workers, rules=self.scorer.rules)
+        self.parsing = ParsePool(config.parse_workers, rules=self.scorer.rules, ocr=config.ocr)
         remove_stale_scratch(config)  # what an export killed mid-way left
         self._unit_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._bind_failures: dict[int, list[datetime]] = {}  # wrong invite codes per user, recent

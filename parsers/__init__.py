@@ -84,7 +84,7 @@ def parse_document(data: bytes, file_name: str = "", limits: ParseLimits | None 
     elif kind == ENCRYPTED_OFFICE:
         raise EncryptedDocument(ENCRYPTED_OFFICE_REASON)
     elif kind == IMAGE:
-        raise ImageOnlyDocument(IMAGE_REASON)
+        raise ImageOnlyDocument(IMAGE_REASON, image=True)
     else:
         hint = foreign_format_hint(data)
         raise UnsupportedDocument(FOREIGN_FORMAT_REASON.format(fmt=hint) if hint else UNKNOWN_REASON)

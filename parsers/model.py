@@ -34,10 +34,13 @@ class Paragraph:
 class ParsedDocument:
     """A parsed upload: its detected format and its paragraphs in reading order."""
 
-    file_type: str  # "docx" | "pdf" | "txt"
+    file_type: str  # "docx" | "doc" | "pdf" | "txt" | "image"
     paragraphs: tuple[Paragraph, ...]
     pages: int | None = None  # PDFs only
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    scanned_pages: tuple[int, ...] = ()  # PDF pages with images and no text layer
+    ocr_pages: tuple[int, ...] = ()  # pages read by text recognition
+    ocr_confidence: float | None = None
 
     @property
     def chars(self) -> int:
@@ -78,7 +81,18 @@ class EmptyDocument(DocumentRejected):
 
 
 class ImageOnlyDocument(DocumentRejected):
+    """No text to read: a scan or a photo. ``pages`` (PDF pages, 1-based) or ``image`` say
+    what text recognition could read instead."""
+
     code = "image_only"
+
+    def __init__(self, reason: str, pages: tuple[int, ...] = (), image: bool = False):
+        super().__init__(reason)
+        self.pages = tuple(pages)
+        self.image = image
+
+    def __reduce__(self):  # across the parser processes, with what OCR would read
+        return (type(self), (self.reason, self.pages, self.image))
 
 
 class TooLargeDocument(DocumentRejected):

@@ -136,14 +136,15 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber, limits: ParseLimits) 
             paragraphs.append(Paragraph(text=text, kind=kind, page=number, index=index))
     if not paragraphs:
         if images_seen:
-            raise ImageOnlyDocument(IMAGE_ONLY_REASON)
+            raise ImageOnlyDocument(IMAGE_ONLY_REASON, pages=tuple(range(1, n_pages + 1)))
         raise EmptyDocument(EMPTY_REASON)
     if textless_image_pages:
         pages = "、".join(str(n) for n in textless_image_pages[:10])
         more = "等" if len(textless_image_pages) > 10 else ""
         warnings.append(f"第{pages}{more}页没有文字层（像是扫描页），其中的内容未能读取。")
     return ParsedDocument(
-        file_type="pdf", paragraphs=tuple(paragraphs), pages=n_pages, warnings=tuple(warnings)
+        file_type="pdf", paragraphs=tuple(paragraphs), pages=n_pages, warnings=tuple(warnings),
+        scanned_pages=tuple(textless_image_pages),
     )
 
 

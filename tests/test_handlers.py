@@ -128,7 +128,7 @@ async def test_too_large_file_is_refused_before_download(chat, config):
 
 async def test_photo_is_refused_with_what_to_send(chat):
     await chat.send(LIAISON, "/bind SFJ2026")
-    assert "暂不支持照片" in await chat.send(LIAISON, photo=True)
+    assert "改用“文件”方式发送原图" in await chat.send(LIAISON, photo=True)
 
 
 async def test_internal_error_gives_a_chinese_reply_not_a_traceback(chat, monkeypatch):
@@ -156,7 +156,6 @@ async def test_internal_error_gives_a_chinese_reply_not_a_traceback(chat, monkey
 
 @pytest.mark.parametrize("corpus_file, expected", [
     ("14_encrypted_aes256_pw_foo.pdf", "密码"),
-    ("16_scanned_image_only.pdf", "扫描"),
 ])
 async def test_real_refused_files_reply_and_record_nothing(chat, corpus_file, expected):
     from tests.conftest import CORPUS
@@ -327,3 +326,42 @@ async def test_a_legacy_doc_is_read_and_scored_as_its_docx_twin(chat, services, 
     await chat.upload(LIAISON, twin.name, twin.read_bytes())
     assert services.score_row("sfj")["total"] == as_doc
     assert services.store.submissions("sfj")[0]["paragraph_count"] == submission["paragraph_count"]
+
+
+def _scanned(pdf_bytes: bytes, dpi: int = 150) -> bytes:
+    """A scan of a PDF: each page rendered to an image, the images made into a PDF."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    pages = [pdf[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(pdf))]
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+    return out.getvalue()
+
+
+async def test_a_scanned_report_is_read_by_ocr_and_scored_with_its_pages(chat):
+    from bench.ingest import make_pdf, report_blocks
+
+    blocks = [b for b in report_blocks(3) if "督查" in b[1] or "办结" in b[1]][:6]
+    scan = _scanned(make_pdf(blocks=blocks))
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, "自查报告（盖章扫描件）.pdf", scan)
+    assert "已接收自查材料（回执）" in reply
+    assert "由文字识别（OCR）读出，识别置信度" in reply
+    assert "立项督查" in reply
+    evidence = chat.services.store.evidence("sfj")
+    assert evidence and all(e["location"].startswith("第") and "页" in e["location"] for e in evidence)  # by page
+
+
+async def test_the_corpus_english_scan_is_read_and_matches_no_indicator(chat):
+    from tests.conftest import CORPUS
+
+    path = CORPUS / "16_scanned_image_only.pdf"
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, path.name, path.read_bytes())
+    assert "已接收自查材料（回执）" in reply and "文字识别（OCR）" in reply
+    assert "没有找到与考核指标相关的内容" in reply  # English: the bot says it is probably the wrong file

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from kaohe.uploads import IngestOutcome
 
 MESSAGE_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for entities
-FILE_TYPE_LABELS = {"docx": "Word 文档", "doc": "旧版 Word/WPS 文档", "pdf": "PDF 文档", "txt": "纯文本"}
+FILE_TYPE_LABELS = {"docx": "Word 文档", "doc": "旧版 Word/WPS 文档", "pdf": "PDF 文档", "txt": "纯文本",
+                    "image": "图片（文字识别）"}
 COVERAGE_ICONS = {COVERED: "✅", THIN: "⚠️", MISSING: "❌"}
 ROLE_LABELS = {"admin": "考核办", "official": "领导/考核组成员", "liaison": "单位联络员",
                "unknown": "未绑定用户"}
@@ -118,7 +119,8 @@ def help_text(role: str, max_mb: float) -> str:
             f"• 直接发送 .docx 或 .pdf 文件（不超过 {fmt_points(max_mb)} MB）提交自查材料，"
             "立即得到回执、指标覆盖情况和初步得分",
             "• 可以分多份提交；同一文件重复上传只计一次；发送同名文件即为新版本（旧版本不再计分）",
-            "• 旧版 Word（.doc）和 WPS（.wps）文件可直接上传；加密文件、扫描件暂不支持，请另存为 .docx 或导出带文字的 PDF",
+            "• 旧版 Word（.doc）、WPS（.wps）、扫描件 PDF 和图片文件也可上传（扫描件和图片会进行文字识别，请核对引文）；"
+            "加密文件请先取消密码",
             "/status — 本单位已交材料、指标覆盖、初步得分和下一个截止时间",
             "/score — 各项指标得分，点按钮看每一分的依据（文件、段落、原文）和还缺什么",
             "/files — 本单位当前材料；替换、撤回（截止前）文件",
@@ -198,8 +200,8 @@ def unsupported_message() -> str:
 
 def photo_refused() -> str:
     return (
-        "❌ 暂不支持照片或扫描图片，本次未接收。请上传自查材料的 Word 文档（.docx）"
-        "或带文字的 PDF；如只有纸质件，请联系考核办。"
+        "❌ 以“照片”方式发送的图片经过压缩，本次未接收。请改用“文件”方式发送原图（在附件菜单中选“文件”），"
+        "或把扫描件合成一个 PDF 发送：机器人会识别其中的文字。更好的是直接上传 Word 文档或带文字的 PDF。"
     )
 
 
