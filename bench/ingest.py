@@ -92,6 +92,18 @@ def make_pdf(pages: int = 40, blocks: list[tuple[str, str]] | None = None) -> by
     return out.getvalue()
 
 
+def make_scan(pdf: bytes, dpi: int = 150) -> bytes:
+    """A scan of ``pdf``: each page rendered to an image, the images made into a PDF with no
+    text layer (what a scanner or a 盖章扫描件 gives)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    pages = [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+    return out.getvalue()
+
+
 def rss_mb() -> float:
     """The process's resident memory (Linux /proc), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -35,7 +35,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.ingest import make_docx, make_pdf, report_blocks
+from bench.ingest import make_docx, make_pdf, make_scan, report_blocks
 from kaohe.config import UnitConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,13 +180,16 @@ def documents(count: int, pages: int) -> list[tuple[str, bytes]]:
     return out
 
 
-async def run(uploaders: int, askers: int, questions: int, pages: int, heavy_pages: int = 0) -> dict:
+async def run(uploaders: int, askers: int, questions: int, pages: int, heavy_pages: int = 0,
+              scan: bool = False) -> dict:
     from bot.app import build_application, start_polling, stop_polling
     from bot.local import LocalBotApi
     from kaohe.services import Services
 
     files = documents(uploaders, pages)
     heavy = make_pdf(blocks=long_blocks(heavy_pages)) if heavy_pages else None
+    if heavy and scan:  # the same pages scanned: no text layer, read by OCR
+        heavy = make_scan(heavy)
     counter = LockedCounter()
     logging.getLogger().addHandler(counter)
     base = load_config(ROOT / "config.toml")
@@ -285,14 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=10)
     parser.add_argument("--heavy-pages", type=int, default=0,
                         help="another unit sends a PDF this long just before the storm (e.g. 300)")
+    parser.add_argument("--scan", action="store_true",
+                        help="that PDF is a scan (no text layer): it is read by OCR")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    r = asyncio.run(run(args.uploaders, args.askers, args.questions, args.pages, args.heavy_pages))
+    r = asyncio.run(run(args.uploaders, args.askers, args.questions, args.pages, args.heavy_pages, args.scan))
     sizes = [len(d) for _, d in r["files"]]
     print(f"{args.uploaders} uploads (.docx/.pdf, ~{args.pages} pages, {min(sizes) // 1024}–{max(sizes) // 1024} KB) "
           f"and {args.askers}×{args.questions} questions at once, {os.cpu_count()} cores; wall {r['wall']:.1f} s")
     if r["heavy"] is not None:
-        print(f"meanwhile a {args.heavy_pages}-page PDF ({r['heavy_bytes'] // 1024} KB) of another unit: "
+        kind = "scanned PDF (OCR)" if args.scan else "PDF"
+        print(f"meanwhile a {args.heavy_pages}-page {kind} ({r['heavy_bytes'] // 1024} KB) of another unit: "
               f"answered after {r['heavy']:.1f} s")
     for label, values, target in (("upload reply", r["uploads"], 6.0), ("question", r["questions"], 1.0)):
         p95 = percentile(values, 0.95)

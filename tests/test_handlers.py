@@ -328,24 +328,11 @@ async def test_a_legacy_doc_is_read_and_scored_as_its_docx_twin(chat, services, 
     assert services.store.submissions("sfj")[0]["paragraph_count"] == submission["paragraph_count"]
 
 
-def _scanned(pdf_bytes: bytes, dpi: int = 150) -> bytes:
-    """A scan of a PDF: each page rendered to an image, the images made into a PDF."""
-    import io
-
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(pdf_bytes)
-    pages = [pdf[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(pdf))]
-    out = io.BytesIO()
-    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
-    return out.getvalue()
-
-
 async def test_a_scanned_report_is_read_by_ocr_and_scored_with_its_pages(chat):
-    from bench.ingest import make_pdf, report_blocks
+    from bench.ingest import make_pdf, make_scan, report_blocks
 
     blocks = [b for b in report_blocks(3) if "督查" in b[1] or "办结" in b[1]][:6]
-    scan = _scanned(make_pdf(blocks=blocks))
+    scan = make_scan(make_pdf(blocks=blocks))
     await chat.send(LIAISON, "/bind SFJ2026")
     reply = await chat.upload(LIAISON, "自查报告（盖章扫描件）.pdf", scan)
     assert "已接收自查材料（回执）" in reply

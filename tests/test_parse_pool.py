@@ -72,3 +72,36 @@ def test_a_unit_scored_in_a_worker_gets_the_score_it_gets_here(config, scorer):
         finally:
             svc.close()
     assert totals[0] == totals[1] and totals[0][0] > 0
+
+
+def test_without_the_ocr_package_a_scan_is_refused_saying_so(monkeypatch):
+    import io
+
+    from PIL import Image
+
+    from parsers import ImageOnlyDocument, ocr
+    from parsers.ocr import OcrRules
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    image = io.BytesIO()
+    Image.new("RGB", (200, 100), "white").save(image, format="PNG")
+    pool = ParsePool(0, ocr=OcrRules())
+    with pytest.raises(ImageOnlyDocument) as refused:
+        pool.parse("sfj", image.getvalue(), "照片.png", ParseLimits())
+    assert "没有安装文字识别组件" in refused.value.reason
+
+
+def test_a_scan_beyond_the_ocr_page_limit_is_refused_naming_it():
+    import io
+
+    from PIL import Image
+
+    from parsers import TooLargeDocument
+    from parsers.ocr import OcrRules
+
+    pages = [Image.new("RGB", (300, 400), "white") for _ in range(3)]
+    scan = io.BytesIO()
+    pages[0].save(scan, format="PDF", save_all=True, append_images=pages[1:])
+    pool = ParsePool(0, ocr=OcrRules(max_pages=2))
+    with pytest.raises(TooLargeDocument, match=r"3 页需要文字识别.*2 页的识别上限"):
+        pool.parse("sfj", scan.getvalue(), "扫描件.pdf", ParseLimits())
