@@ -6,6 +6,10 @@ priority than the bot, so questions and small uploads stay quick while it is rea
 one file of a unit is parsed at a time, so one unit sending many files cannot take every
 worker from the others. A worker that dies on a file (a crash inside a PDF library) costs
 that file only: the pool is rebuilt and the file refused as unreadable.
+
+Scans and photos (no text layer) are then read by OCR in a process of its own per document,
+one document at a time: the recogniser takes about 1 GB, returned when the document is
+done; a scan waits for the one before it, nothing else does.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from parsers import (
     TooLargeDocument,
     parse_document,
 )
-from parsers.ocr import NOTHING_READ_REASON, OcrResult, OcrRules, ocr_document
+from parsers.ocr import NOTHING_READ_REASON, TOO_SLOW_REASON, OcrResult, OcrRules, ocr_document
 from scoring.engine import Scorer, SourceParagraph, UnitScore
 from scoring.rules import ScoringRules
 
@@ -62,7 +66,7 @@ def _ready() -> int:
 
 
 def _score_in_worker(paragraphs: list[SourceParagraph], category: str) -> UnitScore:
-    """In a worker: the unit's score (the scorer is built once per worker, on first use)."""
+    """In a worker: the unit's score (with the scorer the worker built when it started)."""
     global _worker_scorer
     if _worker_scorer is None:
         _worker_scorer = Scorer(_worker_rules)
@@ -149,7 +153,7 @@ class ParsePool:
                 except FutureTimeout:
                     for process in list(getattr(pool, "_processes", {}).values()):
                         process.kill()
-                    raise TooLargeDocument(HUNG.format(seconds=rules.max_seconds)) from None
+                    raise TooLargeDocument(TOO_SLOW_REASON.format(seconds=rules.max_seconds)) from None
                 except BrokenProcessPool:
                     raise CorruptDocument(CRASHED) from None
 
