@@ -17,7 +17,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import tempfile
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -37,6 +39,8 @@ from scoring.engine import Scorer, SourceParagraph, UnitScore
 from scoring.rules import ScoringRules
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+PROGRESS_SECONDS = 0.5  # how often the OCR process's page is looked at
 NICENESS = 10  # workers yield the CPU to the bot process (questions, replies)
 TASKS_PER_WORKER = 200  # a worker is replaced after this many tasks (memory back to the system)
 GRACE_SECONDS = 30  # past max_seconds a parse that has not stopped itself is given up on
@@ -99,6 +103,22 @@ def _merge(base: ParsedDocument | None, read: OcrResult, image: bool) -> ParsedD
         ocr_pages=pages, ocr_confidence=confidence)
 
 
+def _tell(note: str, told: str | None, progress: Progress | None) -> str | None:
+    """Pass the OCR process's "n/total" to ``progress`` when it changed."""
+    try:
+        with open(note, encoding="utf-8") as f:
+            now = f.read().strip()
+    except OSError:
+        return told
+    if progress is not None and now and now != told:
+        page, _, pages = now.partition("/")
+        try:
+            progress(int(page), int(pages))
+        except Exception:  # the chat's progress message is a courtesy: never the upload's end
+            log.warning("progress callback failed", exc_info=True)
+    return now
+
+
 def _span(pages: tuple[int, ...]) -> str:
     if len(pages) > 1 and list(pages) == list(range(pages[0], pages[-1] + 1)):
         return f"{pages[0]}–{pages[-1]}"
@@ -119,8 +139,10 @@ class ParsePool:
         self._guard = threading.Lock()
         self._unit_slots: dict[str, threading.Lock] = defaultdict(threading.Lock)
 
-    def parse(self, unit_id: str, data: bytes, file_name: str, limits: ParseLimits) -> ParsedDocument:
-        """The parsed file, or a ``parsers.DocumentRejected`` (nothing else escapes)."""
+    def parse(self, unit_id: str, data: bytes, file_name: str, limits: ParseLimits,
+              progress: Progress | None = None) -> ParsedDocument:
+        """The parsed file, or a ``parsers.DocumentRejected`` (nothing else escapes).
+        ``progress(page, pages)`` is called as text recognition reaches each page."""
         with self._guard:
             slot = self._unit_slots[unit_id]
         with slot:
@@ -132,24 +154,35 @@ class ParsePool:
             except ImageOnlyDocument as nothing:
                 if self.ocr is None or not self.ocr.enabled or not (nothing.pages or nothing.image):
                     raise
-                return _merge(None, self._recognise(data, nothing.pages or None, not nothing.image),
+                return _merge(None, self._recognise(data, nothing.pages or None, not nothing.image, progress),
                               nothing.image)
             if document.scanned_pages and self.ocr is not None and self.ocr.enabled:
-                return _merge(document, self._recognise(data, document.scanned_pages, True), False)
+                return _merge(document, self._recognise(data, document.scanned_pages, True, progress), False)
             return document
 
-    def _recognise(self, data: bytes, pages: tuple[int, ...] | None, is_pdf: bool) -> OcrResult:
-        """OCR in a process of its own that ends with the document (its memory goes back)."""
+    def _recognise(self, data: bytes, pages: tuple[int, ...] | None, is_pdf: bool,
+                   progress: Progress | None = None) -> OcrResult:
+        """OCR in a process of its own that ends with the document (its memory goes back);
+        the page it is on is passed to ``progress`` while it runs."""
         rules = self.ocr
-        with self._ocr_guard:
+        with self._ocr_guard, tempfile.TemporaryDirectory(prefix="kaohe-ocr-") as folder:
+            note = os.path.join(folder, "progress")
             if self.workers <= 0:
                 return ocr_document(data, is_pdf, pages, rules.max_pages, rules.max_seconds)
             context = multiprocessing.get_context("forkserver")
             with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker,
                                      initargs=(None,)) as pool:
-                future = pool.submit(ocr_document, data, is_pdf, pages, rules.max_pages, rules.max_seconds)
+                future = pool.submit(ocr_document, data, is_pdf, pages, rules.max_pages, rules.max_seconds, note)
+                deadline = time.monotonic() + rules.max_seconds + GRACE_SECONDS
                 try:
-                    return future.result(timeout=rules.max_seconds + GRACE_SECONDS)
+                    told = None
+                    while True:
+                        try:
+                            return future.result(timeout=PROGRESS_SECONDS)
+                        except FutureTimeout:
+                            if time.monotonic() > deadline:
+                                raise
+                        told = _tell(note, told, progress)
                 except FutureTimeout:
                     for process in list(getattr(pool, "_processes", {}).values()):
                         process.kill()

@@ -3,6 +3,7 @@ new version of one, withdraw one before the deadline, rescore units under new ru
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -97,13 +98,15 @@ class Uploads:
     # Provided by Services: config, store, scorer, results, cycle, parsing, unit_lock().
 
     def ingest(self, unit_id: str, telegram_id: int, file_name: str, data: bytes,
-               received_at: datetime | None = None, replaces: int | None = None) -> IngestOutcome:
+               received_at: datetime | None = None, replaces: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> IngestOutcome:
         """Record one upload for a unit and rescore the unit over all its current materials.
 
         A file with the name of one of the unit's current files (or ``replaces``, a
         submission id) is a new version of it: the old version stops counting. Raises
         ``parsers.DocumentRejected`` or ``Refused`` (nothing recorded) for files that cannot
         be used. Uploading bytes the unit already has returns the earlier receipt.
+        ``progress(page, pages)`` hears where text recognition of a scan is.
         """
         received_at = received_at or datetime.now(timezone.utc)
         unit = self.store.unit(unit_id)
@@ -119,7 +122,7 @@ class Uploads:
         if early is not None:
             return early
         # Parsed outside the unit's lock, in a worker process (kaohe.parsing).
-        parsed = self.parsing.parse(unit_id, data, file_name, self.config.limits)
+        parsed = self.parsing.parse(unit_id, data, file_name, self.config.limits, progress)
         with self.unit_lock(unit_id):
             early = self._without_parsing(unit, file_name, sha, received_at, rule)
             if early is not None:  # the same bytes were recorded meanwhile, or the unit locked

@@ -88,16 +88,20 @@ def _recogniser():
 
 
 def ocr_document(data: bytes, is_pdf: bool, pages: tuple[int, ...] | None, max_pages: int,
-                 max_seconds: float) -> OcrResult:
-    """Recognise ``pages`` (1-based; None = all) of a PDF, or the image in ``data``."""
+                 max_seconds: float, progress_file: str | None = None) -> OcrResult:
+    """Recognise ``pages`` (1-based; None = all) of a PDF, or the image in ``data``. Before
+    each page, "n/total" is written to ``progress_file`` (for the chat's progress message)."""
     if not available():
         raise ImageOnlyDocument(MISSING_REASON)
     import numpy as np
 
     started = time.monotonic()
+    total = _count(data, pages) if is_pdf else 1
     images = _pdf_pages(data, pages, max_pages) if is_pdf else [(1, _image(data))]
     done = []
     for number, image in images:
+        if progress_file:
+            _note(progress_file, f"{len(done) + 1}/{total}")
         if time.monotonic() - started > max_seconds:
             raise TooLargeDocument(TOO_SLOW_REASON.format(seconds=max_seconds))
         result = _recogniser()(np.asarray(image.convert("RGB")))
@@ -108,6 +112,26 @@ def ocr_document(data: bytes, is_pdf: bool, pages: tuple[int, ...] | None, max_p
         confidence = sum(s * len(t) for t, _, s in lines) / chars if chars else None
         done.append(OcrPage(number, tuple(paragraphs), confidence, chars))
     return OcrResult(tuple(done), time.monotonic() - started)
+
+
+def _count(data: bytes, pages: tuple[int, ...] | None) -> int:
+    if pages:
+        return len(pages)
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def _note(path: str, text: str) -> None:
+    from pathlib import Path
+
+    temporary = Path(path + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
 
 
 def _pdf_pages(data: bytes, pages: tuple[int, ...] | None, max_pages: int):

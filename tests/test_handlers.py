@@ -335,6 +335,8 @@ async def test_a_scanned_report_is_read_by_ocr_and_scored_with_its_pages(chat):
     scan = make_scan(make_pdf(blocks=blocks))
     await chat.send(LIAISON, "/bind SFJ2026")
     reply = await chat.upload(LIAISON, "自查报告（盖章扫描件）.pdf", scan)
+    steps = [p["text"] for p in chat.request.sent("editMessageText")]
+    assert any("这是扫描件，正在识别文字：第 1/" in t for t in steps)  # the ⏳ message follows the pages
     assert "已接收自查材料（回执）" in reply
     assert "由文字识别（OCR）读出，识别置信度" in reply
     assert "立项督查" in reply

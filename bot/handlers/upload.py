@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -84,7 +85,8 @@ async def _process(update: Update, context: Context, svc, unit: dict,
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         replaces = context.user_data.get(REPLACE_KEY)
         outcome = await svc.run_heavy(
-            svc.ingest, unit["id"], user_id, file_name, data, received_at, replaces)
+            svc.ingest, unit["id"], user_id, file_name, data, received_at, replaces,
+            _page_progress(progress, file_name))
         context.user_data.pop(REPLACE_KEY, None)  # used (a refused file keeps it armed)
     except DocumentRejected as exc:
         log.info("refused %r from %s: %s", file_name, user_id, exc.code)
@@ -97,6 +99,22 @@ async def _process(update: Update, context: Context, svc, unit: dict,
             return texts.too_large(file_name, None, svc.config.max_file_bytes), False
         return await internal_error(context, "处理上传的材料", exc), True
     return texts.upload_result(outcome, svc.config.tz), False
+
+
+def _page_progress(progress, file_name: str):
+    """A callback for the upload's thread: the ⏳ message shows the page text recognition is on."""
+    loop = asyncio.get_running_loop()
+
+    async def show(page: int, pages: int) -> None:
+        try:
+            await progress.edit_text(texts.progress(file_name, f"这是扫描件，正在识别文字：第 {page}/{pages} 页……"))
+        except TelegramError:  # a courtesy: the answer edits the same message later
+            log.info("could not show OCR progress", exc_info=True)
+
+    def on_page(page: int, pages: int) -> None:
+        asyncio.run_coroutine_threadsafe(show(page, pages), loop)
+
+    return on_page
 
 
 async def _answer(context: Context, progress, chat_id: int, text: str) -> bool:
