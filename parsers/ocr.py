@@ -192,3 +192,16 @@ def group_lines(lines: list[tuple[str, object]]) -> list[str]:
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def images_to_pdf(images: list[bytes]) -> bytes:
+    """Photos (JPEG/PNG bytes, in order) as one PDF of image pages, each turned upright as the
+    phone recorded it: several photos sent together are one document."""
+    pages = [_image(data).convert("RGB") for data in images]
+    if not pages:
+        raise ImageOnlyDocument(NOTHING_READ_REASON)
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=200)
+    for page in pages:
+        page.close()
+    return out.getvalue()

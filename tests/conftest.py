@@ -71,6 +71,24 @@ async def chat(config, services):
             return "\n".join(
                 p["text"] for name, p in request.calls[start:] if name in ("sendMessage", "editMessageText"))
 
+        async def photos(self, user_id, images, wait=5.0):
+            """Send ``images`` as Telegram photos (several: one album); the final reply."""
+            import asyncio
+            import itertools
+
+            start = len(request.calls)
+            album = f"album{next(itertools.count())}{len(images)}" if len(images) > 1 else None
+            for image in images:
+                await app.process_update(message_update(app.bot, user_id, request=request,
+                                                        photo_bytes=image, album=album))
+            for _ in range(int(wait / 0.1)):  # an album is read once it has been quiet a moment
+                replies = [p["text"] for name, p in request.calls[start:]
+                           if name in ("sendMessage", "editMessageText")]
+                if replies and "⏳" not in replies[-1]:
+                    return replies[-1]
+                await asyncio.sleep(0.1)
+            return replies[-1] if replies else ""
+
         async def upload(self, user_id, file_name, data):
             start = len(request.calls)
             await app.process_update(message_update(app.bot, user_id, document=(file_name, data), request=request))

@@ -71,7 +71,8 @@ class OfflineRequest(BaseRequest):
 def message_update(bot, user_id: int, text: str | None = None, *,
                    document: tuple[str, bytes] | None = None,
                    request: OfflineRequest | None = None, photo: bool = False,
-                   extra: dict[str, Any] | None = None, first_name: str = "联络员") -> Update:
+                   extra: dict[str, Any] | None = None, first_name: str = "联络员",
+                   photo_bytes: bytes | None = None, album: str | None = None) -> Update:
     """An Update carrying a private message: text (commands get their entity), a file, a
     photo, or ``extra`` message fields (a sticker, a location …)."""
     message: dict[str, Any] = {
@@ -90,8 +91,14 @@ def message_update(bot, user_id: int, text: str | None = None, *,
         request.files[file_id] = data
         message["document"] = {"file_id": file_id, "file_unique_id": file_id,
                                "file_name": file_name, "file_size": len(data)}
-    if photo:
-        message["photo"] = [{"file_id": "p1", "file_unique_id": "p1", "width": 10, "height": 10}]
+    if photo or photo_bytes is not None:
+        file_id = f"photo{next(_ids)}"
+        if photo_bytes is not None:
+            request.files[file_id] = photo_bytes
+        message["photo"] = [{"file_id": "small" + file_id, "file_unique_id": "s" + file_id, "width": 90, "height": 120},
+                            {"file_id": file_id, "file_unique_id": file_id, "width": 1200, "height": 1600}]
+        if album:
+            message["media_group_id"] = album
     message.update(extra or {})
     return Update.de_json({"update_id": next(_ids), "message": message}, bot)
 

@@ -126,9 +126,49 @@ async def test_too_large_file_is_refused_before_download(chat, config):
     assert not chat.request.sent("getFile")
 
 
-async def test_photo_is_refused_with_what_to_send(chat):
+def _page_photos(pages: int = 2) -> list[bytes]:
+    """Photos of the pages of a short report of our own (PNG renderings at 150 dpi)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from bench.ingest import make_pdf, report_blocks
+
+    pdf = pdfium.PdfDocument(make_pdf(blocks=report_blocks(2)))
+    photos = []
+    for i in range(min(pages, len(pdf))):
+        out = io.BytesIO()
+        pdf[i].render(scale=150 / 72).to_pil().convert("RGB").save(out, format="JPEG", quality=85)
+        photos.append(out.getvalue())
+    return photos
+
+
+async def test_a_photo_is_read_by_ocr(chat):
     await chat.send(LIAISON, "/bind SFJ2026")
-    assert "改用“文件”方式发送原图" in await chat.send(LIAISON, photo=True)
+    reply = await chat.photos(LIAISON, _page_photos(1), wait=30)
+    assert "已接收自查材料（回执）" in reply and "图片的文字由文字识别（OCR）读出" in reply
+    assert chat.services.store.submissions("sfj")[0]["file_type"] == "image"
+
+
+@pytest.mark.filterwarnings("ignore:Tasks created via `Application.create_task`")  # the fixture's app is not started
+async def test_an_album_of_photos_is_one_document_in_order(chat, monkeypatch):
+    from bot.handlers import upload
+
+    monkeypatch.setattr(upload, "ALBUM_WAIT_SECONDS", 0.3)
+    photos = _page_photos(2)
+    assert len(photos) == 2
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.photos(LIAISON, photos, wait=40)
+    assert "照片（2张）.pdf" in reply and "文字识别（OCR）" in reply
+    (submission,) = chat.services.store.submissions("sfj")
+    assert submission["pages"] == 2
+    locations = [p["location"] for p in chat.services.store.unit_paragraphs("sfj")]
+    pages = [loc.split("页")[0] for loc in locations]
+    assert pages[0] == "第1" and pages[-1] == "第2" and pages == sorted(pages)  # in the order sent
+
+
+async def test_staff_photos_are_not_filed_as_material(chat):
+    assert "本文件未接收" in await chat.photos(ADMIN, _page_photos(1), wait=2)
 
 
 async def test_internal_error_gives_a_chinese_reply_not_a_traceback(chat, monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatAction
@@ -15,10 +16,13 @@ from bot.handlers.results import REPLACE_KEY, handle_survey_upload, is_survey_fi
 from kaohe.errors import Refused
 from kaohe.texts import base as texts
 from parsers import DocumentRejected
+from parsers.ocr import images_to_pdf
 
 log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT = 120  # seconds; a 20 MB file over a slow office line
 ANSWER_RETRY_SECONDS = 30  # an answer Telegram did not take is tried again after this long
+ALBUM_WAIT_SECONDS = 2.0  # an album's photos arrive as separate updates within a second or so
+ALBUM_KEY = "albums"
 
 
 async def handle_document(update: Update, context: Context) -> None:
@@ -45,6 +49,20 @@ async def handle_document(update: Update, context: Context) -> None:
                                             svc.config.max_file_bytes))
         return
 
+
+    async def fetch() -> bytes:
+        telegram_file = await document.get_file()
+        return bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+
+    await _receive(update, context, unit, file_name, fetch)
+
+
+async def _receive(update: Update, context: Context, unit: dict, file_name: str,
+                   fetch: Callable[[], Awaitable[bytes]]) -> None:
+    """A liaison's file (``fetch`` downloads it): journalled, read, scored, answered."""
+    svc = services(context)
+    message = update.effective_message
+    user_id = update.effective_user.id
     received_at = now(context)
     # Journalled before anything is sent: should the process die at any point from here on,
     # the next start tells the user what became of the file (recorded, or please resend).
@@ -55,7 +73,7 @@ async def handle_document(update: Update, context: Context) -> None:
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         progress = await message.reply_text(texts.progress(file_name, "正在下载……"))
         await svc.run(svc.upload_message, pending, progress.message_id)
-        text, failed = await _process(update, context, svc, unit, progress, file_name, received_at)
+        text, failed = await _process(update, context, svc, unit, progress, file_name, received_at, fetch)
     except Exception as exc:  # Telegram unreachable for the ⏳ message, or a bug: say it plainly
         text, failed = await internal_error(context, "处理上传的材料", exc), True
     if failed and (await svc.run(svc.interrupted_upload, pending) or {}).get("submission_id"):
@@ -71,16 +89,14 @@ async def handle_document(update: Update, context: Context) -> None:
                                        name=f"upload-answer:{pending}")
 
 
-async def _process(update: Update, context: Context, svc, unit: dict,
-                   progress, file_name: str, received_at) -> tuple[str, bool]:
+async def _process(update: Update, context: Context, svc, unit: dict, progress, file_name: str,
+                   received_at, fetch: Callable[[], Awaitable[bytes]]) -> tuple[str, bool]:
     """Download, parse, score and record the file; returns the answer for the user and
     whether it is an internal error."""
     message = update.effective_message
-    document = message.document
     user_id = update.effective_user.id
     try:
-        telegram_file = await document.get_file()
-        data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+        data = await fetch()
         await progress.edit_text(texts.progress(file_name, "正在解析并对照指标计算初步得分……"))
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         replaces = context.user_data.get(REPLACE_KEY)
@@ -165,5 +181,50 @@ async def resume_interrupted_uploads(bot, svc, only: int | None = None) -> int:
 
 
 async def handle_photo(update: Update, context: Context) -> None:
-    """Photos and scans are not accepted yet: say so and what to send instead."""
-    await reply(update, texts.photo_refused())
+    """A photo (or an album: several sent together, read in order as one document): its text
+    is recognised like a scan's. Telegram compresses photos; a file keeps the original."""
+    svc = services(context)
+    message = update.effective_message
+    unit = await svc.run(svc.unit_of, update.effective_user.id)
+    if unit is None:
+        role = await svc.run(svc.role_of, update.effective_user.id)
+        await reply(update, texts.staff_upload() if role in ("admin", "official")
+                    else texts.not_bound_upload(svc.config.contact))
+        return
+    photo = message.photo[-1]  # the largest size Telegram keeps
+    if message.media_group_id is None:
+        await _receive(update, context, unit, "照片.jpg", _downloads(svc, [photo], single=True))
+        return
+    # An album comes as one update per photo: gather them, and read them once the album has
+    # been quiet for ALBUM_WAIT_SECONDS.
+    albums = context.chat_data.setdefault(ALBUM_KEY, {})
+    album = albums.setdefault(message.media_group_id, {"photos": [], "first": update, "round": 0})
+    album["photos"].append((message.message_id, photo))
+    album["round"] += 1
+    context.application.create_task(_album_when_quiet(update, context, unit, message.media_group_id,
+                                                      album["round"]), name="album")
+
+
+async def _album_when_quiet(update: Update, context: Context, unit: dict, group: str, round_: int) -> None:
+    await asyncio.sleep(ALBUM_WAIT_SECONDS)
+    albums = context.chat_data.get(ALBUM_KEY, {})
+    album = albums.get(group)
+    if album is None or album["round"] != round_:
+        return  # another photo came: its task reads the album
+    del albums[group]
+    photos = [photo for _, photo in sorted(album["photos"], key=lambda item: item[0])]
+    svc = services(context)
+    await _receive(album["first"], context, unit, f"照片（{len(photos)}张）.pdf", _downloads(svc, photos))
+
+
+def _downloads(svc, photos, single: bool = False) -> Callable[[], Awaitable[bytes]]:
+    """Fetch the photos; several become one PDF of pages (made off the event loop)."""
+
+    async def fetch() -> bytes:
+        images = []
+        for photo in photos:
+            telegram_file = await photo.get_file()
+            images.append(bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT)))
+        return images[0] if single else await svc.run_heavy(images_to_pdf, images)
+
+    return fetch

@@ -198,13 +198,6 @@ def unsupported_message() -> str:
             "发送 /help 查看可用命令。")
 
 
-def photo_refused() -> str:
-    return (
-        "❌ 以“照片”方式发送的图片经过压缩，本次未接收。请改用“文件”方式发送原图（在附件菜单中选“文件”），"
-        "或把扫描件合成一个 PDF 发送：机器人会识别其中的文字。更好的是直接上传 Word 文档或带文字的 PDF。"
-    )
-
-
 def progress(file_name: str, step: str) -> str:
     return f"⏳ 已收到《{escape(file_name)}》，{step}"
 
