@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -145,9 +146,18 @@ def _page_photos(pages: int = 2) -> list[bytes]:
 
 async def test_a_photo_is_read_by_ocr(chat):
     await chat.send(LIAISON, "/bind SFJ2026")
-    reply = await chat.photos(LIAISON, _page_photos(1), wait=30)
+    photo = _page_photos(1)
+    reply = await chat.photos(LIAISON, photo, wait=30)
     assert "已接收自查材料（回执）" in reply and "图片的文字由文字识别（OCR）读出" in reply
     assert chat.services.store.submissions("sfj")[0]["file_type"] == "image"
+    import io
+
+    from PIL import Image
+
+    other = io.BytesIO()
+    Image.open(io.BytesIO(photo[0])).rotate(180).rotate(180).save(other, format="JPEG", quality=80)
+    await chat.photos(LIAISON, [other.getvalue()], wait=30)  # a second photo: a second material
+    assert len(chat.services.store.submissions("sfj")) == 2
 
 
 @pytest.mark.filterwarnings("ignore:Tasks created via `Application.create_task`")  # the fixture's app is not started
@@ -159,7 +169,7 @@ async def test_an_album_of_photos_is_one_document_in_order(chat, monkeypatch):
     assert len(photos) == 2
     await chat.send(LIAISON, "/bind SFJ2026")
     reply = await chat.photos(LIAISON, photos, wait=40)
-    assert "照片（2张）.pdf" in reply and "文字识别（OCR）" in reply
+    assert re.search(r"照片\d+（2张）\.pdf", reply) and "文字识别（OCR）" in reply
     (submission,) = chat.services.store.submissions("sfj")
     assert submission["pages"] == 2
     locations = [p["location"] for p in chat.services.store.unit_paragraphs("sfj")]

@@ -193,7 +193,8 @@ async def handle_photo(update: Update, context: Context) -> None:
         return
     photo = message.photo[-1]  # the largest size Telegram keeps
     if message.media_group_id is None:
-        await _receive(update, context, unit, "照片.jpg", _downloads(svc, [photo], single=True))
+        # Named by its message: two photos are two materials, not versions of one file.
+        await _receive(update, context, unit, f"照片{message.message_id}.jpg", _downloads(svc, [photo], single=True))
         return
     # An album comes as one update per photo: gather them, and read them once the album has
     # been quiet for ALBUM_WAIT_SECONDS.
@@ -214,7 +215,8 @@ async def _album_when_quiet(update: Update, context: Context, unit: dict, group:
     del albums[group]
     photos = [photo for _, photo in sorted(album["photos"], key=lambda item: item[0])]
     svc = services(context)
-    await _receive(album["first"], context, unit, f"照片（{len(photos)}张）.pdf", _downloads(svc, photos))
+    first = album["first"].effective_message.message_id
+    await _receive(album["first"], context, unit, f"照片{first}（{len(photos)}张）.pdf", _downloads(svc, photos))
 
 
 def _downloads(svc, photos, single: bool = False) -> Callable[[], Awaitable[bytes]]:
