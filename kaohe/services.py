@@ -208,10 +208,6 @@ class Services(Uploads, Review, Social, Appeals):
         """One unit's 情况报告 into ``folder``."""
         return export_unit(self.config, self.store, unit_id, folder, at)
 
-    def first_seen(self, update_id: int) -> bool:
-        """Whether this Telegram update is new (False: a redelivery, already handled)."""
-        return self.intake.first_seen(update_id)
-
     def arrived(self, update_id: int, private_writer: int | None) -> tuple[bool, bool]:
         """An update's handling begins: (is it new, did ``private_writer`` become reachable
         again — they wrote to the bot after blocking it)."""

@@ -226,17 +226,14 @@ class Uploads:
         """The journalled upload's ⏳ message was sent."""
         self.store.upload_message(entry, message_id)
 
-    def interrupted_upload(self, entry: int) -> dict | None:
-        """One journalled upload and the submission it made (``submission_id``), if any."""
-        return self.store.interrupted_upload(entry)
-
     def end_upload(self, entry: int) -> None:
         """The upload's reply was given: drop its journal entry."""
         self.store.end_upload(entry)
 
-    def interrupted_uploads(self) -> list[dict]:
-        """Uploads a crash left unanswered (chat, ⏳ message, file name, whether it was recorded)."""
-        return self.store.interrupted_uploads()
+    def interrupted_uploads(self, entry: int | None = None) -> list[dict]:
+        """Uploads a crash left unanswered (chat, ⏳ message, file name, the submission it
+        made if any); ``entry``: only that journal entry."""
+        return self.store.interrupted_uploads(entry)
 
     def files(self, unit_id: str, at: datetime) -> FilesView:
         """The unit's current files and history, and which may be withdrawn at ``at`` (the

@@ -368,22 +368,19 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
         with self.transaction() as db:
             db.execute("update pending_uploads set message_id = ? where id = ?", [message_id, pending_id])
 
-    def interrupted_upload(self, pending_id: int) -> dict[str, Any] | None:
-        """One journalled upload with the submission it made, if any."""
-        return next((r for r in self.interrupted_uploads() if r["id"] == pending_id), None)
-
     def end_upload(self, pending_id: int) -> None:
         """The upload was answered (recorded or refused)."""
         with self.transaction() as db:
             db.execute("delete from pending_uploads where id = ?", [pending_id])
 
-    def interrupted_uploads(self) -> list[dict[str, Any]]:
-        """Uploads left unanswered by a crash, each with the submission it made, if any."""
+    def interrupted_uploads(self, entry: int | None = None) -> list[dict[str, Any]]:
+        """Uploads left unanswered by a crash (or only journal ``entry``), each with the
+        submission it made, if any."""
         return self._rows(
             """select p.*, (select s.id from submissions s where s.unit_id = p.unit_id
                             and s.telegram_id = p.user_id and s.file_name = p.file_name
                             and s.received_at >= p.started_at order by s.id limit 1) as submission_id
-               from pending_uploads p order by p.id""")
+               from pending_uploads p where ? is null or p.id = ? order by p.id""", [entry, entry])
 
     # ---- scores ------------------------------------------------------------------------
 

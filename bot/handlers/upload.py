@@ -76,7 +76,7 @@ async def _receive(update: Update, context: Context, unit: dict, file_name: str,
         text, failed = await _process(update, context, svc, unit, progress, file_name, received_at, fetch)
     except Exception as exc:  # Telegram unreachable for the ⏳ message, or a bug: say it plainly
         text, failed = await internal_error(context, "处理上传的材料", exc), True
-    if failed and (await svc.run(svc.interrupted_upload, pending) or {}).get("submission_id"):
+    if failed and any(row["submission_id"] for row in await svc.run(svc.interrupted_uploads, pending)):
         # The failure came after the file was stored: the answer must not say otherwise.
         text = texts.upload_interrupted_recorded(file_name)
     if await _answer(context, progress, message.chat_id, text):
@@ -158,8 +158,7 @@ async def _retry_answer(context: Context) -> None:
 async def resume_interrupted_uploads(bot, svc, only: int | None = None) -> int:
     """At start: answer each upload a crash left unanswered (its ⏳ message is replaced, or a
     new message sent when there was none); ``only``: just that journal entry."""
-    rows = await svc.run(svc.interrupted_uploads)
-    rows = [r for r in rows if only is None or r["id"] == only]
+    rows = await svc.run(svc.interrupted_uploads, only)
     for row in rows:
         if row.get("kind") == "export":
             text = texts.export_interrupted()
