@@ -92,13 +92,37 @@ def make_pdf(pages: int = 40, blocks: list[tuple[str, str]] | None = None) -> by
     return out.getvalue()
 
 
-def make_scan(pdf: bytes, dpi: int = 150) -> bytes:
+def seal(page, where: tuple[float, float] = (0.5, 0.33)):
+    """``page`` (PIL) with a red seal (a ring, a star and a band, 2/7 of the page wide)
+    printed over the text at ``where`` (shares of width and height), as on 盖章 pages."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    image = page.convert("RGB")
+    overlay = Image.new("RGB", image.size, "white")
+    draw = ImageDraw.Draw(overlay)
+    w, h = image.size
+    cx, cy, r = round(w * where[0]), round(h * where[1]), w // 7
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 30, 30), width=max(4, r // 18))
+    star = [(cx + r * 0.35 * np.cos(np.pi / 2 + k * 4 * np.pi / 5), cy - r * 0.35 * np.sin(np.pi / 2 + k * 4 * np.pi / 5))
+            for k in range(5)]
+    draw.polygon(star, fill=(220, 30, 30))
+    draw.rectangle((cx - r * 0.6, cy + r * 0.45, cx + r * 0.6, cy + r * 0.6), fill=(220, 30, 30))
+    # The ink of the seal multiplies with the page: the text shows through it.
+    return Image.fromarray((np.asarray(image, dtype=np.uint16) * np.asarray(overlay, dtype=np.uint16) // 255)
+                           .astype(np.uint8))
+
+
+def make_scan(pdf: bytes, dpi: int = 150, sealed: dict[int, tuple[float, float]] | None = None) -> bytes:
     """A scan of ``pdf``: each page rendered to an image, the images made into a PDF with no
-    text layer (what a scanner or a 盖章扫描件 gives)."""
+    text layer (what a scanner or a 盖章扫描件 gives); ``sealed``: page (1-based) → where a red
+    seal is stamped on it."""
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(pdf)
     pages = [document[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(document))]
+    for number, where in (sealed or {}).items():
+        pages[number - 1] = seal(pages[number - 1], where)
     out = io.BytesIO()
     pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi)
     return out.getvalue()

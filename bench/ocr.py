@@ -11,8 +11,9 @@ reportlab's built-in Chinese font (STSong-Light), rendered by pdfium, then degra
 - ``photo``: a phone photo: perspective warp, uneven light.
 
 Character accuracy is 1 − (edit distance / characters) against the page's own text layer,
-spaces ignored. Printed per condition: accuracy, seconds per page and the recogniser's
-confidence; then the process's peak resident memory. Targets (issue "Scanned, photographed
+spaces ignored. Printed per condition: accuracy, seconds per page, the recogniser's
+confidence and on how many pages a red seal was found (right when only the ``seal`` pages);
+then the process's peak resident memory. Targets (issue "Scanned, photographed
 and legacy materials"): ≥ 97% clean, ≥ 92% on each degraded condition.
 
     python -m bench.ocr [--pages 2]
@@ -27,10 +28,11 @@ import sys
 import time
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageFilter
 
-from bench.ingest import make_pdf, report_blocks
+from bench.ingest import make_pdf, report_blocks, seal
 from parsers.ocr import _recogniser
+from parsers.seal import has_seal
 
 TARGETS = {"clean": 0.97}
 DEGRADED_TARGET = 0.92
@@ -49,23 +51,6 @@ def edit_distance(a: str, b: str) -> int:
 def accuracy(truth: str, read: str) -> float:
     truth, read = "".join(truth.split()), "".join(read.split())
     return max(0.0, 1 - edit_distance(truth, read) / max(1, len(truth)))
-
-
-def seal(page: Image.Image) -> Image.Image:
-    """A red seal over the middle of the text."""
-    image = page.convert("RGB")
-    overlay = Image.new("RGB", image.size, "white")
-    draw = ImageDraw.Draw(overlay)
-    w, h = image.size
-    cx, cy, r = w // 2, h // 3, w // 7
-    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 30, 30), width=max(4, r // 18))
-    star = [(cx + r * 0.35 * np.cos(np.pi / 2 + k * 4 * np.pi / 5), cy - r * 0.35 * np.sin(np.pi / 2 + k * 4 * np.pi / 5))
-            for k in range(5)]
-    draw.polygon(star, fill=(220, 30, 30))
-    draw.rectangle((cx - r * 0.6, cy + r * 0.45, cx + r * 0.6, cy + r * 0.6), fill=(220, 30, 30))
-    # The ink of the seal multiplies with the page: the text shows through it.
-    return Image.fromarray((np.asarray(image, dtype=np.uint16) * np.asarray(overlay, dtype=np.uint16) // 255)
-                           .astype(np.uint8))
 
 
 def photo(page: Image.Image) -> Image.Image:
@@ -120,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     _recogniser()
     print(f"recogniser loaded in {time.perf_counter() - started:.1f} s")
-    results: dict[str, list[tuple[float, float, float]]] = {}
+    results: dict[str, list[tuple[float, float, float, bool]]] = {}
     for number in range(min(args.pages, len(document))):
         page = document[number]
         truth = page.get_textpage().get_text_range()
@@ -130,15 +115,18 @@ def main(argv: list[str] | None = None) -> int:
             seconds = time.perf_counter() - started
             text = "".join(read.txts or ())
             confidence = float(np.mean(read.scores)) if read.scores else 0.0
-            results.setdefault(name, []).append((accuracy(truth, text), seconds, confidence))
+            results.setdefault(name, []).append((accuracy(truth, text), seconds, confidence, has_seal(image)))
     failed = False
     for name, rows in results.items():
         acc = sum(r[0] for r in rows) / len(rows)
         target = TARGETS.get(name, DEGRADED_TARGET)
+        sealed = sum(r[3] for r in rows)
         met = acc >= target
-        failed |= not met
+        seal_right = sealed == (len(rows) if name == "seal" else 0)  # found on sealed pages only
+        failed |= not met or not seal_right
         print(f"{name:8s} accuracy {acc:.2%} (target ≥ {target:.0%}: {'met' if met else 'NOT met'}), "
-              f"{sum(r[1] for r in rows) / len(rows):.1f} s a page, confidence {sum(r[2] for r in rows) / len(rows):.3f}")
+              f"{sum(r[1] for r in rows) / len(rows):.1f} s a page, confidence {sum(r[2] for r in rows) / len(rows):.3f}, "
+              f"seal found on {sealed}/{len(rows)} ({'right' if seal_right else 'WRONG'})")
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 1 if failed else 0
 

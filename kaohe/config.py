@@ -77,6 +77,7 @@ class AppConfig:
     invites: InviteRules = InviteRules()
     parse_workers: int = 3  # processes that read uploads (0 = in the bot's own threads)
     ocr: OcrRules = OcrRules()  # reading scans and photos
+    seal_page_required: bool = True  # /status reminds a unit until a stamped page is seen
 
     @property
     def bot_base_url(self) -> str:
@@ -218,6 +219,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
     answer_days = office.positive("appeal_answer_working_days", int, 10)
     if isinstance(appeal_days, bool) or not 0 <= appeal_days <= 60:
         raise office.error("appeal_working_days", "0 到 60 之间的整数（0 = 不在聊天中受理复核申请）", appeal_days)
+    seal_required = office.get("seal_page_required", bool, "true 或 false", True)
     office.finish()
 
     units = []
@@ -273,7 +275,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         appeal_working_days=appeal_days, appeal_answer_working_days=answer_days,
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
         max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir, limits=limits,
-        invites=invites, parse_workers=parse_workers, ocr=ocr,
+        invites=invites, parse_workers=parse_workers, ocr=ocr, seal_page_required=seal_required,
     )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from kaohe.config import AppConfig
 from kaohe.fmt import fmt_time
 from kaohe.results import SET_ASIDE
+from kaohe.texts.base import FILE_TYPE_LABELS
 from kaohe.writers import charts as ch
 from kaohe.writers import report as rp
 from kaohe.writers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
@@ -207,14 +208,16 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
          r["effect"], round(r["base"] + r["effect"], 2), r["final"], r["reason"],
          r["evidence_count"], r["gaps"]] for r in src.indicator_scores()))
     yield Sheet("材料清单", [
-        Column("单位", 28), Column("文件名", 36), Column("版本", 6, INTEGER), Column("类型", 7),
+        Column("单位", 28), Column("文件名", 36), Column("版本", 6, INTEGER), Column("类型", 14),
         Column("页数", 6, INTEGER), Column("段落", 7, INTEGER), Column("字数", 8, INTEGER),
         Column("SHA-256", 30), Column("接收时间", 17, TIME), Column("截止事项", 14),
-        Column("截止时间", 17, TIME), Column("逾期", 6), Column("状态", 12),
-    ], ([s["unit_name"], s["file_name"], s["version"], s["file_type"], s["pages"],
+        Column("截止时间", 17, TIME), Column("逾期", 6), Column("状态", 12), Column("盖章", 16),
+    ], ([s["unit_name"], s["file_name"], s["version"], FILE_TYPE_LABELS.get(s["file_type"], s["file_type"]), s["pages"],
          s["paragraph_count"], s["chars"], s["sha256"], local(s["received_at"], tz),
          s["deadline_name"], local(s["deadline_at"], tz), "是" if s["late"] else "否",
-         "已被新版本替换" if s["replaced_by"] else "已撤回" if s["withdrawn_at"] else "当前"]
+         "已被新版本替换" if s["replaced_by"] else "已撤回" if s["withdrawn_at"] else "当前",
+         "盖章页（不计分）" if s["role"] == "seal" else
+         f"第{s['sealed_pages'].replace(',', '、')}页有公章" if s["sealed_pages"] else ""]
         for s in src.submissions()))
     yield Sheet("疑似雷同", [
         Column("单位", 28), Column("文件名", 36), Column("另一单位", 28), Column("另一单位的文件", 36),

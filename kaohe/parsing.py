@@ -97,10 +97,11 @@ def _merge(base: ParsedDocument | None, read: OcrResult, image: bool) -> ParsedD
     warnings = tuple(w for w in (base.warnings if base else ()) if "没有文字层" not in w) + (note,)
     if unread:
         warnings += (f"第{_span(tuple(unread))}页没有文字层，文字识别也没有读出文字，其中的内容未能读取。",)
+    sealed = tuple(sorted(set(base.sealed_pages if base else ()) | set(read.sealed_pages)))
     return ParsedDocument(
         file_type="image" if image else "pdf", paragraphs=tuple(paragraphs),
-        pages=base.pages if base else (None if image else len(pages)), warnings=warnings,
-        ocr_pages=pages, ocr_confidence=confidence)
+        pages=base.pages if base else (None if image else len(read.pages)), warnings=warnings,
+        ocr_pages=pages, ocr_confidence=confidence, sealed_pages=sealed)
 
 
 def _tell(note: str, told: str | None, progress: Progress | None) -> str | None:

@@ -220,6 +220,14 @@ class Services(Uploads, Review, Social, Appeals):
         never waits for the main database: called on the event loop."""
         self.intake.receive(update_id, payload)
 
+    def hold_update(self, update_id: int, payload: str) -> None:
+        """An update whose work waits (an album's photo): kept as unhandled until
+        ``release_updates``, so a stop meanwhile handles it again at the next start."""
+        self.intake.hold(update_id, payload)
+
+    def release_updates(self, update_ids: list[int]) -> None:
+        self.intake.release(update_ids)
+
     def unhandled_updates(self) -> list[tuple[int, str]]:
         """Updates received before a stop whose handling never began: (id, JSON)."""
         return self.intake.unhandled()

@@ -39,6 +39,8 @@ class Receipt:
     late: bool
     duplicate_of: dict | None = None  # the earlier submission when the bytes were seen before
     warnings: tuple[str, ...] = ()  # what the parser could not read (scanned pages, bad fonts)
+    seal_page: bool = False  # a stamped page (盖章页), kept on file and not scored
+    sealed_pages: tuple[int, ...] = ()  # pages with a red seal
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ class Uploads:
             old = self._version_to_replace(unit_id, file_name, replaces)
             new_paragraphs = _new_paragraphs(parsed)
             stored = self._stored_paragraphs(unit_id, without=old["id"] if old else None)
-            incoming = [
+            seal = parsed.seal_page  # a stamped page: kept on file, nothing in it to score
+            incoming = [] if seal else [
                 SourceParagraph(("new", p.seq), p.text, file_name, p.location, p.kind)
                 for p in new_paragraphs
             ]
@@ -141,7 +144,8 @@ class Uploads:
                 unit_id=unit_id, telegram_id=telegram_id, file_name=file_name,
                 file_type=parsed.file_type, data=data, pages=parsed.pages,
                 received_at=received_at, deadline_at=deadline, paragraphs=new_paragraphs,
-                deadline_name=rule.name if rule else None,
+                deadline_name=rule.name if rule else None, role="seal" if seal else None,
+                sealed_pages=parsed.sealed_pages,
             )
             try:
                 submission_id = self.store.record_submission(submission, record, replaces=old)
@@ -151,9 +155,9 @@ class Uploads:
             submission_id=submission_id, file_name=file_name, file_type=parsed.file_type,
             pages=parsed.pages, paragraphs=len(new_paragraphs), chars=parsed.chars,
             sha256=sha, received_at=received_at, deadline_at=deadline, late=submission.late,
-            warnings=parsed.warnings,
+            warnings=parsed.warnings, seal_page=seal, sealed_pages=parsed.sealed_pages,
         )
-        contributed = sum(
+        contributed = None if seal else sum(
             1 for item in score.indicators for ev in item.evidence
             if isinstance(ev.paragraph.ref, tuple)
         )
@@ -175,7 +179,8 @@ class Uploads:
             file_type=earlier["file_type"], pages=earlier["pages"],
             paragraphs=earlier["paragraph_count"], chars=earlier["chars"], sha256=sha,
             received_at=received_at, deadline_at=rule.due if rule else None,
-            late=bool(earlier["late"]), duplicate_of=earlier,
+            late=bool(earlier["late"]), duplicate_of=earlier, seal_page=earlier["role"] == "seal",
+            sealed_pages=tuple(int(n) for n in (earlier["sealed_pages"] or "").split(",") if n),
         )
         return IngestOutcome(unit, receipt, self.score_unit(unit), self.store.submission_count(unit_id),
                              result=self.results.current(unit_id))

@@ -30,6 +30,9 @@ class Paragraph:
         return f"第{self.index}{what}"
 
 
+SEAL_PAGE_CHARS = 300  # a page of report text has 600-900 characters; a cover or 落款 page, tens
+
+
 @dataclass(frozen=True)
 class ParsedDocument:
     """A parsed upload: its detected format and its paragraphs in reading order."""
@@ -41,6 +44,13 @@ class ParsedDocument:
     scanned_pages: tuple[int, ...] = ()  # PDF pages with images and no text layer
     ocr_pages: tuple[int, ...] = ()  # pages read by text recognition
     ocr_confidence: float | None = None
+    sealed_pages: tuple[int, ...] = ()  # pages carrying a red official seal (parsers.seal)
+
+    @property
+    def seal_page(self) -> bool:
+        """A stamped page (盖章页) and little else: a seal, and on average fewer than
+        ``SEAL_PAGE_CHARS`` characters a page (a title, the unit's name, a date)."""
+        return bool(self.sealed_pages) and self.chars < SEAL_PAGE_CHARS * max(1, self.pages or 1)
 
     @property
     def chars(self) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .model import ImageOnlyDocument, Paragraph, TooLargeDocument
 from .normalize import normalize_text
+from .seal import has_seal
 
 RENDER_DPI = 200
 MISSING_REASON = ("这是扫描件或照片，需要文字识别（OCR），但本机没有安装文字识别组件。"
@@ -45,6 +46,7 @@ class OcrPage:
     paragraphs: tuple[str, ...]
     confidence: float | None  # mean of the lines' scores
     chars: int
+    sealed: bool = False  # a red official seal is on the page (parsers.seal)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class OcrResult:
         weighted = [(p.confidence, p.chars) for p in self.pages if p.confidence is not None and p.chars]
         total = sum(c for _, c in weighted)
         return sum(s * c for s, c in weighted) / total if total else None
+
+    @property
+    def sealed_pages(self) -> tuple[int, ...]:
+        return tuple(p.page for p in self.pages if p.sealed)
 
     def paragraphs(self) -> list[Paragraph]:
         return [Paragraph(text=text, kind="text", page=p.page, index=i)
@@ -110,7 +116,7 @@ def ocr_document(data: bytes, is_pdf: bool, pages: tuple[int, ...] | None, max_p
         paragraphs = group_lines([(t, b) for t, b, _ in lines])
         chars = sum(len(t) for t, _, _ in lines)
         confidence = sum(s * len(t) for t, _, s in lines) / chars if chars else None
-        done.append(OcrPage(number, tuple(paragraphs), confidence, chars))
+        done.append(OcrPage(number, tuple(paragraphs), confidence, chars, has_seal(image)))
     return OcrResult(tuple(done), time.monotonic() - started)
 
 

@@ -47,6 +47,7 @@ from .normalize import (
     starts_with_marker,
     typical_width,
 )
+from .seal import has_seal
 
 ENCRYPTED_REASON = "这个 PDF 设置了密码，无法读取。请去掉密码（在 PDF 阅读器/WPS 中取消加密，或从原文档重新导出不加密的 PDF）后重新上传。"
 CORRUPT_REASON = "PDF 文件已损坏，无法读取。请从原文档重新导出 PDF（或重新下载原文件）后再上传。"
@@ -114,6 +115,7 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber, limits: ParseLimits) 
     warnings: list[str] = []
     images_seen = False
     textless_image_pages: list[int] = []
+    drawn_pages: list[int] = []  # pages with text and images or drawings: a seal may be there
     for number in range(1, n_pages + 1):
         budget.check_time()
         try:
@@ -125,6 +127,8 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber, limits: ParseLimits) 
         texts = _page_paragraphs(raw_text, n_paths, number - 1, plumber, warnings)
         if not texts and n_images:
             textless_image_pages.append(number)
+        elif texts and (n_images or n_paths):
+            drawn_pages.append(number)
         if texts and paragraphs and _continues_from_last_page(paragraphs[-1], *texts[0]):
             # A paragraph broken by the page end: it stays where it began.
             last = paragraphs[-1]
@@ -144,8 +148,30 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber, limits: ParseLimits) 
         warnings.append(f"第{pages}{more}页没有文字层（像是扫描页），其中的内容未能读取。")
     return ParsedDocument(
         file_type="pdf", paragraphs=tuple(paragraphs), pages=n_pages, warnings=tuple(warnings),
-        scanned_pages=tuple(textless_image_pages),
+        scanned_pages=tuple(textless_image_pages), sealed_pages=_sealed(pdf, drawn_pages, n_pages),
     )
+
+
+SEAL_DPI = 50  # enough to see a 4 cm ring; a page renders in a few milliseconds
+SEAL_LOOK = 2  # an electronic seal sits on the cover or by the signature at the end
+
+
+def _sealed(pdf: pdfium.PdfDocument, drawn: list[int], n_pages: int) -> tuple[int, ...]:
+    """Pages near the start or the end with text and a red seal (an electronic seal, or a
+    stamped page printed to PDF); scanned pages are looked at when they are recognised."""
+    found = []
+    for number in drawn:
+        if SEAL_LOOK < number <= n_pages - SEAL_LOOK:
+            continue
+        page = pdf[number - 1]
+        try:
+            if has_seal(page.render(scale=SEAL_DPI / 72).to_pil()):
+                found.append(number)
+        except pdfium.PdfiumError:
+            continue
+        finally:
+            page.close()
+    return tuple(found)
 
 
 _CONTINUATION = set("，,、；;：:。.）)》」』”")

@@ -56,6 +56,21 @@ class Intake:
                 self._conn.execute("delete from seen where seen_at < ?", [utc_iso(cutoff)])
             return cursor.rowcount == 1
 
+    def hold(self, update_id: int, payload: str) -> None:
+        """Its handling began but will finish later (a photo of an album waits for the rest):
+        journalled again as unhandled, so a stop before ``release`` handles it anew."""
+        with self._lock, self._conn:
+            self._conn.execute("delete from seen where update_id = ?", [update_id])
+            self._conn.execute("insert or replace into inbox (update_id, payload, received_at) values (?, ?, ?)",
+                               [update_id, payload, utc_iso()])
+
+    def release(self, update_ids: list[int], at: datetime | None = None) -> None:
+        """Held updates are handled now (their work is journalled elsewhere)."""
+        with self._lock, self._conn:
+            self._conn.executemany("delete from inbox where update_id = ?", [[i] for i in update_ids])
+            self._conn.executemany("insert or ignore into seen (update_id, seen_at) values (?, ?)",
+                                   [[i, utc_iso(at)] for i in update_ids])
+
     def unhandled(self) -> list[tuple[int, str]]:
         """Updates received whose handling never began (oldest first): (id, JSON)."""
         with self._lock:

@@ -290,3 +290,11 @@ def m015_intake_moved(db: Database) -> None:
     for table in ("inbox", "updates_seen"):
         if db[table].exists():
             db[table].drop()
+
+
+@migrations()
+def m016_seal_pages(db: Database) -> None:
+    """A scan of a stamped page (盖章页) is kept as the unit's seal page, not scored
+    (``role`` 'seal'); ``sealed_pages`` lists a file's pages with a red seal ("1,3")."""
+    db["submissions"].add_column("role", str)
+    db["submissions"].add_column("sealed_pages", str)

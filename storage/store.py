@@ -69,6 +69,8 @@ class NewSubmission:
     deadline_at: datetime | None
     paragraphs: list[NewParagraph]
     deadline_name: str | None = None
+    role: str | None = None  # "seal": a stamped page kept on file, its text not scored
+    sealed_pages: tuple[int, ...] = ()
 
     @property
     def late(self) -> bool:
@@ -227,7 +229,8 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
             return self.db["submissions"].count_where(f"unit_id = ? and {ACTIVE}", [unit_id])
 
     def unit_paragraphs(self, unit_id: str, without: int | None = None) -> list[dict[str, Any]]:
-        """Every paragraph of a unit's current materials, file by file in reading order.
+        """Every paragraph of a unit's current materials, file by file in reading order;
+        seal pages (role 'seal') are on file but not material to score.
 
         ``without``: leave out that submission (the one a new version is about to replace).
         """
@@ -235,7 +238,7 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
             """select p.id, p.kind, p.location, p.text, s.file_name, s.id as submission_id
                from paragraphs p join submissions s on s.id = p.submission_id
                where s.unit_id = ? and s.replaced_by is null and s.withdrawn_at is null
-                 and s.id != ? order by s.id, p.seq""",
+                 and s.role is not 'seal' and s.id != ? order by s.id, p.seq""",
             [unit_id, without or -1],
         )
 
@@ -264,6 +267,7 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
                     "late": int(sub.late), "deadline_name": sub.deadline_name,
                     "version": (replaces["version"] or 1) + 1 if replaces else 1,
                     "replaces": replaces["id"] if replaces else None,
+                    "role": sub.role, "sealed_pages": ",".join(map(str, sub.sealed_pages)) or None,
                 }).last_pk
                 if replaces:
                     changed = db.execute(
@@ -279,7 +283,8 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
                      for p in sub.paragraphs),
                     batch_size=500,
                 )
-                record_copies(db, submission_id, sub.unit_id)
+                if sub.role != "seal":  # every unit's cover says much the same
+                    record_copies(db, submission_id, sub.unit_id)
                 new_ids = {row["seq"]: row["id"] for row in db.query(
                     "select id, seq from paragraphs where submission_id = ?", [submission_id])}
                 before = self._score_row(db, sub.unit_id)

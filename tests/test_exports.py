@@ -100,6 +100,7 @@ def test_every_number_in_the_workbook_equals_the_database(filled, tmp_path):
     subs = filled.store.submissions("sfj", True) + filled.store.submissions("dcq", True)
     assert sorted(r[col["SHA-256"]] for r in rows) == sorted(s["sha256"] for s in subs)
     assert sorted(r[col["状态"]] for r in rows) == ["已被新版本替换", "当前", "当前"]
+    assert {r[col["类型"]] for r in rows} <= {"Word 文档", "PDF 文档", "纯文本"}  # names, not "docx"
     _, _, rows = _sheet(book, "证据")
     assert len(rows) == len(filled.store.evidence("sfj")) + len(filled.store.evidence("dcq"))
     _, header, rows = _sheet(book, "调整记录")

@@ -177,6 +177,44 @@ async def test_an_album_of_photos_is_one_document_in_order(chat, monkeypatch):
     assert pages[0] == "第1" and pages[-1] == "第2" and pages == sorted(pages)  # in the order sent
 
 
+@pytest.mark.filterwarnings("ignore:Tasks created via `Application.create_task`")  # the fixture's app is not started
+async def test_an_album_cut_short_by_a_stop_is_read_at_the_next_start(chat, config, services, monkeypatch):
+    import asyncio
+    import json
+
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.handlers import upload
+    from tests.support import eventually
+
+    monkeypatch.setattr(upload, "ALBUM_WAIT_SECONDS", 60)  # the process stops before the album is read
+    await chat.send(LIAISON, "/bind SFJ2026")
+    for image in _page_photos(2):
+        await chat.app.process_update(message_update(chat.app.bot, LIAISON, request=chat.request,
+                                                     photo_bytes=image, album="cut-short"))
+    assert len(services.unhandled_updates()) == 2  # still owed an answer
+    await asyncio.sleep(0)  # the album's waiting tasks have begun
+    for task in asyncio.all_tasks():
+        if task.get_name() == "album":
+            task.cancel()  # the stop
+    assert services.store.submissions("sfj") == []
+
+    monkeypatch.setattr(upload, "ALBUM_WAIT_SECONDS", 0.3)
+    app = build_application(config, "123:TEST", services=services, rate_limit=False, request=chat.request)
+    app.bot_data.clock = lambda: BEFORE_DEADLINE
+    await app.initialize()
+    try:
+        for _, payload in services.unhandled_updates():  # what replay_unhandled queues at a start
+            await app.process_update(Update.de_json(json.loads(payload), app.bot))
+        await eventually(lambda: [s["pages"] for s in services.store.submissions("sfj")], [2], timeout=60)
+        await eventually(lambda: services.unhandled_updates(), [])
+        replies = [p["text"] for p in chat.request.sent("editMessageText")]
+        assert any(re.search(r"照片\d+（2张）\.pdf", t) and "已接收自查材料（回执）" in t for t in replies)
+    finally:
+        await app.shutdown()
+
+
 async def test_staff_photos_are_not_filed_as_material(chat):
     assert "本文件未接收" in await chat.photos(ADMIN, _page_photos(1), wait=2)
 

@@ -83,7 +83,8 @@ def _liaison_status(svc: Services, user_id: int, moment: datetime) -> str:
     card = svc.cycle.unit_card(unit["id"]) if unit else None
     if card is None:
         return st.status_no_unit(svc.config.contact)
-    return st.liaison_status(card, svc.config.tz, moment, svc.config.scoring, svc.config.contact)
+    return st.liaison_status(card, svc.config.tz, moment, svc.config.scoring, svc.config.contact,
+                             svc.config.seal_page_required)
 
 
 async def handle_status(update: Update, context: Context) -> None:
@@ -110,7 +111,8 @@ def card_screen(svc: Services, unit_id: str, moment: datetime, back: str | None 
     card = svc.cycle.unit_card(unit_id)
     if card is None:
         return None
-    return st.unit_card_screen(card, svc.config.tz, moment, svc.config.scoring, back)
+    return st.unit_card_screen(card, svc.config.tz, moment, svc.config.scoring, back,
+                               svc.config.seal_page_required)
 
 
 async def _staff_or_refuse(update: Update, svc: Services) -> bool:

@@ -58,8 +58,9 @@ async def handle_document(update: Update, context: Context) -> None:
 
 
 async def _receive(update: Update, context: Context, unit: dict, file_name: str,
-                   fetch: Callable[[], Awaitable[bytes]]) -> None:
-    """A liaison's file (``fetch`` downloads it): journalled, read, scored, answered."""
+                   fetch: Callable[[], Awaitable[bytes]], held: list[int] | None = None) -> None:
+    """A liaison's file (``fetch`` downloads it): journalled, read, scored, answered.
+    ``held``: the updates it was gathered from (an album), released once it is journalled."""
     svc = services(context)
     message = update.effective_message
     user_id = update.effective_user.id
@@ -68,6 +69,8 @@ async def _receive(update: Update, context: Context, unit: dict, file_name: str,
     # the next start tells the user what became of the file (recorded, or please resend).
     pending = await svc.run(svc.begin_upload, message.chat_id, None, user_id, unit["id"],
                             file_name, received_at)
+    if held:
+        svc.release_updates(held)  # the upload journal answers for them from here on
     progress = None
     try:
         await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
@@ -196,10 +199,15 @@ async def handle_photo(update: Update, context: Context) -> None:
         await _receive(update, context, unit, f"照片{message.message_id}.jpg", _downloads(svc, [photo], single=True))
         return
     # An album comes as one update per photo: gather them, and read them once the album has
-    # been quiet for ALBUM_WAIT_SECONDS.
+    # been quiet for ALBUM_WAIT_SECONDS. Until then each photo's update stays journalled as
+    # unhandled: a stop in between reads the album at the next start.
+    svc.hold_update(update.update_id, update.to_json())  # its own small database: on the loop
     albums = context.chat_data.setdefault(ALBUM_KEY, {})
-    album = albums.setdefault(message.media_group_id, {"photos": [], "first": update, "round": 0})
+    album = albums.setdefault(message.media_group_id, {"photos": [], "first": update, "round": 0, "updates": []})
+    if any(number == message.message_id for number, _ in album["photos"]):
+        return  # the same photo again (replayed after a stop and redelivered by Telegram)
     album["photos"].append((message.message_id, photo))
+    album["updates"].append(update.update_id)
     album["round"] += 1
     context.application.create_task(_album_when_quiet(update, context, unit, message.media_group_id,
                                                       album["round"]), name="album")
@@ -215,7 +223,8 @@ async def _album_when_quiet(update: Update, context: Context, unit: dict, group:
     photos = [photo for _, photo in sorted(album["photos"], key=lambda item: item[0])]
     svc = services(context)
     first = album["first"].effective_message.message_id
-    await _receive(album["first"], context, unit, f"照片{first}（{len(photos)}张）.pdf", _downloads(svc, photos))
+    await _receive(album["first"], context, unit, f"照片{first}（{len(photos)}张）.pdf", _downloads(svc, photos),
+                   held=album["updates"])
 
 
 def _downloads(svc, photos, single: bool = False) -> Callable[[], Awaitable[bytes]]:

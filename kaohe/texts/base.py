@@ -21,6 +21,16 @@ COVERAGE_ICONS = {COVERED: "✅", THIN: "⚠️", MISSING: "❌"}
 ROLE_LABELS = {"admin": "考核办", "official": "领导/考核组成员", "liaison": "单位联络员",
                "unknown": "未绑定用户"}
 
+
+def file_kind(sub) -> str:
+    """A stored file's kind for lists: its format, and 🔏 for a stamped page or a sealed one."""
+    kind = escape(FILE_TYPE_LABELS.get(sub.get("file_type"), sub.get("file_type") or ""))
+    if sub.get("role") == "seal":
+        return f"🔏盖章页（{kind}，不计分）"
+    if sub.get("sealed_pages"):
+        return f"{kind} · 🔏第{escape(sub['sealed_pages'].replace(',', '、'))}页有公章"
+    return kind
+
 # (command, description) per role; the first element of each pair is what Telegram shows.
 COMMANDS = {
     "unknown": [("start", "开始使用 / 用邀请码绑定单位"), ("bind", "用邀请码绑定单位"),
@@ -269,11 +279,18 @@ def upload_result(outcome: IngestOutcome, tz: ZoneInfo) -> str:
             lines.append(f"版本：第{(old['version'] or 1) + 1}版，替换《{escape(old['file_name'])}》"
                          f"第{old['version'] or 1}版（旧版本不再计分）")
     lines += [f"⚠️ 注意：{escape(w)}" for w in r.warnings]
+    if r.seal_page:
+        lines += seal_page_lines(r, has_report=outcome.score.paragraphs_considered > 0)
+        if not outcome.score.paragraphs_considered:  # nothing to score yet: no 0-point card
+            lines.append(f"本单位共提交 {outcome.files_counted} 份材料。")
+            return "\n".join(lines)
+    elif r.sealed_pages:
+        lines.append(f"🔏 第{'、'.join(map(str, r.sealed_pages))}页有红色公章印迹。")
     if outcome.file_matched_nothing:
         lines.append("⚠️ 注意：这份文件中没有找到与考核指标相关的内容，请确认上传的是本单位的自查材料。")
     lines.append(f"本单位共提交 {outcome.files_counted} 份材料，得分按全部材料计算。")
     change = outcome.change
-    if change is not None and change.before_total is not None and not r.duplicate_of:
+    if change is not None and change.before_total is not None and not r.duplicate_of and not r.seal_page:
         lines += ["", "<b>本次变化</b>", *change_lines(change)]
     block = score_lines(score)
     result = outcome.result
@@ -284,6 +301,20 @@ def upload_result(outcome: IngestOutcome, tz: ZoneInfo) -> str:
     lines += ["", *block]
     lines.append("发送 /score 查看每项指标的得分依据；发送 /files 替换或撤回文件。")
     return "\n".join(lines)
+
+
+def seal_page_lines(r, has_report: bool) -> list[str]:
+    """A stamped page (盖章页) was recognised: kept on file, not scored."""
+    where = f"第{'、'.join(map(str, r.sealed_pages))}页" if r.pages else "图片上"
+    lines = [f"🔏 <b>识别为盖章页</b>：{where}有红色公章印迹，全文仅 {r.chars} 字。"
+             "已作为本单位的盖章页存档，不参与指标打分。"]
+    if has_report:
+        lines.append("得分仍按已提交的自查报告正文计算，本次不变。")
+    else:
+        lines.append("本单位还没有可计分的自查报告正文：按实施细则，盖章页扫描件 PDF 须与可编辑的 "
+                     ".docx 自查报告一并报送，请再发送 .docx 报告正文。")
+    lines.append("如这份文件其实是报告正文而非盖章页，请发送带文字的原始 Word/PDF 文件。")
+    return lines
 
 
 def change_lines(change: CoverageChange | None) -> list[str]:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from kaohe.fmt import fmt_points, fmt_time
 from kaohe.results import SET_ASIDE, ScoreView
 from kaohe.review import ReviewOutcome
-from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, change_lines
+from kaohe.texts.base import COVERAGE_ICONS, change_lines, file_kind
 from kaohe.texts.status import Screen, clip, esc
 from scoring.engine import COVERAGE_LABELS, quote
 from scoring.result import (
@@ -445,7 +445,7 @@ def files_screen(current: Sequence[Mapping[str, Any]], history: Sequence[Mapping
         received = datetime.fromisoformat(sub["received_at"])
         late = " · ⚠️逾期" if sub.get("late") else ""
         version = f" 第{sub['version']}版" if (sub.get("version") or 1) > 1 else ""
-        kind = FILE_TYPE_LABELS.get(sub.get("file_type"), sub.get("file_type") or "")
+        kind = file_kind(sub)
         lines.append(f"{n}. 《{esc(sub['file_name'], 40)}》{version} · {kind} · "
                      f"{fmt_time(received, tz)}{late}")
         buttons = [(f"替换 {n}", f"{FILES}:r:{sub['id']}")]

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from kaohe.cycle import Liaison, Overview, UnitCard
 from kaohe.fmt import fmt_points, fmt_time, time_left
-from kaohe.texts.base import COVERAGE_ICONS, FILE_TYPE_LABELS, MESSAGE_LIMIT
+from kaohe.texts.base import COVERAGE_ICONS, MESSAGE_LIMIT, file_kind
 from scoring.engine import COVERAGE_LABELS, MISSING, THIN
 from scoring.progress import LATE, ON_TIME, OPEN, OVERDUE, STATUS_LABELS, UnitProgress
 from scoring.reminders import KIND_LABELS
@@ -258,13 +258,22 @@ def file_lines(submissions: Sequence[Mapping[str, Any]], progress: Sequence[Unit
             late = bool(sub.get("late"))
         counted = f"（{esc(sub['deadline_name'], 12)}）" if sub.get("deadline_name") else ""
         verdict = "⚠️逾期" if late else "按时"
-        kind = escape(FILE_TYPE_LABELS.get(sub.get("file_type"), sub.get("file_type") or ""))
+        kind = file_kind(sub)
         when = fmt_time(received, tz) if received else "时间不详"
         lines.append(f"{number}. 《{esc(name, 40)}》{version} · {kind} · {when} 接收 · "
                      f"{verdict}{counted}")
     if len(lines) > shown:
         lines = [f"（共 {len(lines)} 份，以下为最近 {shown} 份）", *lines[-shown:]]
     return lines
+
+
+def seal_seen(submissions: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any current file is a stamped page or carries a red seal."""
+    return any(sub.get("role") == "seal" or sub.get("sealed_pages") for sub in submissions)
+
+
+SEAL_MISSING = ("未在已交材料中识别到公章印迹：按实施细则，自查报告须加盖单位公章，以盖章页扫描件 PDF "
+                "与可编辑的 .docx 一并报送。如已发送的是黑白扫描件，系统认不出红章，考核办会人工核对。")
 
 
 def deadline_lines(p: UnitProgress, now: datetime, tz: ZoneInfo) -> list[str]:
@@ -314,7 +323,7 @@ def status_no_unit(contact: str) -> str:
 
 
 def liaison_status(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRules | None = None,
-                   contact: str = "考核办") -> str:
+                   contact: str = "考核办", seal_required: bool = False) -> str:
     """What a liaison sees for ``/status``: only their own unit."""
     unit = card.unit
     lines = [f"<b>{esc(unit['name'], 40)}</b>（{esc(unit['category'], 10)}）· 本单位提交情况",
@@ -350,6 +359,8 @@ def liaison_status(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRu
 
     lines += ["", "<b>下一步</b>"]
     lines += _next_steps(card, now, contact)
+    if seal_required and card.submissions and not seal_seen(card.submissions):
+        lines.append(f"• {SEAL_MISSING}")
     return _fit(lines)
 
 
@@ -650,7 +661,7 @@ def copy_lines(pairs: Sequence[Mapping[str, Any]], unit_id: str | None = None) -
 
 
 def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
-                   rules: ScoringRules | None = None) -> str:
+                   rules: ScoringRules | None = None, seal_required: bool = False) -> str:
     """Everything about one unit for the office and officials."""
     unit = card.unit
     lines = [f"<b>{esc(unit['name'], 40)}</b>（{esc(unit['category'], 10)}）· 编号 {esc(unit['id'], 20)}"]
@@ -668,6 +679,8 @@ def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
 
     lines += ["", f"<b>材料（{len(card.submissions)} 份）</b>"]
     lines += file_lines(card.submissions, card.progress, tz, shown=10) or ["尚未提交材料。"]
+    if seal_required and card.submissions and not seal_seen(card.submissions):
+        lines.append("🔏 未识别到盖章页或公章印迹（可能尚未报送，或为黑白扫描件，请人工核对）。")
     lines += [f"⚠️ {line}" for line in copy_lines(card.copies, unit["id"])[:5]]
 
     lines += ["", "<b>指标覆盖</b>"]
@@ -703,10 +716,10 @@ def reminder_lines(rows: Sequence[Mapping[str, Any]], tz: ZoneInfo, shown: int =
 
 
 def unit_card_screen(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRules | None = None,
-                     back: str | None = None) -> Screen:
+                     back: str | None = None, seal_required: bool = False) -> Screen:
     """The unit card with 返回 (to the list page it came from) and 返回总览."""
     row: list[Button] = []
     if back:
         row.append(("◀ 返回", back))
     row.append(("返回总览", HOME))
-    return Screen(unit_card_text(card, tz, now, rules), (tuple(row),))
+    return Screen(unit_card_text(card, tz, now, rules, seal_required), (tuple(row),))
