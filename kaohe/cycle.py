@@ -124,8 +124,10 @@ class Cycle:
         changes = self.store.sync_deadlines(items)
         uncovered = self.uncovered_years()
         if uncovered:
-            log.warning("holiday calendar has no data for %s; reminders there use Monday–Friday "
-                        "until [reminders] holidays / workdays list that year's days", uncovered)
+            # The office reads this at start (and when running bot.manage): in Chinese.
+            log.warning("节假日日历还没有 %s 年的数据：这些年份的提醒暂按周一至周五计算工作日。"
+                        "国务院公布该年放假安排后，请在 config.toml 的 [reminders] holidays / workdays "
+                        "中列出节假日和调休上班日。", "、".join(map(str, uncovered)))
         return changes
 
     def uncovered_years(self) -> list[int]:

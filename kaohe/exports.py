@@ -22,7 +22,7 @@ from pathlib import Path
 from kaohe.config import AppConfig
 from kaohe.fmt import fmt_time
 from kaohe.results import SET_ASIDE
-from kaohe.texts.base import FILE_TYPE_LABELS
+from kaohe.labels import FILE_TYPE_LABELS
 from kaohe.writers import charts as ch
 from kaohe.writers import report as rp
 from kaohe.writers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook

@@ -260,20 +260,20 @@ class Uploads:
         rule = self.cycle.upload_deadline(unit, at)
         return rule.due if rule else None
 
-    def _coverage(self, unit_id: str) -> tuple[dict[str, str], float | None] | None:
+    def _coverage(self, unit_id: str) -> tuple[dict[str, str], float | None, str | None] | None:
         row = self.store.unit_score(unit_id)
         if row is None:
             return None
         return ({r["indicator_id"]: r["coverage"] for r in self.store.indicator_scores(unit_id)},
-                row["total"])
+                row["total"], row["grade"])
 
     @staticmethod
-    def _change(before: tuple[dict[str, str], float | None] | None, score: UnitScore,
+    def _change(before: tuple[dict[str, str], float | None, str | None] | None, score: UnitScore,
                 result: Result) -> CoverageChange:
         names = {s.indicator.id: s.indicator.name for s in score.indicators}
         after = {s.indicator.id: s.coverage for s in score.indicators}
-        coverage, total = before if before else ({}, None)
-        return coverage_change(coverage, after, names, total, result.total)
+        coverage, total, grade = before if before else ({}, None, None)
+        return coverage_change(coverage, after, names, total, result.total, grade, result.grade)
 
     def score_unit(self, unit: dict) -> UnitScore:
         """The unit's automatic score over its current materials (recomputed, not cached)."""

@@ -79,9 +79,10 @@ _CID_RE = re.compile(r"\(cid:\d+\)")
 _SUSPICIOUS_MIN = 2
 _SUSPICIOUS_SHARE = 0.02
 
-_CJK_SPACE_RE = re.compile(
-    r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) (?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])"
-)
+# A space between two Chinese characters, punctuation or quotes (“三会一课”) is an artefact of
+# the PDF's layout (justified lines, a quote set in a Latin font), never the writer's.
+_CJK = r"\u2014\u2018-\u201f\u2026\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
 
 
 def parse_pdf(data: bytes, limits: ParseLimits | None = None) -> ParsedDocument:
@@ -223,7 +224,7 @@ def _page_paragraphs(
     raw_text: str, n_paths: int, i: int, plumber: _LazyPlumber, warnings: list[str]
 ) -> list[tuple[str, str]]:
     """(kind, text) paragraphs of page ``i`` in reading order."""
-    text = normalize_text(raw_text)
+    text = _CJK_SPACE_RE.sub("", normalize_text(raw_text))
     if n_paths >= _MIN_PATHS_FOR_TABLES:
         with_tables = plumber.page_with_tables(i)
         if with_tables:

@@ -29,8 +29,26 @@ def _other_subject(text: str) -> bool:
     return len(re.findall(r"[\u4e00-\u9fff]", rest)) > 2
 
 
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_EN_DEADLINE = re.compile(r"\b(deadline|due|submit|submission|hand in)\b", re.I)
+_EN_SCORE = re.compile(r"\b(score|scores|grade|rank|ranking|points)\b", re.I)
+_EN_OWN = re.compile(r"\b(our|my|we|us)\b", re.I)
+
+
+def is_not_chinese(text: str) -> bool:
+    """A question with no Chinese in it ("hello, what is the deadline?"): the regulations are
+    Chinese, so looking it up there finds an unrelated clause."""
+    return not _CHINESE.search(text)
+
+
 def detect_intent(text: str) -> str | None:
     """``deadline``, ``score`` or None (a question for the regulations)."""
+    if is_not_chinese(text):  # the two live answers are easy to recognise in English too
+        if _EN_SCORE.search(text) and _EN_OWN.search(text):
+            return SCORE
+        if _EN_DEADLINE.search(text):
+            return DEADLINE
+        return None
     if _OWN.search(text) and _SCORE.search(text):
         return SCORE
     if (_WHEN.search(text) and _SUBMIT.search(text) and not _RULE_WORDS.search(text)

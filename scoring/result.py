@@ -150,6 +150,8 @@ class CoverageChange:
     still_missing: tuple[str, ...]
     before_total: float | None
     after_total: float
+    before_grade: str | None = None
+    after_grade: str | None = None
 
     @property
     def delta(self) -> float | None:
@@ -157,7 +159,8 @@ class CoverageChange:
 
 
 def coverage_change(before: dict[str, str], after: dict[str, str], names: dict[str, str],
-                    before_total: float | None, after_total: float) -> CoverageChange:
+                    before_total: float | None, after_total: float, before_grade: str | None = None,
+                    after_grade: str | None = None) -> CoverageChange:
     """Compare per-indicator coverage (``covered``/``thin``/``missing``) before and after."""
     def has(cov: dict[str, str], key: str) -> bool:
         return cov.get(key, "missing") != "missing"
@@ -167,5 +170,6 @@ def coverage_change(before: dict[str, str], after: dict[str, str], names: dict[s
         gained=tuple(names[k] for k in order if has(after, k) and not has(before, k)),
         lost=tuple(names[k] for k in order if has(before, k) and not has(after, k)),
         still_missing=tuple(names[k] for k in order if not has(after, k)),
-        before_total=before_total, after_total=after_total,
+        before_total=before_total, after_total=after_total, before_grade=before_grade,
+        after_grade=after_grade,
     )

@@ -274,3 +274,10 @@ def test_a_related_button_names_an_outline_clause_once():
         "三、（一） 推进政务公开，强化解读回应。…"
     assert related_label({"article": "5.1.1", "text": "5.1.1 为应对粮食应急状态，要进一步优化"}) == \
         "5.1.1 为应对粮食应急状态，要进一步…"
+
+
+def test_a_related_button_label_is_one_line_whatever_the_clause_holds():
+    from kaohe.texts.qa import related_label
+
+    label = related_label({"article": "第十二条", "text": "第十二条\n考核结果\n分为优秀、良好、合格"})
+    assert "\n" not in label and label == "第十二条 考核结果 分为优秀、良好、合…"

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from kaohe.config import Deadline
 from kaohe.services import Services
 from tests.conftest import EXAMPLE_REPORT
@@ -68,3 +70,17 @@ def test_the_next_wake_up_is_the_next_reminder_moved_into_the_send_window(config
     after = datetime(2026, 12, 16, 22, 0, tzinfo=TZ)  # the deadline passed; 准备阶段 still open
     assert svc.cycle.next_wakeup(after) == datetime(2026, 12, 17, 9, 0, tzinfo=TZ)  # the digest
     svc.close()
+
+
+def test_the_missing_holiday_year_warning_is_in_chinese_for_the_office(services, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="kaohe.cycle"):
+        services.cycle.sync()
+    years = services.cycle.uncovered_years()
+    if not years:
+        pytest.skip("the installed holiday calendar covers every year of the cycle")
+    (record,) = [r for r in caplog.records if r.name == "kaohe.cycle"]
+    message = record.getMessage()
+    assert f"节假日日历还没有 {years[0]}" in message and "[reminders] holidays / workdays" in message
+    assert "holiday calendar" not in message

@@ -313,6 +313,18 @@ async def test_a_veto_says_why_in_the_receipt_the_score_answer_and_the_overview(
     assert "不合格（⛔ 一票否决：《自查报告.docx》第1段" in overview
 
 
+async def test_the_change_summary_names_a_grade_change_the_total_does_not_show(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    before = chat.services.score_row("sfj")
+    veto = small_docx("今年5月，我市某在建工地发生1起重大安全责任事故，造成3人死亡，我局负有监管责任。")
+    reply = await chat.upload(LIAISON, "情况说明.docx", veto)
+    after = chat.services.score_row("sfj")
+    assert after["grade"] == "不合格" and before["grade"] != "不合格"
+    points = f"得分：{fmt_points(before['total'])} → {fmt_points(after['total'])}"
+    assert points in reply and f"等次：{before['grade']} → <b>不合格</b>" in reply
+
+
 async def test_a_rule_supervising_others_and_zero_accidents_are_no_veto_or_deduction(chat):
     await chat.send(LIAISON, "/bind SFJ2026")
     reply = await chat.upload(LIAISON, "自查报告.docx", RULE_ONLY_REPORT)
@@ -442,3 +454,12 @@ async def test_the_corpus_english_scan_is_read_and_matches_no_indicator(chat):
     reply = await chat.upload(LIAISON, path.name, path.read_bytes())
     assert "已接收自查材料（回执）" in reply and "文字识别（OCR）" in reply
     assert "没有找到与考核指标相关的内容" in reply  # English: the bot says it is probably the wrong file
+
+
+async def test_an_english_question_gets_the_deadline_or_is_asked_in_chinese(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    deadline = await chat.send(LIAISON, "hello, what is the deadline?")
+    assert "市司法局的截止时间" in deadline and "自查材料提交" in deadline
+    other = await chat.send(LIAISON, "how is the effect score calculated?")
+    assert "请用中文提问" in other and "第" not in other.split("（")[0]  # no unrelated clause quoted
+    assert "市司法局还没有提交材料，暂无初步得分" in await chat.send(LIAISON, "what is our score?")

@@ -697,3 +697,22 @@ def test_docx_that_unpacks_far_too_big_is_refused(monkeypatch) -> None:
         parse_document(bomb.getvalue(), "报告.docx")
     assert "解压后有 3 MB" in refused.value.reason
     assert parse_document(out.getvalue(), "报告.docx").paragraphs  # the normal file still parses
+
+
+def test_spaces_a_pdf_lays_between_chinese_quotes_and_characters_are_dropped() -> None:
+    """Justified lines and quotes set in another font leave “ 三会一课 ” in the text layer;
+    the evidence quoted back to the user must read as written. A space before a number stays."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setFont("STSong-Light", 12)
+    pdf.drawString(50, 780, "严格落实 “ 三会一课 ” 制度 ， 市司法局 2026年召开支部委员会12次。")
+    pdf.showPage()
+    pdf.save()
+    (paragraph,) = parse_document(out.getvalue(), "x.pdf").paragraphs
+    assert paragraph.text == "严格落实“三会一课”制度，市司法局 2026年召开支部委员会12次。"

@@ -190,8 +190,10 @@ async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot)
     assert entry["action"] == "adjust" and entry["actor"] == str(ADMIN)
     assert detail["before"]["total"] == auto and detail["after"]["total"] == after
 
-    await say(api, ADMIN, "/review 市司法局 加分 无 材料所列奖项经核实为系统内表彰", "已记录")
-    await say(api, ADMIN, "/review 市司法局 扣分 2 12月被市政府督查通报一次", "已记录")
+    none = await say(api, ADMIN, "/review 市司法局 加分 无 材料所列奖项经核实为系统内表彰", "已记录")
+    assert "已记录：争优创新 核定无加分" in none["text"]
+    cut = await say(api, ADMIN, "/review 市司法局 扣分 2 12月被市政府督查通报一次", "已记录")
+    assert "已记录：违规失职 扣分 2 分" in cut["text"]
     result = svc.results.current("sfj")
     assert result.bonus == 0 and result.deduction == 2 and result.office_bonus
     liaison_view = await say(api, LIAISON, "/score", "各项指标")
@@ -209,8 +211,16 @@ async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot)
     assert svc.store.is_locked("sfj")
     status = await say(api, LIAISON, "/status", "本单位提交情况")
     assert "考核结果（已锁定）" in status["text"] and "初步得分" not in status["text"]
+    # The indicator lines carry the office's decision, the total says what else it holds, and
+    # nothing invites an upload that would be refused.
+    assert "立项督查（核心） 20/25 分（已覆盖，考核办核定）" in status["text"]
+    assert "总分构成：指标得分" in status["text"] and "违规失职 −2" in status["text"]
+    assert "补充后直接发送新文件" not in status["text"] and "/appeal" in status["text"]
+    answer = await say(api, LIAISON, "我们单位多少分", "考核结果")
+    assert "考核办已审核并锁定" in answer["text"] and "初步" not in answer["text"]
+    assert "缺失指标" not in answer["text"]
     refused = await upload(api, LIAISON, "补充.docx", small_docx(PROCEDURE), expect="未能接收")
-    assert "已由考核办锁定" in refused["text"]
+    assert "已由考核办锁定" in refused["text"] and "请处理后重新上传" not in refused["text"]
     again = await say(api, ADMIN, "/review 市司法局 立项督查 25 复核", "已锁定")
     assert "解锁" in again["text"]
     await say(api, ADMIN, "/review 市司法局 解锁 申诉复核", "已解锁")
@@ -323,7 +333,9 @@ async def test_an_add_on_for_a_unit_without_materials_waits_for_its_first_upload
     assert "不合格" not in done["text"] and svc.store.unit_score("dcq") is None  # not ranked at 0
     screen = await say(api, ADMIN, "/review 东城区", "尚未提交材料")
     assert "#1 扣分 2 分（理由：督查通报一次）" in screen["text"]
-    assert [e["action"] for e in svc.store.audit_entries("dcq")] == ["adjust"]
+    ruling = await say(api, ADMIN, "/review 东城区 不否决 事故责任经核实不在本单位", "已记录")
+    assert "已记录：核定不适用一票否决" in ruling["text"] and "（一票否决）" not in ruling["text"]
+    assert [e["action"] for e in svc.store.audit_entries("dcq")] == ["adjust", "adjust"]
 
     svc.ingest("dcq", 7, "东城区自查.docx", small_docx(SUPERVISION, PROCEDURE), BEFORE)
     dcq = svc.store.unit_score("dcq")

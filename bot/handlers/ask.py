@@ -18,7 +18,7 @@ from kaohe.texts import base as texts
 from kaohe.texts import office as office_texts
 from kaohe.texts import qa as qa_texts
 from parsers import DocumentRejected
-from scoring.intents import DEADLINE, SCORE, detect_intent, is_too_vague
+from scoring.intents import DEADLINE, SCORE, detect_intent, is_not_chinese, is_too_vague
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "pending_regulations"
@@ -44,6 +44,9 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     intent = detect_intent(question)
     if intent is not None:
         await reply(update, await svc.run(_live_answer, svc, user_id, intent, now(context)))
+        return
+    if is_not_chinese(question):
+        await reply(update, qa_texts.ask_in_chinese())
         return
     if not svc.qa.ready:  # the first start encodes every clause: say why the reply takes a while
         await reply(update, qa_texts.indexing())

@@ -66,7 +66,8 @@ def markup(screen: st.Screen) -> InlineKeyboardMarkup | None:
     """The screen's buttons as Telegram's inline keyboard."""
     if not screen.buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
+    return InlineKeyboardMarkup([[InlineKeyboardButton(" ".join(label.split()), callback_data=data)  # one line
+                                  for label, data in row]
                                  for row in screen.buttons])
 
 

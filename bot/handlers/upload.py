@@ -111,7 +111,7 @@ async def _process(update: Update, context: Context, svc, unit: dict, progress, 
         log.info("refused %r from %s: %s", file_name, user_id, exc.code)
         return texts.rejected(file_name, exc.reason), False
     except Refused as exc:
-        return texts.rejected(file_name, exc.reason), False
+        return texts.refused_upload(file_name, exc.reason), False
     except Exception as exc:  # say so plainly in chat; the traceback goes to the log only
         if isinstance(exc, BadRequest) and "too big" in str(exc).lower():
             # The size was not announced, and the Bot API refused to hand the file over.

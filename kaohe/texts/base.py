@@ -14,12 +14,10 @@ from scoring.result import CoverageChange
 if TYPE_CHECKING:
     from kaohe.uploads import IngestOutcome
 
+from kaohe.labels import FILE_TYPE_LABELS, ROLE_LABELS  # noqa: F401  (texts import them from here)
+
 MESSAGE_LIMIT = 4000  # Telegram allows 4096 characters; keep a margin for entities
-FILE_TYPE_LABELS = {"docx": "Word 文档", "doc": "旧版 Word/WPS 文档", "pdf": "PDF 文档", "txt": "纯文本",
-                    "image": "图片（文字识别）"}
 COVERAGE_ICONS = {COVERED: "✅", THIN: "⚠️", MISSING: "❌"}
-ROLE_LABELS = {"admin": "考核办", "official": "领导/考核组成员", "liaison": "单位联络员",
-               "unknown": "未绑定用户"}
 
 
 def file_kind(sub) -> str:
@@ -213,7 +211,14 @@ def progress(file_name: str, step: str) -> str:
 
 
 def rejected(file_name: str, reason: str) -> str:
+    """A file that could not be read: what was wrong with it; the user fixes it and resends."""
     return f"❌ 未能接收《{escape(file_name)}》：{escape(reason)}\n本次上传没有记录，请处理后重新上传。"
+
+
+def refused_upload(file_name: str, reason: str) -> str:
+    """A file refused for the unit's state (locked, inactive, replaced meanwhile), not its
+    content: the reason says what to do, and resending the same file would not help."""
+    return f"❌ 未能接收《{escape(file_name)}》：{escape(reason)}\n本次上传没有记录。"
 
 
 def upload_interrupted(file_name: str) -> str:
@@ -329,8 +334,11 @@ def change_lines(change: CoverageChange | None) -> list[str]:
     lines.append("仍缺：" + ("、".join(map(escape, change.still_missing)) or "无"))
     delta = change.delta or 0
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    grade = ""
+    if change.before_grade and change.after_grade and change.before_grade != change.after_grade:
+        grade = f"；等次：{escape(change.before_grade)} → <b>{escape(change.after_grade)}</b>"
     lines.append(f"得分：{fmt_points(change.before_total)} → {fmt_points(change.after_total)}"
-                 f"（{sign}{fmt_points(abs(delta))}）")
+                 f"（{sign}{fmt_points(abs(delta))}）{grade}")
     return lines
 
 

@@ -59,7 +59,7 @@ def _answer(ans: Answer, contact: str) -> str:
 
 
 def indexing() -> str:
-    return "⏳ 正在载入考核规定（首次启动约需半分钟），稍后自动回答您的问题……"
+    return "⏳ 机器人刚刚启动，正在载入考核规定，载入后（通常不超过半分钟）自动回答您的问题……"
 
 
 def no_clear_answer(contact: str) -> str:
@@ -83,7 +83,8 @@ def related_label(clause: dict[str, Any]) -> str:
         body = body[len(clause["article"]):]
     else:  # an outline clause "三、（一）" whose text starts with its own number "（一）…"
         body = _OWN_NUMBER.sub("", body, count=1)
-    body = body.strip(" 　:：")
+    body = " ".join(body.split()).strip(" 　:：")  # a button label is one line
+    head = " ".join(head.split())
     return f"{head} {body[:14]}…" if len(body) > 14 else f"{head} {body}"
 
 
@@ -112,12 +113,22 @@ def deadline_answer(items: list[UnitProgress], unit_name: str | None, now: datet
 def score_answer(unit_name: str, score: dict[str, Any] | None) -> str:
     if score is None:
         return f"{escape(unit_name)}还没有提交材料，暂无初步得分。直接在这里发送自查材料即可。"
-    missing = f"\n缺失指标：{escape(score['missing'])}" if score.get("missing") else ""
     veto = (f"\n⛔ 等次为不合格，因为一票否决：{escape(score.get('veto_reason') or '材料中出现否决情形')}"
             if score.get("vetoed") else "")
+    if score.get("locked_at"):  # the office's result: no "preliminary", no system gaps
+        return (f"📊 {escape(unit_name)}的考核结果（考核办已审核并锁定）：{fmt_points(score['total'])} / "
+                f"{fmt_points(score['full_marks'])}，等次：{escape(score['grade'])}。{veto}\n"
+                "发送 /score 查看各项指标的核定得分；如有异议，可在规定时间内发送 /appeal 申请复核。")
+    missing = f"\n缺失指标：{escape(score['missing'])}" if score.get("missing") else ""
     return (f"📊 {escape(unit_name)}目前的初步得分：{fmt_points(score['total'])} / "
             f"{fmt_points(score['full_marks'])}，初步等次：{escape(score['grade'])}。{veto}{missing}\n"
             "初步得分由系统按所交材料自动计算，仅供参考，以考核办审核结果为准。发送 /status 查看各指标详情。")
+
+
+def ask_in_chinese() -> str:
+    return ("考核规定都是中文的，请用中文提问，例如：“逾期提交会扣分吗？”“效果分怎么算？”"
+            "（Please ask in Chinese: the regulations are in Chinese.）\n"
+            "截止时间发送 /status 查看；上传材料直接发送文件即可。")
 
 
 def score_for_staff() -> str:

@@ -405,9 +405,21 @@ def review_bad(reason: str, unit_name: str) -> str:
     return f"⚠️ {reason}\n\n" + "\n".join(review_hint(unit_name, False))
 
 
+def decision_words(kind: str, what: str, value: str) -> str:
+    """An office decision in words: 立项督查 核定为 20 分 · 争优创新 加分 3 分 · 核定无加分 ·
+    核定不适用一票否决."""
+    if kind == VETO:
+        return f"核定{escape(value)}一票否决"
+    if kind in (NO_BONUS, NO_DEDUCTION):
+        return f"{escape(what)} {KIND_LABELS[kind]}"
+    if kind == SET_INDICATOR:
+        return f"{escape(what)} 核定为 {escape(value)}"
+    return f"{escape(what)} {KIND_LABELS.get(kind, kind)} {escape(value)}"
+
+
 def decision_done(kind: str, what: str, value: str, reason: str, result: Result | None,
                   rules: ScoringRules, adjustment_hint: str = "") -> str:
-    lines = [f"✅ 已记录：{escape(what)} {escape(value)}（{KIND_LABELS.get(kind, kind)}）",
+    lines = [f"✅ 已记录：{decision_words(kind, what, value)}",
              f"理由：{esc(reason, 200)}{adjustment_hint}", ""]
     if result is None:
         lines.append("该单位尚未提交自查材料，暂无得分：这项调整将在其提交材料后计入。")

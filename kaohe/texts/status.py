@@ -225,12 +225,15 @@ def coverage_lines(rows: Iterable[Mapping[str, Any]], rules: ScoringRules | None
             group = ind.group_name
             lines.append(f"【{esc(group, 16)}】")
         earned = (row.get("base") or 0) + (row.get("effect") or 0)
+        decided = row.get("decided_by") is not None and row.get("final") is not None
+        if decided:
+            earned = row["final"]  # the office's decision is the indicator's points now
         full = f"/{fmt_points(ind.points)}" if ind is not None else ""
         core = "（核心）" if ind is not None and ind.core else ""
         icon = COVERAGE_ICONS.get(row.get("coverage"), "•")
         label = COVERAGE_LABELS.get(row.get("coverage"), "")
         lines.append(f"{icon} {esc(row['indicator_name'], 20)}{core} {fmt_points(earned)}{full} 分"
-                     f"（{label}）")
+                     f"（{label}{'，考核办核定' if decided else ''}）")
     return lines
 
 
@@ -297,6 +300,24 @@ def deadline_lines(p: UnitProgress, now: datetime, tz: ZoneInfo) -> list[str]:
     return lines
 
 
+def composition_line(score: Mapping[str, Any], rules: ScoringRules | None) -> str | None:
+    """How the total is made up, when it is more than the indicators' points (social
+    evaluation, bonus, deduction): otherwise the indicator lines above add up to it."""
+    social_weight = score.get("social_weight") or 0
+    bonus, deduction = score.get("bonus") or 0, score.get("deduction") or 0
+    if not (social_weight or bonus or deduction):
+        return None
+    parts = [f"指标得分 {fmt_points(score.get('indicator_total') or 0)}"]
+    if social_weight:
+        social = score.get("social")
+        name = rules.social_name if rules else "社会评价"
+        shown = f"{fmt_points(social)} 分" if social is not None else "未导入"
+        parts.append(f"{escape(name)} {shown}（占 {social_weight:.0%}）")
+    parts.append(f"{escape(rules.bonus.name if rules else '争优创新')} +{fmt_points(bonus)}")
+    parts.append(f"{escape(rules.deduction.name if rules else '违规失职')} −{fmt_points(deduction)}")
+    return "总分构成：" + " · ".join(parts)
+
+
 def score_headline(score: Mapping[str, Any]) -> str:
     if score.get("locked_at"):
         return (f"📊 <b>考核结果（已锁定）：{fmt_points(score['total'])} / {fmt_points(score['full_marks'])}</b>"
@@ -353,9 +374,12 @@ def liaison_status(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRu
     else:
         lines.append("尚无材料，上传后即显示各项指标的覆盖情况。")
     if card.score is not None:
-        lines += ["", score_headline(card.score),
-                  "（考核办已审核并锁定，发送 /score 查看明细）" if card.score.get("locked_at") else
-                  "（初步得分由系统依据所交材料自动计算，仅供参考，以考核办审核结果为准）"]
+        lines += ["", score_headline(card.score)]
+        composition = composition_line(card.score, rules)
+        if composition:
+            lines.append(composition)
+        lines.append("（考核办已审核并锁定，发送 /score 查看明细）" if card.score.get("locked_at") else
+                     "（初步得分由系统依据所交材料自动计算，仅供参考，以考核办审核结果为准）")
 
     lines += ["", "<b>下一步</b>"]
     lines += _next_steps(card, now, contact)
@@ -365,6 +389,9 @@ def liaison_status(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRu
 
 
 def _next_steps(card: UnitCard, now: datetime, contact: str) -> list[str]:
+    if card.score is not None and card.score.get("locked_at"):
+        return ["• 考核结果已由考核办审核并锁定，材料不能再上传、替换或撤回。"
+                f"如对结果有异议，可在规定时间内发送 /appeal 申请复核，或联系考核办（{escape(contact)}）。"]
     steps = []
     nxt = card.next
     if nxt is not None and not nxt.submitted:
