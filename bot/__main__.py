@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 
 from kaohe.config import ConfigError, load_config
 
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="config.toml", help="配置文件路径（默认 config.toml）")
     parser.add_argument("--console", action="store_true",
                         help="即使设置了 TELEGRAM_BOT_TOKEN，也打开本地控制台聊天")
+    parser.add_argument("--files-dir", type=Path, metavar="文件夹",
+                        help="控制台聊天中机器人发来的文件保存到哪里（默认：[storage] dir 下的 console-files）")
     args = parser.parse_args(argv)
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     console = args.console or not token
@@ -65,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if console:
         from bot.local.console import run_console
 
-        return run_console(config)
+        return run_console(config, files_dir=args.files_dir)
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import build_application

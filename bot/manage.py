@@ -1,7 +1,8 @@
 """Office command line: ``python -m bot.manage backup FILE`` / ``restore FILE [--force]``,
 ``regulation load FILE...`` / ``regulation list`` / ``regulation vectors``, ``recompute [UNIT...]``,
 ``social FILE [--dry-run]`` (import 社会评价 scores from .xlsx / .csv, or only preview them),
-``export FOLDER [--unit U]``.
+``export [FOLDER] [--unit U]`` (default folder: ``exports`` in ``[storage] dir``, never the
+working directory).
 
 Backups can be taken while the bot runs; restore with the bot stopped. A regulation loaded
 here is in the database at once; a running bot picks it up at its next start (load in
@@ -11,36 +12,112 @@ chat for an immediate change).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from kaohe.config import ConfigError, load_config
 from storage.backup import BackupError, create_backup, restore_backup
 from storage.store import DB_NAME, Store
 
+EXPORTS_FOLDER = "exports"  # inside [storage] dir unless a folder is given
+
+# argparse's own words, said in Chinese (its messages are English whatever the locale).
+_ARGPARSE_ERRORS = (
+    (re.compile(r"the following arguments are required: (.+)"), r"缺少参数：\1"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"不认识的参数：\1"),
+    (re.compile(r"argument (\S+): invalid choice: (.+) \(choose from (.+)\)"),
+     r"参数 \1 的取值 \2 无效（可选：\3）"),
+    (re.compile(r"argument (\S+): expected one argument"), r"参数 \1 后面需要一个值"),
+)
+
+
+def _wide(text: str) -> int:
+    """How many more columns ``text`` takes in a terminal than characters (CJK: two each)."""
+    return sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout with "用法：" and the help column aligned after Chinese metavars."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def add_argument(self, action):
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            shown = self._format_action_invocation(action)
+            self._action_max_length = max(self._action_max_length,
+                                          len(shown) + _wide(shown) + self._current_indent)
+
+    def _format_action(self, action):
+        text = super()._format_action(action)
+        header = self._format_action_invocation(action)
+        extra = _wide(header)
+        at = text.find(header + " " * (extra + 2))
+        if extra and at >= 0 and "\n" not in text[:at]:  # help on the same line: drop the excess
+            text = text[:at + len(header)] + text[at + len(header) + extra:]
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help and errors are in Chinese (sub-commands' too)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="显示本说明并退出")
+
+    def error(self, message: str):
+        for pattern, chinese in _ARGPARSE_ERRORS:
+            message = pattern.sub(chinese, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m bot.manage``."""
+    parser = _Parser(prog="python -m bot.manage", description="考核助手 数据管理（考核办在服务器上使用）")
+    parser.add_argument("--config", default="config.toml", metavar="配置文件",
+                        help="配置文件路径（默认 config.toml）")
+    commands = parser.add_subparsers(dest="command", required=True, title="命令", metavar="命令",
+                                     help="下列之一；python -m bot.manage 命令 -h 查看该命令的用法")
+    backup = commands.add_parser("backup", help="把数据库和全部材料文件备份为一个 .tar.gz",
+                                 description="把数据库和全部材料文件备份为一个 .tar.gz（机器人运行时也可以备份）")
+    backup.add_argument("file", type=Path, metavar="备份文件", help="要写出的 .tar.gz，如 backups/kaohe.tar.gz")
+    restore = commands.add_parser("restore", help="从备份恢复（请先停止机器人）",
+                                  description="从备份恢复（请先停止机器人）")
+    restore.add_argument("file", type=Path, metavar="备份文件", help="backup 写出的 .tar.gz")
+    restore.add_argument("--force", action="store_true", help="覆盖现有数据")
+    regulation = commands.add_parser("regulation", help="载入或列出规定文件（管理办法、实施细则）",
+                                     description="载入或列出规定文件（管理办法、实施细则）")
+    regulation.add_argument("action", choices=["load", "list", "vectors"], metavar="操作",
+                            help="load 载入文件；list 列出已载入的规定；vectors 重建随附的句向量")
+    regulation.add_argument("files", type=Path, nargs="*", metavar="文件", help="load 要载入的文件")
+    recompute = commands.add_parser(
+        "recompute", help="按当前配置重新计算各单位得分（改了指标、关键词或权重之后），审核日志记录前后分数",
+        description="按当前配置重新计算各单位得分，审核日志记录前后分数")
+    recompute.add_argument("units", nargs="*", metavar="单位", help="只算这些单位（编号或名称），默认全部")
+    export = commands.add_parser(
+        "export", help="把汇总表、考核报告和图表写到一个文件夹",
+        description="把汇总表、考核报告和图表（或一个单位的情况报告）写到一个文件夹")
+    export.add_argument("folder", type=Path, nargs="?", metavar="文件夹",
+                        help=f"写到哪里（默认：[storage] dir 下的 {EXPORTS_FOLDER} 文件夹）")
+    export.add_argument("--unit", metavar="单位", help="只导出某个单位的情况报告（编号或名称）")
+    social = commands.add_parser("social", help="导入社会评价（民意调查）结果表 .xlsx / .csv",
+                                 description="导入社会评价（民意调查）结果表 .xlsx / .csv")
+    social.add_argument("file", type=Path, metavar="结果表", help=".xlsx 或 .csv 文件")
+    social.add_argument("--dry-run", action="store_true", help="只预览每个单位会得到的分数，不导入")
+    return parser
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.manage", description="考核助手 数据管理")
-    parser.add_argument("--config", default="config.toml", help="配置文件路径（默认 config.toml）")
-    commands = parser.add_subparsers(dest="command", required=True)
-    backup = commands.add_parser("backup", help="把数据库和全部材料文件备份为一个 .tar.gz")
-    backup.add_argument("file", type=Path)
-    restore = commands.add_parser("restore", help="从备份恢复（请先停止机器人）")
-    restore.add_argument("file", type=Path)
-    restore.add_argument("--force", action="store_true", help="覆盖现有数据")
-    regulation = commands.add_parser("regulation", help="载入或列出规定文件（管理办法、实施细则）")
-    regulation.add_argument("action", choices=["load", "list", "vectors"])
-    regulation.add_argument("files", type=Path, nargs="*")
-    recompute = commands.add_parser(
-        "recompute", help="按当前配置重新计算各单位得分（改了指标、关键词或权重之后），审核日志记录前后分数")
-    recompute.add_argument("units", nargs="*", help="只算这些单位（编号或名称），默认全部")
-    export = commands.add_parser("export", help="把汇总表、考核报告和图表写到一个文件夹")
-    export.add_argument("folder", type=Path)
-    export.add_argument("--unit", help="只导出某个单位的情况报告（编号或名称）")
-    social = commands.add_parser("social", help="导入社会评价（民意调查）结果表 .xlsx / .csv")
-    social.add_argument("file", type=Path)
-    social.add_argument("--dry-run", action="store_true", help="只预览每个单位会得到的分数，不导入")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -80,6 +157,7 @@ def _export(config, args) -> int:
     from kaohe.services import Services
     from kaohe.writers.charts import MissingCJKFont
 
+    folder = (args.folder or config.storage_dir / EXPORTS_FOLDER).resolve()
     svc = Services(config)
     try:
         at = datetime.now(timezone.utc)
@@ -88,15 +166,15 @@ def _export(config, args) -> int:
             if len(found) != 1:
                 print(f"单位“{args.unit}”{'不存在' if not found else '对应多个单位'}", file=sys.stderr)
                 return 2
-            print(f"已写出 {svc.export_unit(found[0]['id'], args.folder, at)}")
+            print(f"已写出 {svc.export_unit(found[0]['id'], folder, at).resolve()}")
             return 0
         try:
-            files = svc.export_all(args.folder, at)
+            files = svc.export_all(folder, at)
         except MissingCJKFont as exc:
             print(f"未导出：{exc}", file=sys.stderr)
             return 1
         label = "初步" if files.preliminary else "最终"
-        print(f"已导出（{label}，{files.units} 个单位）到 {files.folder}：")
+        print(f"已导出（{label}，{files.units} 个单位）到 {Path(files.folder).resolve()}：")
         for path in [files.workbook, files.report, *files.charts]:
             print(f"  {path.name}")
         return 0

@@ -61,6 +61,10 @@ def test_console_office_presses_buttons_to_confirm_an_announcement(config):
     assert "📢 考核办通知" in text and "考核大会定于1月6日上午9时召开" in text
     assert "送达 1 人，未送达 0 人" in text
     assert "这个按钮已经失效" in text  # the preview's buttons are gone once confirmed
+    # The notice reaches the FGW liaison (the first console user): shown as sent to them,
+    # not as a reply to the office user typing.
+    assert "\n🤖 → 用户 20001（市发展和改革委员会 联络员）：\n   📢 考核办通知\n" in text
+    assert "\n🤖 📢" not in text
 
 
 def test_a_second_console_session_on_the_same_data_is_answered(config):

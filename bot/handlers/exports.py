@@ -53,7 +53,7 @@ async def _send_files(update: Update, context: Context, paths: list[Path],
     if missed:
         await reply(update, "⚠️ 以下文件未能发送：\n" + "\n".join(f"• {m}" for m in missed)
                     + "\n可稍后重发命令再试；考核办也可在服务器上运行 "
-                    "<code>python -m bot.manage export 文件夹</code>（单个单位加 <code>--unit 单位</code>）直接取得文件。")
+                    "<code>python -m bot.manage export</code>（单个单位加 <code>--unit 单位</code>）直接取得文件。")
 
 
 async def handle_export(update: Update, context: Context) -> None:
