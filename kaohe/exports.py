@@ -21,8 +21,8 @@ from pathlib import Path
 
 from kaohe.config import AppConfig
 from kaohe.fmt import fmt_time
+from kaohe.labels import FILE_TYPE_LABELS, ROLE_LABELS
 from kaohe.results import SET_ASIDE
-from kaohe.labels import FILE_TYPE_LABELS
 from kaohe.writers import charts as ch
 from kaohe.writers import report as rp
 from kaohe.writers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
@@ -37,14 +37,19 @@ from scoring.reminders import (
     REMINDER,
     RESULT_FEEDBACK,
 )
+from scoring.result import BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
+from scoring.rules import ScoringRules
 from scoring.summary import NOT_SCORED, Summary, progress_curve, summarise
 from storage.exports import ExportSource
 from storage.store import Store
 
 KIND_NAMES = {"base": "基础分依据", "effect": "成效数据", "bonus": "加分项", "deduction": "扣分项",
               "veto": "否决情形", SET_ASIDE: "未计入（看似相关）"}
-STATE_NAMES = {"indicator": "核定指标得分", "bonus": "加分", "deduction": "扣分", "bonus_none": "核定无加分",
-               "deduction_none": "核定无扣分", "veto": "一票否决"}
+STATE_NAMES = {SET_INDICATOR: "核定指标得分", BONUS: "加分", DEDUCTION: "扣分", NO_BONUS: "核定无加分",
+               NO_DEDUCTION: "核定无扣分", VETO: "一票否决"}
+VETO_RULINGS = {True: "一票否决：否决", False: "一票否决：不否决（不采用系统判定）"}
+# Actors that are no person (the audit log's words for them).
+ACTOR_WORDS = {"config": "配置文件", "system": "系统", "scheduler": "定时任务"}
 # What the 提醒记录 sheet lists: every message the bot sent (or tried) to units' liaisons.
 TO_LIAISONS = (REMINDER, LATE_NOTICE, ANNOUNCEMENT, DEADLINE_CHANGE, RESULT_FEEDBACK, APPEAL_ANSWER, BINDING)
 STATUS_NAMES = {"pending": "待发送", "sent": "已送达", "blocked": "无法送达", "failed": "发送失败",
@@ -81,6 +86,89 @@ def _timeliness(unit: dict) -> str:
 def _g(value: float | None) -> str:
     """A number as the report prints it (``—`` when missing)."""
     return "—" if value is None else f"{value:g}"
+
+
+class _Names:
+    """What the exports print instead of internal ids: indicators and the add-ons by name,
+    the office's decisions in words, people by name."""
+
+    def __init__(self, config: AppConfig, people: dict[int, str]):
+        rules: ScoringRules = config.scoring
+        self.config, self.people = config, people
+        self.bonus, self.deduction = f"{rules.bonus.name}加分", f"{rules.deduction.name}扣分"
+        self.indicators = {i.id: i.name for i in rules.all_indicators()}
+        # Evidence of the add-ons is filed under these pseudo-indicators (kaohe.results).
+        self.addons = {f"_{BONUS}": self.bonus, f"_{DEDUCTION}": self.deduction}
+
+    def indicator(self, indicator_id: str | None, fallback: str | None = None) -> str:
+        """An indicator's (or add-on's) name; the stored name or the id only for one the
+        configuration no longer has."""
+        if not indicator_id:
+            return ""
+        return (self.indicators.get(indicator_id) or self.addons.get(indicator_id) or fallback
+                or f"指标 {indicator_id}")
+
+    @staticmethod
+    def indicator_id(indicator_id: str | None) -> str | None:
+        """The 指标编号 column: an indicator's id, nothing for the add-ons' pseudo-ids."""
+        return None if not indicator_id or indicator_id.startswith("_") else indicator_id
+
+    def decision_kind(self, d: dict) -> str:
+        """类型 of an office decision; a veto ruling says which way it went."""
+        if d["kind"] == VETO:
+            return VETO_RULINGS[bool(d["value"])]
+        return STATE_NAMES.get(d["kind"], d["kind"])
+
+    def decision_subject(self, d: dict) -> str:
+        """What an office decision is about: the indicator, the add-on, or the veto."""
+        if d["kind"] == SET_INDICATOR:
+            return self.indicator(d["target"])
+        if d["kind"] in (BONUS, NO_BONUS):
+            return self.bonus
+        if d["kind"] in (DEDUCTION, NO_DEDUCTION):
+            return self.deduction
+        return STATE_NAMES.get(d["kind"], d["kind"])
+
+    @staticmethod
+    def decision_points(d: dict) -> float | None:
+        """The points a decision sets (none for a veto ruling or a 核定无 ruling)."""
+        return d["value"] if d["kind"] in (SET_INDICATOR, BONUS, DEDUCTION) else None
+
+    def decision(self, d: dict) -> str:
+        """One decision in a sentence: “核定指标得分：立项督查 6 分”, “争优创新加分 +1 分”,
+        “一票否决：不否决（不采用系统判定）”."""
+        kind, value = d["kind"], d["value"]
+        if kind == SET_INDICATOR:
+            return f"核定指标得分：{self.indicator(d['target'])} {_g(value)} 分"
+        if kind == BONUS:
+            return f"{self.bonus} +{_g(value)} 分"
+        if kind == DEDUCTION:
+            return f"{self.deduction} −{_g(value)} 分"
+        if kind == NO_BONUS:
+            return f"{self.bonus}：核定无加分"
+        if kind == NO_DEDUCTION:
+            return f"{self.deduction}：核定无扣分"
+        if kind == VETO:
+            return VETO_RULINGS[bool(value)]
+        return STATE_NAMES.get(kind, kind)
+
+    def person(self, actor: object) -> str | None:
+        """Who did something, by name: “张三”; an office member without a name on file
+        “考核办（10001）”; anyone else unknown “用户 60001”."""
+        if actor is None or actor == "":
+            return None
+        text = str(actor).strip()
+        if not text.lstrip("-").isdigit():
+            return ACTOR_WORDS.get(text, text)
+        user = int(text)
+        name = self.people.get(user)
+        if name:
+            return name
+        if user in self.config.admins:
+            return f"{ROLE_LABELS['admin']}（{user}）"
+        if user in self.config.officials:
+            return f"{ROLE_LABELS['official']}（{user}）"
+        return f"用户 {user}"
 
 
 def _grouped(rows: Iterable[dict], key: str = "unit_id") -> Iterator[tuple[str, list[dict]]]:
@@ -168,12 +256,13 @@ def export_all(config: AppConfig, store: Store, folder: Path, now: datetime) -> 
         summary = summarise(units, src.indicator_scores(), rules)
         label = _label(summary.preliminary)
         names = {u["id"]: u["name"] for u in units}
+        words = _Names(config, src.people_names())
         charts = _charts(config, src, summary, label, folder, stamp, now)
         workbook = folder / f"考核汇总_{label}_{stamp}.xlsx"
         title = f"{config.cycle_name}（{label}，导出于 {now.astimezone(tz):%Y-%m-%d %H:%M}）"
-        rows = write_workbook(workbook, title, _sheets(config, src, units, summary, names))
+        rows = write_workbook(workbook, title, _sheets(config, src, units, summary, names, words))
         report = folder / f"考核报告_{label}_{stamp}.docx"
-        _report(config, src, units, summary, charts, report, now)
+        _report(config, src, units, summary, charts, report, now, words)
     return ExportFiles(folder, workbook, report, [c for c, _ in charts], summary.preliminary, rows,
                        len(units))
 
@@ -182,14 +271,15 @@ def export_all(config: AppConfig, store: Store, folder: Path, now: datetime) -> 
 
 
 def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Summary,
-            names: dict[str, str]) -> Iterator[Sheet]:
-    tz = config.tz
+            names: dict[str, str], words: _Names) -> Iterator[Sheet]:
+    tz, rules = config.tz, config.scoring
     categories = {u["id"]: u["category"] for u in units}
     yield Sheet("汇总", [
         Column("单位", 28), Column("编号", 10), Column("类别", 10), Column("联络员", 18),
         Column("首次提交", 17, TIME), Column("最近提交", 17, TIME), Column("按时/逾期", 9),
         Column("当前材料（份）", 9, INTEGER), Column("指标得分", 9, NUMBER),
-        Column("社会评价", 9, NUMBER), Column("争优创新", 9, NUMBER), Column("违规失职", 9, NUMBER),
+        Column(rules.social_name, 9, NUMBER), Column(rules.bonus.name, 9, NUMBER),
+        Column(rules.deduction.name, 9, NUMBER),
         Column("总分", 9, NUMBER), Column("满分", 7, NUMBER), Column("得分率（%）", 9, PERCENT),
         Column("等次", 8), Column("排名", 7, INTEGER), Column("结果状态", 9),
         Column("缺失指标", 40), Column("材料较少的指标", 40),
@@ -213,7 +303,7 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
         Column("SHA-256", 30), Column("接收时间", 17, TIME), Column("截止事项", 14),
         Column("截止时间", 17, TIME), Column("逾期", 6), Column("状态", 12), Column("盖章", 16),
     ], ([s["unit_name"], s["file_name"], s["version"], FILE_TYPE_LABELS.get(s["file_type"], s["file_type"]), s["pages"],
-         s["paragraph_count"], s["chars"], s["sha256"], local(s["received_at"], tz),
+         s["paragraph_count"], s["text_chars"], s["sha256"], local(s["received_at"], tz),
          s["deadline_name"], local(s["deadline_at"], tz), "是" if s["late"] else "否",
          "已被新版本替换" if s["replaced_by"] else "已撤回" if s["withdrawn_at"] else "当前",
          "盖章页（不计分）" if s["role"] == "seal" else
@@ -225,32 +315,35 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
     ], ([c["unit_name"], c["file_name"], c["other_unit_name"], c["other_file_name"], c["shared"],
          round(c["share"] * 100, 1), local(c["found_at"], tz)] for c in src.similar_materials()))
     yield Sheet("证据", [
-        Column("单位", 28), Column("指标编号", 9), Column("类型", 10), Column("序号", 6, INTEGER),
-        Column("文件", 30), Column("位置", 10), Column("摘录", 60), Column("关键词 / 数据类别", 24),
-    ], ([e["unit_name"], e["indicator_id"], KIND_NAMES.get(e["kind"], e["kind"]), e["rank"],
-         e["file_name"], e["location"], e["snippet"], e["detail"]] for e in src.evidence()))
+        Column("单位", 28), Column("指标编号", 9), Column("指标", 24), Column("类型", 10),
+        Column("序号", 6, INTEGER), Column("文件", 30), Column("位置", 10), Column("摘录", 60),
+        Column("关键词 / 数据类别", 24),
+    ], ([e["unit_name"], words.indicator_id(e["indicator_id"]), words.indicator(e["indicator_id"]),
+         KIND_NAMES.get(e["kind"], e["kind"]), e["rank"], e["file_name"], e["location"], e["snippet"],
+         e["detail"]] for e in src.evidence()))
     yield Sheet("提醒记录", [
         Column("单位", 28), Column("联络员", 14), Column("类型", 12), Column("截止事项", 14),
         Column("状态", 10), Column("应发时间", 17, TIME), Column("送达时间", 17, TIME),
         Column("尝试次数", 8, INTEGER), Column("错误", 40),
-    ], ([n["unit_name"], n["person"] or str(n["chat_id"]), KIND_LABELS.get(n["kind"], n["kind"]),
+    ], ([n["unit_name"], words.person(n["chat_id"]), KIND_LABELS.get(n["kind"], n["kind"]),
          n["deadline_name"], STATUS_NAMES.get(n["status"], n["status"]),
          local(n["due_at"] or n["created_at"], tz), local(n["sent_at"], tz), n["attempts"],
          n["error"]] for n in src.notifications(TO_LIAISONS)))
     yield Sheet("调整记录", [
-        Column("编号", 6, INTEGER), Column("单位", 28), Column("类型", 12), Column("指标编号", 9),
-        Column("分值", 7, NUMBER), Column("理由", 40), Column("操作人", 12), Column("时间", 17, TIME),
-        Column("撤销时间", 17, TIME), Column("撤销人", 12), Column("撤销理由", 30),
-    ], ([a["id"], a["unit_name"], STATE_NAMES.get(a["kind"], a["kind"]), a["target"], a["value"],
-         a["reason"], a["created_by"], local(a["created_at"], tz), local(a["revoked_at"], tz),
-         a["revoked_by"], a["revoke_reason"]] for a in src.adjustments()))
+        Column("编号", 6, INTEGER), Column("单位", 28), Column("类型", 26), Column("指标编号", 9),
+        Column("指标 / 事项", 24), Column("分值", 7, NUMBER), Column("理由", 40), Column("操作人", 16),
+        Column("时间", 17, TIME), Column("撤销时间", 17, TIME), Column("撤销人", 16), Column("撤销理由", 30),
+    ], ([a["id"], a["unit_name"], words.decision_kind(a), words.indicator_id(a["target"]),
+         words.decision_subject(a), words.decision_points(a), a["reason"], words.person(a["created_by"]),
+         local(a["created_at"], tz), local(a["revoked_at"], tz), words.person(a["revoked_by"]),
+         a["revoke_reason"]] for a in src.adjustments()))
     yield Sheet("复核申请", [
-        Column("编号", 6, INTEGER), Column("单位", 28), Column("提出人", 12), Column("提出时间", 17, TIME),
+        Column("编号", 6, INTEGER), Column("单位", 28), Column("提出人", 16), Column("提出时间", 17, TIME),
         Column("理由", 50), Column("应答复时间", 17, TIME), Column("状态", 8), Column("答复时间", 17, TIME),
-        Column("答复人", 12), Column("答复", 50),
-    ], ([a["id"], a["unit_name"], a["person_name"] or a["submitted_by"], local(a["created_at"], tz), a["reason"],
-         local(a["answer_due"], tz) - timedelta(minutes=1), "已答复" if a["answered_at"] else "待答复", local(a["answered_at"], tz),
-         a["answered_by"], a["answer"]] for a in src.appeals()))
+        Column("答复人", 16), Column("答复", 50),
+    ], ([a["id"], a["unit_name"], words.person(a["submitted_by"]), local(a["created_at"], tz), a["reason"],
+         local(a["answer_due"], tz) - timedelta(minutes=1), "已答复" if a["answered_at"] else "待答复",
+         local(a["answered_at"], tz), words.person(a["answered_by"]), a["answer"]] for a in src.appeals()))
 
 
 # ---- the charts ---------------------------------------------------------------------------
@@ -272,9 +365,7 @@ def _charts(config: AppConfig, src: ExportSource, summary: Summary, label: str, 
         [c.name for c in cats], [i.name for i in indicators],
         [[c.coverage(i.id) for i in indicators] for c in cats], title)))
     curve = progress_curve(local(at, tz).isoformat() for at in src.progress_times())
-    deadlines = sorted({(d.name + (f"（{'、'.join(d.categories)}）" if d.categories else ""),
-                         d.due_utc.astimezone(tz).date().isoformat()) for d in config.deadlines},
-                       key=lambda d: d[1])
+    deadlines = _deadline_marks(config, src)
     title = f"自查材料提交进度（共 {len(summary.units)} 个单位）"
     made.append(("提交进度", title, ch.submission_progress(
         [d for d, _ in curve], [n for _, n in curve], len(summary.units), deadlines, title,
@@ -288,18 +379,37 @@ def _charts(config: AppConfig, src: ExportSource, summary: Summary, label: str, 
     return result
 
 
+def _deadline_marks(config: AppConfig, src: ExportSource) -> list[tuple[str, str]]:
+    """The deadlines the progress chart draws, as they stand now (the office's /deadline
+    moves are in the database: the same rows /status reads): (label, local date), one line
+    per name and day, the categories a day is for in the label."""
+    tz = config.tz
+    days: dict[tuple[str, str], list[str]] = {}
+    rows = list(src.deadlines()) or [{"name": d.name, "category": c, "due": d.due_utc.isoformat()}
+                                      for d in config.deadlines for c in d.categories or ("",)]
+    for row in rows:
+        day = datetime.fromisoformat(row["due"]).astimezone(tz).date().isoformat()
+        days.setdefault((row["name"], day), []).append(row["category"] or "")
+    marks = []
+    for (name, day), categories in days.items():
+        scoped = "" in categories or not any(categories)
+        marks.append((name if scoped else f"{name}（{'、'.join(categories)}）", day))
+    return sorted(marks, key=lambda m: (m[1], m[0]))
+
+
 # ---- the report ---------------------------------------------------------------------------
 
 
 def _report(config: AppConfig, src: ExportSource, units: list[dict], summary: Summary,
-            charts: list[tuple[Path, rp.Chart]], path: Path, now: datetime) -> None:
+            charts: list[tuple[Path, rp.Chart]], path: Path, now: datetime, words: _Names) -> None:
     rules, tz = config.scoring, config.tz
     label = _label(summary.preliminary)
+    # The 【初步】/【最终】 mark under the title says which it is; the lines below do not repeat it.
     document = rp.new_document(f"{config.cycle_name}\n考核报告", [
-        f"（{label}）" if summary.preliminary else "（结果已全部锁定）",
         f"考核单位 {len(units)} 个 · 生成于 {now.astimezone(tz):%Y年%m月%d日 %H:%M}",
         "说明：初步得分由系统依据各单位所交材料计算，并计入考核办已核定的调整；结果锁定前仅供参考。"
-        if summary.preliminary else "各单位结果均已由考核办审核锁定。"], f"【{label}】")
+        if summary.preliminary else "各单位结果均已由考核办审核锁定。"], f"【{label}】",
+        f"{_report_name(config.cycle_name)}（{label}）", now)
     rp.add_contents(document)
 
     document.add_heading("一、总体情况", level=1)
@@ -346,7 +456,7 @@ def _report(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
     document.add_heading("六、各单位情况", level=1)
     rp.add_placeholder(document, "units")
 
-    widths = (1.5, 6.5, 2.5, 2.0, 2.0, 2.0)
+    widths = (1.4, 6.2, 2.4, 2.0, 2.0, 2.0)  # rp.TEXT_WIDTH_CM across
     ranked = sorted((u for u in units if u.get("total") is not None),
                     key=lambda u: (summary.ranks[u["id"]], u["name"]))
     ranking = rp.table(("排名", "单位", "类别", "总分", "等次", "状态"),
@@ -354,10 +464,15 @@ def _report(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
                          u["grade"], _state(u)) for u in ranked), widths)
     missing = rp.table(("单位", "类别", "缺失指标"),
                        ((u["name"], u["category"], u["missing"]) for u in summary.with_missing),
-                       (5.5, 2.5, 8.5)) if summary.with_missing else iter([rp.para("提交材料的单位均无缺失指标。")])
-    pages = _unit_pages(config, src, units, summary.ranks)
+                       (5.0, 2.5, 8.5)) if summary.with_missing else iter([rp.para("提交材料的单位均无缺失指标。")])
+    pages = _unit_pages(config, src, units, summary.ranks, words=words)
     rp.save_with_streams(document, path, {"ranking": ranking, "missing": missing, "units": pages},
                          contents={"units": _unit_entries(units)})
+
+
+def _report_name(cycle_name: str) -> str:
+    """“2026年度目标责任制考核” → “2026年度目标责任制考核情况报告”."""
+    return f"{cycle_name}{'' if cycle_name.endswith('考核') else '考核'}情况报告"
 
 
 def _unit_heading(unit: dict) -> str:
@@ -370,8 +485,11 @@ def _unit_entries(units: list[dict]) -> list[rp.Entry]:
 
 
 def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
-                ranks: dict[str, int] | None, unit_id: str | None = None) -> Iterator[str]:
+                ranks: dict[str, int] | None, unit_id: str | None = None,
+                words: _Names | None = None) -> Iterator[str]:
     """One page per unit: result, indicator table, strongest evidence, gaps, office decisions."""
+    words = words or _Names(config, {})
+    rules = config.scoring
     indicators = _Aligned(src.indicator_scores(unit_id))
     evidence = _Aligned(e for e in src.evidence(unit_id) if e["kind"] in ("base", "effect") and e["rank"] <= 2)
     decisions = _Aligned(src.adjustments(unit_id, by_unit=True))
@@ -388,15 +506,15 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
             waiting = [d for d in made if not d["revoked_at"]]
             if waiting:
                 yield rp.para("考核办已记录、待提交材料后计入的调整", bold=True)
-                yield from (_decision_line(d) for d in waiting)
+                yield from (_decision_line(d, words) for d in waiting)
             continue
         rank = f"，排名第 {ranks[unit['id']]} 位" if ranks else ""
         yield rp.para(f"总分 {_g(unit['total'])} / {_g(unit['full_marks'])}（{_g(unit['percent'])}%），"
                       f"等次：{unit['grade']}{rank}；结果状态：{_state(unit)}。", bold=True)
         social = f"，社会评价 {unit['social']:g} 分（占 {unit['social_weight']:.0%}）" if unit.get("social") is not None \
             else ""
-        yield rp.para(f"指标得分 {_g(unit['indicator_total'])}{social}，争优创新 +{_g(unit['bonus'])}，"
-                      f"违规失职 −{_g(unit['deduction'])}；首次提交："
+        yield rp.para(f"指标得分 {_g(unit['indicator_total'])}{social}，{rules.bonus.name} +{_g(unit['bonus'])}，"
+                      f"{rules.deduction.name} −{_g(unit['deduction'])}；首次提交："
                       f"{_when(unit['first_at'], config.tz)}；当前材料 {unit['files']} 份。")
         yield from rp.table(("指标", "满分", "基础分", "效果分", "最终得分", "覆盖"),
                             ((r["indicator_name"], _g(points.get(r["indicator_id"])), _g(r["base"]),
@@ -411,7 +529,7 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
             yield rp.para("主要得分依据", bold=True)
             by_name = {r["indicator_id"]: r["indicator_name"] for r in rows}
             for ind_id, e in best.items():
-                yield rp.para(f"· {by_name.get(ind_id, ind_id)}：《{e['file_name']}》{e['location']}——“{e['snippet']}”")
+                yield rp.para(f"· {words.indicator(ind_id, by_name.get(ind_id))}：《{e['file_name']}》{e['location']}——“{e['snippet']}”")
         gaps = [(r["indicator_name"], g) for r in rows for g in (r["gaps"] or "").split("；") if g]
         if gaps:
             yield rp.para("存在的不足", bold=True)
@@ -420,7 +538,7 @@ def _unit_pages(config: AppConfig, src: ExportSource, units: list[dict],
         current = [d for d in made if not d["revoked_at"]]
         if current:
             yield rp.para("考核办核定", bold=True)
-            yield from (_decision_line(d) for d in current)
+            yield from (_decision_line(d, words) for d in current)
 
 
 def _when(text: str | None, tz) -> str:
@@ -428,9 +546,8 @@ def _when(text: str | None, tz) -> str:
     return fmt_time(datetime.fromisoformat(text), tz) if text else "—"
 
 
-def _decision_line(d: dict) -> str:
-    return rp.para(f"· #{d['id']} {STATE_NAMES.get(d['kind'], d['kind'])} {d['target'] or ''} "
-                   f"{_g(d['value'])}：{d['reason']}")
+def _decision_line(d: dict, words: _Names) -> str:
+    return rp.para(f"· #{d['id']} {words.decision(d)}；理由：{d['reason']}")
 
 
 def export_unit(config: AppConfig, store: Store, unit_id: str, folder: Path, now: datetime) -> Path:
@@ -442,11 +559,12 @@ def export_unit(config: AppConfig, store: Store, unit_id: str, folder: Path, now
         unit = units[0]
         label = "已锁定" if unit.get("locked_at") else "初步"
         document = rp.new_document(f"{unit['name']}\n{config.cycle_name}", [
-            f"本单位考核情况（{label}）", f"生成于 {now.astimezone(tz):%Y年%m月%d日 %H:%M}",
+            "本单位考核情况", f"生成于 {now.astimezone(tz):%Y年%m月%d日 %H:%M}",
             "初步得分仅供参考，以考核办审核锁定的结果为准。" if label == "初步" else "结果已由考核办审核锁定。"],
-            f"【{label}】")
+            f"【{label}】", f"{unit['name']}{_report_name(config.cycle_name)}（{label}）", now)
         document.add_heading("本单位情况", level=1)
         rp.add_placeholder(document, "units")
         path = folder / f"{unit['name']}_考核情况_{label}_{now.astimezone(tz):%Y%m%d-%H%M}.docx"
-        rp.save_with_streams(document, path, {"units": _unit_pages(config, src, units, None, unit_id)})
+        words = _Names(config, src.people_names())
+        rp.save_with_streams(document, path, {"units": _unit_pages(config, src, units, None, unit_id, words)})
     return path

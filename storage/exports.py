@@ -9,6 +9,7 @@ stays flat however many units there are.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, suppress
@@ -19,7 +20,11 @@ from sqlite_utils import Database
 
 from storage.copies import copies
 
-# Notifications that are reminders or notices to units (not announcements' receipts).
+
+def text_chars(text: str | None) -> int:
+    """Characters of ``text`` that are not whitespace: what the upload receipt counts
+    (``parsers.model.ParsedDocument.chars``), paragraph by paragraph."""
+    return len("".join(text.split())) if text else 0
 
 
 class ExportSource:
@@ -28,6 +33,7 @@ class ExportSource:
     def __init__(self, path: Path):
         self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         self.conn.row_factory = sqlite3.Row
+        self.conn.create_function("text_chars", 1, text_chars, deterministic=True)
 
     def close(self) -> None:
         self.conn.close()
@@ -56,8 +62,9 @@ class ExportSource:
                        s.indicator_total, s.bonus, s.deduction, s.vetoed, s.social,
                        s.social_weight, s.locked_at, s.locked_by, s.decisions, s.missing, s.thin,
                        s.computed_at,
-                       (select group_concat(p.name, '、') from people p where p.unit_id = u.id)
-                           as liaisons,
+                       (select group_concat(coalesce(nullif(p.name, ''), '@' || p.username,
+                                                     '用户 ' || p.telegram_id), '、')
+                        from people p where p.unit_id = u.id) as liaisons,
                        (select min(received_at) from submissions b
                         where b.unit_id = u.id and b.withdrawn_at is null) as first_at,
                        (select max(received_at) from submissions b
@@ -82,9 +89,14 @@ class ExportSource:
         return copies(Database(self.conn))
 
     def submissions(self) -> Iterator[dict[str, Any]]:
-        """Every file and version of active units, with hash, times and state."""
+        """Every file and version of active units, with hash, times and state; ``text_chars``
+        counts its stored paragraphs' characters as the upload receipt did (whitespace not
+        counted), whatever ``chars`` the row was recorded with."""
         return self._rows(
-            """select b.*, u.name as unit_name from submissions b join units u on u.id = b.unit_id
+            """select b.*, u.name as unit_name,
+                      (select coalesce(sum(text_chars(p.text)), 0) from paragraphs p
+                       where p.submission_id = b.id) as text_chars
+               from submissions b join units u on u.id = b.unit_id
                where u.active = 1 order by u.rowid, b.id""")
 
     def evidence(self, unit_id: str | None = None) -> Iterator[dict[str, Any]]:
@@ -102,9 +114,8 @@ class ExportSource:
         """Ledger rows of these kinds (the messages to units' liaisons), in the order queued."""
         marks = ",".join("?" * len(kinds))
         return self._rows(
-            f"""select n.*, u.name as unit_name, p.name as person from notifications n
+            f"""select n.*, u.name as unit_name from notifications n
                 left join units u on u.id = n.unit_id
-                left join people p on p.telegram_id = n.chat_id
                 where n.kind in ({marks}) order by n.id""", tuple(kinds))
 
     def adjustments(self, unit_id: str | None = None, by_unit: bool = False) -> Iterator[dict[str, Any]]:
@@ -116,11 +127,38 @@ class ExportSource:
                 {where} order by {order}""", (unit_id,) if unit_id else ())
 
     def appeals(self) -> Iterator[dict[str, Any]]:
-        """复核申请 with their unit's name and the liaison's, in the order made."""
+        """复核申请 with their unit's name, in the order made."""
         return self._rows(
-            """select a.*, u.name as unit_name, p.name as person_name from appeals a
-               join units u on u.id = a.unit_id left join people p on p.telegram_id = a.submitted_by
+            """select a.*, u.name as unit_name from appeals a join units u on u.id = a.unit_id
                order by a.id""", ())
+
+    def people_names(self) -> dict[int, str]:
+        """Telegram user id → the name a person is known by: their name (or @username) as
+        bound now, else as the audit log recorded it when they were bound or removed (a
+        liaison who has left still signed what they signed)."""
+        names: dict[int, str] = {}
+        with closing(self.conn.execute(
+                """select actor, action, detail from audit_log where action in ('bind', 'unbind')
+                   order by id""")) as cursor:
+            for actor, action, detail in cursor:
+                with suppress(KeyError, ValueError, TypeError, AttributeError):
+                    data = json.loads(detail or "{}")
+                    user = int(data["telegram_id"] if action == "unbind" else actor)
+                    name = (data.get("name") or "").strip() or (
+                        f"@{data['username']}" if data.get("username") else "")
+                    if name:
+                        names[user] = name
+        with closing(self.conn.execute("select telegram_id, name, username from people")) as cursor:
+            for user, name, username in cursor:
+                label = (name or "").strip() or (f"@{username}" if username else "")
+                if label:
+                    names[int(user)] = label
+        return names
+
+    def deadlines(self) -> Iterator[dict[str, Any]]:
+        """Each deadline's due time per category as it stands now (the office's /deadline
+        changes included; '' = every category without a row of its own), earliest first."""
+        return self._rows("select name, category, due from deadlines order by due, name, category")
 
     def progress_times(self) -> Iterator[str]:
         """When each active unit first submitted (one time per unit that has), oldest first."""

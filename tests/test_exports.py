@@ -104,8 +104,9 @@ def test_every_number_in_the_workbook_equals_the_database(filled, tmp_path):
     _, _, rows = _sheet(book, "证据")
     assert len(rows) == len(filled.store.evidence("sfj")) + len(filled.store.evidence("dcq"))
     _, header, rows = _sheet(book, "调整记录")
-    assert [(r[1], r[4], r[5]) for r in rows] == [("东城区", 1, "获评省级示范"),
-                                                  ("市司法局", 6, "调研报告2篇已现场核实")]
+    col = {name: i for i, name in enumerate(header)}
+    assert [(r[col["单位"]], r[col["分值"]], r[col["理由"]]) for r in rows] == [
+        ("东城区", 1, "获评省级示范"), ("市司法局", 6, "调研报告2篇已现场核实")]
     assert files.rows["汇总"] == 4
 
 
@@ -140,8 +141,10 @@ def test_the_report_has_its_sections_one_page_per_unit_and_the_database_numbers(
     assert f"总分 {sfj['total']:g} / 100（{sfj['percent']:g}%），等次：{sfj['grade']}，排名第 1 位" in text
     assert "【初步】" in text and "未提交自查材料：市发展和改革委员会、高新技术产业开发区" in text
     assert f"首次提交：{fmt_time(NOW, filled.config.tz)}；当前材料 1 份。" in text
-    assert "· #2 核定指标得分 ldsp 6：调研报告2篇已现场核实" in text  # on its unit's page
-    assert "· #1 加分  1：获评省级示范" in text
+    rules = filled.config.scoring
+    ldsp = next(i.name for i in rules.all_indicators() if i.id == "ldsp")
+    assert f"· #2 核定指标得分：{ldsp} 6 分；理由：调研报告2篇已现场核实" in text  # on its unit's page
+    assert f"· #1 {rules.bonus.name}加分 +1 分；理由：获评省级示范" in text
     ranking = document.tables[1]
     assert [c.text for c in ranking.rows[1].cells][:4] == ["1", "市司法局", "市直部门", f"{sfj['total']:g}"]
 

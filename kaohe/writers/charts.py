@@ -54,33 +54,58 @@ def _figure(width: float = 8, height: float = 4.5):
     return plt.subplots(figsize=(width, height), dpi=DPI)
 
 
-def _png(fig) -> bytes:
+def _png(fig, description: str = "") -> bytes:
+    """The figure as PNG bytes, its title (and ``description``: what a reader cannot take
+    from the picture's pixels, e.g. the dates of the lines drawn) in the file's text fields."""
     out = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(out, format="png")
+    title = next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+    fig.savefig(out, format="png", metadata={"Title": title or None, "Description": description or None,
+                                             "Software": "考核助手"})
     plt.close(fig)
     return out.getvalue()
 
 
-def score_distribution(totals: Sequence[float], full_marks: float, grade_lines: Sequence[tuple[str, float]],
-                       title: str) -> bytes:
-    """Histogram of unit totals (as % of full marks) with the grade thresholds marked."""
+BAR_COLOR, GRADE_COLOR, LABEL_COLOR = "#3b6ea8", "#c0392b", "#1f2d3d"
+HEADROOM = 1.35  # the y axis reaches this far above the tallest bar: its count, then the grade names
+
+
+def score_distribution_figure(totals: Sequence[float], full_marks: float,
+                              grade_lines: Sequence[tuple[str, float]], title: str):
+    """The histogram of ``score_distribution`` as a matplotlib figure (not yet closed)."""
     fig, ax = _figure()
-    percents = [t / full_marks * 100 for t in totals] if full_marks else []
+    percents = [min(100.0, max(0.0, t / full_marks * 100)) for t in totals] if full_marks else []
     bins = list(range(0, 105, 5))
-    ax.hist(percents, bins=bins, color="#3b6ea8", edgecolor="white")
+    counts, _, bars = ax.hist(percents, bins=bins, color=BAR_COLOR, edgecolor="white")
+    tallest = max((int(c) for c in counts), default=0)
+    # Room above the tallest bar for its count and, above that, the grade names: no label
+    # is drawn over a bar.
+    top = max(1, tallest) * HEADROOM + 0.6
+    ax.set_ylim(0, top)
+    for count, bar in zip(counts, bars, strict=True):
+        if count:
+            ax.annotate(f"{int(count)}", (bar.get_x() + bar.get_width() / 2, count), xytext=(0, 2),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=10,
+                        color=LABEL_COLOR)
     for name, lower in grade_lines:
-        ax.axvline(lower, color="#c0392b", linestyle="--", linewidth=1)
-        ax.text(lower + 0.5, ax.get_ylim()[1] * 0.95, f"{name} ≥{lower:g}", color="#c0392b", fontsize=9,
-                va="top")
+        ax.axvline(lower, color=GRADE_COLOR, linestyle="--", linewidth=1)
+        ax.text(lower + 0.5, top * 0.98, f"{name} ≥{lower:g}", color=GRADE_COLOR, fontsize=9, va="top",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
     ax.set_xlim(0, 100)
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("得分（占满分的百分比）")
     ax.set_ylabel("单位数")
     ax.set_title(title)
     if not percents:
-        ax.text(50, 0.5, "暂无得分", ha="center", va="center", fontsize=14)
-    return _png(fig)
+        ax.text(50, top / 2, "暂无得分", ha="center", va="center", fontsize=14)
+    return fig
+
+
+def score_distribution(totals: Sequence[float], full_marks: float, grade_lines: Sequence[tuple[str, float]],
+                       title: str) -> bytes:
+    """Histogram of unit totals (as % of full marks) with the grade thresholds marked and each
+    bar's count above it."""
+    return _png(score_distribution_figure(totals, full_marks, grade_lines, title))
 
 
 def coverage_by_category(categories: Sequence[str], indicators: Sequence[str],
@@ -102,7 +127,8 @@ def coverage_by_category(categories: Sequence[str], indicators: Sequence[str],
 def submission_progress(days: Sequence[str], counts: Sequence[int], expected: int,
                         deadlines: Sequence[tuple[str, str]], title: str, start: str | None = None,
                         today: str | None = None) -> bytes:
-    """Units that had submitted, day by day, against the number expected and the deadlines."""
+    """Units that had submitted, day by day, against the number expected and the deadlines
+    (name, local date) as they stand, listed in the file's Description too."""
     from datetime import date, timedelta
 
     from matplotlib.dates import DateFormatter
@@ -119,8 +145,9 @@ def submission_progress(days: Sequence[str], counts: Sequence[int], expected: in
     top = max(expected, max(counts, default=0)) * 1.08 + 1
     for n, ((name, _), day) in enumerate(zip(deadlines, marks, strict=True)):
         ax.axvline(day, color="#c0392b", linestyle="--", linewidth=1)
-        ax.text(day, top * (0.05 + 0.45 * (n % 2)), f" {name}", rotation=90, color="#c0392b",
-                fontsize=8, va="bottom")
+        # Beside its line (left of it), not on it.
+        ax.text(day, top * (0.05 + 0.45 * (n % 2)), f"{name} ", rotation=90, color="#c0392b",
+                fontsize=8, va="bottom", ha="right")
     known = xs + marks + ([date.fromisoformat(start)] if start else [])
     if known:
         ax.set_xlim(min(known) - timedelta(days=1), max(known) + timedelta(days=2))
@@ -131,4 +158,5 @@ def submission_progress(days: Sequence[str], counts: Sequence[int], expected: in
     ax.set_title(title)
     ax.legend(loc="upper left")
     fig.autofmt_xdate()
-    return _png(fig)
+    drawn = "；".join(f"{name.strip()} {day}" for name, day in deadlines)
+    return _png(fig, f"截止时间：{drawn}" if drawn else "")

@@ -18,6 +18,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -28,6 +29,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 BODY_FONT = "宋体"
+AUTHOR = "考核助手"  # the documents' author in their properties (文件 → 属性)
+# A4 portrait with the margins of an office report: 16 cm of text across (table widths in
+# this module and in kaohe.exports add up to it).
+PAGE_WIDTH_CM, PAGE_HEIGHT_CM = 21.0, 29.7
+MARGINS_CM = {"top": 2.5, "bottom": 2.5, "left": 2.5, "right": 2.5}
+TEXT_WIDTH_CM = PAGE_WIDTH_CM - MARGINS_CM["left"] - MARGINS_CM["right"]
 MARK = "〔〔{name}〕〕"
 CONTENTS = "contents"
 _AFTER_UPDATE_FIELDS = {"hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
@@ -139,11 +146,30 @@ class Chart:
     png: bytes
 
 
-def new_document(title: str, subtitle_lines: Sequence[str], label: str) -> docx.document.Document:
-    """A document with the cover page: the title, 初步/最终 label and the subtitle lines."""
+def _a4(section) -> None:
+    section.page_width, section.page_height = Cm(PAGE_WIDTH_CM), Cm(PAGE_HEIGHT_CM)
+    section.top_margin, section.bottom_margin = Cm(MARGINS_CM["top"]), Cm(MARGINS_CM["bottom"])
+    section.left_margin, section.right_margin = Cm(MARGINS_CM["left"]), Cm(MARGINS_CM["right"])
+    section.header_distance = section.footer_distance = Cm(1.5)
+
+
+def new_document(title: str, subtitle_lines: Sequence[str], label: str, properties_title: str = "",
+                 created: datetime | None = None) -> docx.document.Document:
+    """A document with the cover page: the title, 初步/最终 label and the subtitle lines; A4,
+    with 考核助手 as its author and ``properties_title`` (default: ``title``) as the title its
+    properties show."""
     document = docx.Document()
     for section in document.sections:
-        section.left_margin = section.right_margin = Cm(2.5)
+        _a4(section)
+    props = document.core_properties
+    props.author = props.last_modified_by = AUTHOR
+    props.title = properties_title or title.replace("\n", "")
+    props.language = "zh-CN"
+    props.comments = props.keywords = props.subject = ""
+    props.revision = 1
+    if created is not None:  # python-docx writes the time as UTC as given
+        moment = created.astimezone(timezone.utc).replace(tzinfo=None) if created.tzinfo else created
+        props.created = props.modified = moment
     styles = document.styles
     styles["Normal"].font.name = BODY_FONT
     styles["Normal"].font.size = Pt(11)
