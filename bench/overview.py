@@ -159,7 +159,7 @@ def main() -> None:
             return st.unit_card_screen(card, tz, NOW, config.scoring, "ov:rk:3")
 
         def search():
-            return st.search_screen(svc.cycle.find_units("县区单位"), "县区单位", 2)
+            return st.search_screen(list(svc.find_unit("县区单位").units), "县区单位", 2)
 
         def render_only():
             screen = st.overview_screen(ov, name, tz)

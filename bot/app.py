@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.handlers import ask, exports, invites, office, results, status
+from bot.handlers import ask, exports, invites, office, results, status, units
 from bot.handlers.common import CONTEXT_TYPES, Context, internal_error, reply
 from bot.handlers.start import (
     handle_bind,
@@ -157,6 +157,7 @@ def register_handlers(app: Application) -> None:
     results.register(app)
     exports.register(app)
     ask.register(app)
+    units.register(app)
     app.add_handler(MessageHandler(filters.Document.ALL, handle_document))
     app.add_handler(MessageHandler(filters.PHOTO, handle_photo))
     app.add_handler(MessageHandler(filters.COMMAND, handle_unknown_command))

@@ -2,7 +2,9 @@
 ``regulation load FILE...`` / ``regulation list`` / ``regulation vectors``, ``recompute [UNIT...]``,
 ``social FILE [--dry-run]`` (import 社会评价 scores from .xlsx / .csv, or only preview them),
 ``export [FOLDER] [--unit U]`` (default folder: ``exports`` in ``[storage] dir``, never the
-working directory).
+working directory), ``units import FILE [--yes]`` / ``units invites [FOLDER]`` (the list of
+units from a spreadsheet; invite codes with links and QR codes), ``cycle next [--yes]`` (next
+year's cycle, the finished one archived; ``export --cycle YEAR`` writes its files).
 
 Backups can be taken while the bot runs; restore with the bot stopped. A regulation loaded
 here is in the database at once; a running bot picks it up at its next start (load in
@@ -109,6 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("folder", type=Path, nargs="?", metavar="文件夹",
                         help=f"写到哪里（默认：[storage] dir 下的 {EXPORTS_FOLDER} 文件夹）")
     export.add_argument("--unit", metavar="单位", help="只导出某个单位的情况报告（编号或名称）")
+    export.add_argument("--cycle", type=int, metavar="年度", help="导出已归档的某一年度（cycle next 之前的周期）")
+    cycle = commands.add_parser(
+        "cycle", help="开始下一年度的考核周期（请先停止机器人）",
+        description="cycle next：预览并开始下一年度：本年度数据库连同配置归档到 [storage] dir 下的 cycles/年度，"
+                    "config.toml 的年度、名称和各阶段、截止时间顺延一年；单位、联络员、邀请码、规定沿用，"
+                    "材料、得分、提醒、调整等从零开始。--yes 不再询问。")
+    cycle.add_argument("action", choices=["next"], metavar="操作", help="next 开始下一年度")
+    cycle.add_argument("--yes", action="store_true", help="预览后直接开始，不再询问")
+    units = commands.add_parser(
+        "units", help="导入单位名单（先预览），或写出各单位的邀请码清单和二维码",
+        description="units import 名单.xlsx：预览新增、变更、停用的单位，确认后导入（--yes 不再询问）；"
+                    "units invites [文件夹]：写出邀请码清单（含绑定链接）和二维码 ZIP")
+    units.add_argument("action", choices=["import", "invites"], metavar="操作",
+                       help="import 导入单位名单；invites 写出邀请码清单")
+    units.add_argument("path", type=Path, nargs="?", metavar="文件或文件夹",
+                       help="import：单位名单 .xlsx / .csv；invites：写到哪里（默认：[storage] dir 下的 exports）")
+    units.add_argument("--yes", action="store_true", help="预览后直接导入，不再询问")
     social = commands.add_parser("social", help="导入社会评价（民意调查）结果表 .xlsx / .csv",
                                  description="导入社会评价（民意调查）结果表 .xlsx / .csv")
     social.add_argument("file", type=Path, metavar="结果表", help=".xlsx 或 .csv 文件")
@@ -129,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         return _results(config, args)
     if args.command == "export":
         return _export(config, args)
+    if args.command == "units":
+        return _units(config, args)
+    if args.command == "cycle":
+        return _cycle(config, args)
     if args.command == "backup":
         if not (config.storage_dir / DB_NAME).exists():
             print(f"未备份：{config.storage_dir} 中没有数据库（[storage] dir 设置对吗？）", file=sys.stderr)
@@ -158,11 +181,13 @@ def _export(config, args) -> int:
     from kaohe.writers.charts import MissingCJKFont
 
     folder = (args.folder or config.storage_dir / EXPORTS_FOLDER).resolve()
+    if args.cycle is not None:
+        return _export_archived(config, args.cycle, folder)
     svc = Services(config)
     try:
         at = datetime.now(timezone.utc)
         if args.unit:
-            found = svc.cycle.find_units(args.unit)
+            found = list(svc.find_unit(args.unit).units)
             if len(found) != 1:
                 print(f"单位“{args.unit}”{'不存在' if not found else '对应多个单位'}", file=sys.stderr)
                 return 2
@@ -177,6 +202,112 @@ def _export(config, args) -> int:
         print(f"已导出（{label}，{files.units} 个单位）到 {Path(files.folder).resolve()}：")
         for path in [files.workbook, files.report, *files.charts]:
             print(f"  {path.name}")
+        return 0
+    finally:
+        svc.close()
+
+
+def _export_archived(config, year: int, folder: Path) -> int:
+    """An archived cycle's export, read from its own frozen database and config."""
+    from datetime import datetime, timezone
+
+    from kaohe.cycles import CycleError, archived_config
+    from kaohe.exports import export_all
+
+    try:
+        old = archived_config(config, year)
+    except (CycleError, ConfigError) as exc:
+        print(f"未导出：{getattr(exc, 'reason', exc)}", file=sys.stderr)
+        return 1
+    store = Store(old.storage_dir)
+    try:
+        files = export_all(old, store, folder / f"{year}年度", datetime.now(timezone.utc))
+    finally:
+        store.close()
+    print(f"已导出 {old.cycle_name}（归档，{files.units} 个单位）到 {Path(files.folder).resolve()}：")
+    for path in [files.workbook, files.report, *files.charts]:
+        print(f"  {path.name}")
+    return 0
+
+
+def _cycle(config, args) -> int:
+    from kaohe.cycles import CycleError, plan_next_cycle, start_next_cycle
+
+    try:
+        plan = plan_next_cycle(config)
+    except CycleError as exc:
+        print(f"未开始：{exc.reason}", file=sys.stderr)
+        return 1
+    print(f"下一周期：{plan.name}（{plan.year} 年度）")
+    print(f"本周期（{config.cycle_name}）将连同配置归档到 {plan.archive}，此后不再改动；"
+          f"导出它：python -m bot.manage export --cycle {config.year}")
+    print(f"沿用：{plan.units} 个单位及其简称、{plan.liaisons} 位联络员、邀请码、规定和问答；"
+          f"不计入新周期：本周期的 {plan.submissions} 份材料及其得分、调整、提醒、复核申请。")
+    print("config.toml 将改为：")
+    for what, old, new in plan.changes:
+        print(f"  {what}：{old} → {new}")
+    for warning in plan.warnings:
+        print(f"  ⚠️ {warning}")
+    print("请先停止机器人；开始后重新启动即进入新周期。")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("（未开始：加 --yes 确认）")
+            return 0
+        if input("输入 y 开始下一周期：").strip().lower() not in ("y", "yes", "是"):
+            print("已取消，没有任何改动。")
+            return 0
+    removed = start_next_cycle(config, plan, "cli")
+    print(f"已开始 {plan.name}：本周期已归档到 {plan.archive}；新周期清空了 "
+          f"{removed.get('submissions', 0)} 份材料、{removed.get('unit_scores', 0)} 个单位的得分。")
+    return 0
+
+
+def _plain(text: str) -> str:
+    """A chat text for the terminal: without its HTML tags."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def _units(config, args) -> int:
+    from datetime import datetime, timezone
+
+    from kaohe.services import Services
+    from kaohe.texts import units as tx
+    from kaohe.writers.invites import write_invites
+    from parsers.unit_sheet import BadUnitSheet
+
+    svc = Services(config)
+    try:
+        at = datetime.now(timezone.utc)
+        if args.action == "import":
+            if args.path is None:
+                print("请写出单位名单文件：python -m bot.manage units import 名单.xlsx", file=sys.stderr)
+                return 2
+            try:
+                plan = svc.preview_units(args.path.read_bytes(), args.path.name)
+            except (BadUnitSheet, OSError) as exc:
+                print(f"未导入 {args.path}：{getattr(exc, 'reason', exc)}", file=sys.stderr)
+                return 1
+            if not plan.ok:
+                print(_plain(tx.import_refused(args.path.name, plan)), file=sys.stderr)
+                return 1
+            print(_plain(tx.import_preview(args.path.name, plan, svc.store.units_imported())))
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    print("（未导入：加 --yes 确认导入）")
+                    return 0
+                if input("输入 y 确认导入：").strip().lower() not in ("y", "yes", "是"):
+                    print("已取消，单位名单没有变化。")
+                    return 0
+            codes = svc.import_units(plan, "cli", at)
+            print(_plain(tx.imported(plan, codes, in_chat=False)))
+        folder = ((args.path if args.action == "invites" else None) or config.storage_dir / EXPORTS_FOLDER).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = svc.invite_list()
+        workbook, qr = write_invites(rows, config.bot_username, folder, at, config.tz, config.cycle_name)
+        print(_plain(tx.invites_caption(rows, config.bot_username)))
+        print(f"已写出 {workbook}" + (f"\n已写出 {qr}" if qr else ""))
         return 0
     finally:
         svc.close()
@@ -212,7 +343,7 @@ def _results(config, args) -> int:
         if args.units:
             wanted = []
             for query in args.units:
-                found = svc.cycle.find_units(query)
+                found = list(svc.find_unit(query).units)
                 if len(found) != 1:
                     print(f"单位“{query}”{'不存在' if not found else '对应多个单位'}", file=sys.stderr)
                     return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -32,6 +33,7 @@ class UnitConfig:
     name: str
     category: str
     invite_code: str
+    aliases: tuple[str, ...] = ()  # short names people use (发改委)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class AppConfig:
     parse_workers: int = 3  # processes that read uploads (0 = in the bot's own threads)
     ocr: OcrRules = OcrRules()  # reading scans and photos
     seal_page_required: bool = True  # /status reminds a unit until a stamped page is seen
+    categories: tuple[str, ...] = ()  # unit categories an imported list may use
+    bot_username: str = ""  # for invite links made without the bot (bot.manage units invites)
 
     @property
     def bot_base_url(self) -> str:
@@ -193,6 +197,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise cycle.error("timezone", "IANA 时区名（如 \"Asia/Shanghai\"）", tz_name) from None
+    listed_categories = cycle.strings("categories", f"单位类别列表（{CATEGORIES_HINT}）", ())
     cycle.finish()
 
     telegram = root.section("telegram", required=False)
@@ -203,6 +208,9 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         raise ConfigError(f"{file}: Bot API 地址 {api_url!r} 应以 http:// 或 https:// 开头（[telegram].api_url 或 TELEGRAM_API_URL）")
     max_mb = telegram.positive("max_file_mb", float, 20)
     rate = telegram.positive("max_messages_per_second", float, 25)
+    bot_username = telegram.get("bot_username", str, "机器人的用户名（不带 @，如 \"kaohe_bot\"）", "").strip().lstrip("@")
+    if bot_username and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", bot_username):
+        raise telegram.error("bot_username", "Telegram 用户名（字母开头，字母、数字或 _，5–32 位）", bot_username)
     telegram.finish()
 
     storage = root.section("storage")
@@ -229,6 +237,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
             name=unit.get("name", str, "单位名称"),
             category=unit.get("category", str, f"单位类别（{CATEGORIES_HINT}）"),
             invite_code=unit.get("invite_code", str, "邀请码（字母数字）"),
+            aliases=unit.strings("aliases", "简称/别名列表，如 [\"发改委\"]", ()),
         ))
         if not units[-1].invite_code.replace("-", "").replace("_", "").isalnum():
             raise unit.error("invite_code", "只含字母、数字、- 或 _ 的邀请码", units[-1].invite_code)
@@ -268,6 +277,11 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
     qa, regulations_dir = _load_qa(root, path.parent)
     scoring = _load_scoring(root, path.parent, with_model)
     root.finish()
+    # The categories an imported list of units may use: as listed, else every category config
+    # names (units, deadlines, indicators).
+    categories = listed_categories or tuple(dict.fromkeys(
+        [u.category for u in units] + [c for d in deadlines for c in d.categories]
+        + [c for ind in scoring.all_indicators() for c in ind.categories]))
     return AppConfig(
         path=path, cycle_name=cycle_name, year=year, tz=tz, api_url=api_url,
         max_file_bytes=int(max_mb * 1024 * 1024), storage_dir=storage_dir,
@@ -276,6 +290,7 @@ def load_config(path: str | Path, environ: dict[str, str] | None = None, *,
         deadlines=tuple(deadlines), scoring=scoring, phases=phases, reminders=reminders,
         max_messages_per_second=rate, qa=qa, regulations_dir=regulations_dir, limits=limits,
         invites=invites, parse_workers=parse_workers, ocr=ocr, seal_page_required=seal_required,
+        categories=categories, bot_username=bot_username,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from kaohe.config import AppConfig
+from kaohe.cycles import previous_cycle
 from scoring.progress import (
     LATE,
     OVERDUE,
@@ -27,6 +28,7 @@ from scoring.progress import (
     unit_deadlines,
 )
 from scoring.reminders import DEADLINE_CHANGE, Notice, Planner, Recipient
+from storage.cycles import PreviousResult
 from storage.store import Store, parse_utc, utc_iso
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,7 @@ class UnitCard:
     rank: int | None = None
     ranked: int = 0
     copies: list[dict[str, Any]] = field(default_factory=list)  # its materials near-identical to others'
+    previous: PreviousResult | None = None  # its result in the cycle before (kaohe.cycles)
 
 
 def _liaison(row: dict[str, Any]) -> Liaison:
@@ -225,19 +228,14 @@ class Cycle:
             liaisons=[_liaison(r) for r in self.store.liaisons(unit_id)],
             reminders=self.store.notifications(unit_id=unit_id, limit=20),
             rank=rank, ranked=ranked, copies=self.store.similar_materials(unit_id),
+            previous=self.previous_result(unit_id),
         )
 
-    def find_units(self, query: str) -> list[dict[str, Any]]:
-        """Active units whose id is ``query`` or whose name contains it (exact name first)."""
-        query = query.strip()
-        if not query:
-            return []
-        units = self.store.active_units()
-        exact = [u for u in units if query in (u["id"], u["name"])]
-        if exact:
-            return exact
-        folded = query.casefold()
-        return [u for u in units if folded in u["name"].casefold() or folded == u["id"].casefold()]
+    def previous_result(self, unit_id: str) -> PreviousResult | None:
+        """The unit's result in the archived cycle before this one (None: none, or not assessed)."""
+        reader = previous_cycle(self.config, self.store)
+        return reader.result(unit_id) if reader else None
+
 
     # ---- automatic messages ----------------------------------------------------------
 

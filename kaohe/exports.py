@@ -13,13 +13,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
 from kaohe.config import AppConfig
+from kaohe.cycles import previous_cycle
 from kaohe.fmt import fmt_time
 from kaohe.labels import FILE_TYPE_LABELS, ROLE_LABELS
 from kaohe.results import SET_ASIDE
@@ -40,6 +41,7 @@ from scoring.reminders import (
 from scoring.result import BONUS, DEDUCTION, NO_BONUS, NO_DEDUCTION, SET_INDICATOR, VETO
 from scoring.rules import ScoringRules
 from scoring.summary import NOT_SCORED, Summary, progress_curve, summarise
+from storage.cycles import PreviousCycle
 from storage.exports import ExportSource
 from storage.store import Store
 
@@ -260,7 +262,8 @@ def export_all(config: AppConfig, store: Store, folder: Path, now: datetime) -> 
         charts = _charts(config, src, summary, label, folder, stamp, now)
         workbook = folder / f"考核汇总_{label}_{stamp}.xlsx"
         title = f"{config.cycle_name}（{label}，导出于 {now.astimezone(tz):%Y-%m-%d %H:%M}）"
-        rows = write_workbook(workbook, title, _sheets(config, src, units, summary, names, words))
+        reader = previous_cycle(config, store)
+        rows = write_workbook(workbook, title, _sheets(config, src, units, summary, names, words, reader))
         report = folder / f"考核报告_{label}_{stamp}.docx"
         _report(config, src, units, summary, charts, report, now, words)
     return ExportFiles(folder, workbook, report, [c for c, _ in charts], summary.preliminary, rows,
@@ -270,11 +273,42 @@ def export_all(config: AppConfig, store: Store, folder: Path, now: datetime) -> 
 # ---- the workbook -------------------------------------------------------------------------
 
 
+def _previous_columns(reader: PreviousCycle | None, columns: list[Column], rows: Iterable[list],
+                      ids: Callable[[list], tuple[str, str | None]], what: str) -> tuple[list[Column], Iterable[list]]:
+    """With an archived cycle before this one, its result beside each row: the unit's total,
+    grade and change (``what`` = "unit"), or an indicator's points and change ("indicator")."""
+    if reader is None:
+        return columns, rows
+    results = reader.results()
+    if what == "unit":
+        extra = [Column(f"上期总分（{reader.name}）", 12, NUMBER), Column("上期等次", 8), Column("总分变化", 9, NUMBER)]
+    else:
+        extra = [Column("上期得分", 9, NUMBER), Column("得分变化", 9, NUMBER)]
+
+    def more(row: list) -> list:
+        unit_id, indicator_id = ids(row)
+        before = results.get(unit_id)
+        if what == "unit":
+            total = row[UNIT_TOTAL]
+            if before is None:
+                return row + [None, None, None]
+            return row + [before.total, before.grade,
+                          round(total - before.total, 2) if total is not None else None]
+        points = before.indicators.get(indicator_id) if before else None
+        now = row[INDICATOR_FINAL]
+        return row + [points, round(now - points, 2) if points is not None and now is not None else None]
+
+    return columns + extra, (more(row) for row in rows)
+
+
+UNIT_TOTAL, INDICATOR_FINAL = 12, 8  # the 总分 column of 汇总 and 最终得分 of 指标得分
+
+
 def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Summary,
-            names: dict[str, str], words: _Names) -> Iterator[Sheet]:
+            names: dict[str, str], words: _Names, previous: PreviousCycle | None = None) -> Iterator[Sheet]:
     tz, rules = config.tz, config.scoring
     categories = {u["id"]: u["category"] for u in units}
-    yield Sheet("汇总", [
+    yield Sheet("汇总", *_previous_columns(previous, [
         Column("单位", 28), Column("编号", 10), Column("类别", 10), Column("联络员", 18),
         Column("首次提交", 17, TIME), Column("最近提交", 17, TIME), Column("按时/逾期", 9),
         Column("当前材料（份）", 9, INTEGER), Column("指标得分", 9, NUMBER),
@@ -287,8 +321,9 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
          local(u["last_at"], tz), _timeliness(u), u["files"], u["indicator_total"], u["social"],
          u["bonus"], u["deduction"], u["total"], u["full_marks"], u["percent"],
          u["grade"] if u.get("total") is not None else NOT_SCORED, summary.ranks.get(u["id"]),
-         _state(u), u["missing"], u["thin"]] for u in units))
-    yield Sheet("指标得分", [
+         _state(u), u["missing"], u["thin"]] for u in units), lambda row: (row[1], None), "unit"))
+    unit_ids = {name: unit_id for unit_id, name in names.items()}
+    yield Sheet("指标得分", *_previous_columns(previous, [
         Column("单位", 28), Column("类别", 10), Column("指标编号", 9), Column("指标", 24),
         Column("覆盖", 9), Column("基础分", 8, NUMBER), Column("效果分", 8, NUMBER),
         Column("系统得分", 9, NUMBER), Column("最终得分", 9, NUMBER), Column("考核办核定理由", 30),
@@ -296,7 +331,8 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
     ], ([names.get(r["unit_id"]), categories.get(r["unit_id"]), r["indicator_id"],
          r["indicator_name"], COVERAGE_LABELS.get(r["coverage"], r["coverage"]), r["base"],
          r["effect"], round(r["base"] + r["effect"], 2), r["final"], r["reason"],
-         r["evidence_count"], r["gaps"]] for r in src.indicator_scores()))
+         r["evidence_count"], r["gaps"]] for r in src.indicator_scores()),
+        lambda row: (unit_ids.get(row[0]), row[2]), "indicator"))
     yield Sheet("材料清单", [
         Column("单位", 28), Column("文件名", 36), Column("版本", 6, INTEGER), Column("类型", 14),
         Column("页数", 6, INTEGER), Column("段落", 7, INTEGER), Column("字数", 8, INTEGER),

@@ -13,6 +13,7 @@ from typing import Any
 from scoring.engine import UnitScore, quote
 from scoring.result import AutoIndicator, Decision, Result, compose
 from scoring.rules import ScoringRules
+from storage.cycles import PreviousResult
 from storage.results import stored_score, write_result
 from storage.store import ScoreRecord, Store
 
@@ -164,6 +165,7 @@ class ScoreView:
     decisions: list[dict[str, Any]]
     social: dict[str, Any] | None
     result: Result
+    previous: PreviousResult | None = None  # the unit's result in the cycle before
 
     @property
     def locked(self) -> bool:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +27,7 @@ from kaohe.qa import Regulations
 from kaohe.results import Results, ScoreView, load_view
 from kaohe.review import Review
 from kaohe.social import Social
+from kaohe.units import Units, new_code
 from kaohe.uploads import Uploads
 from scoring.engine import Scorer
 from scoring.progress import next_deadline
@@ -41,8 +41,6 @@ T = TypeVar("T")
 BIND_ATTEMPTS = 5
 BIND_WINDOW = 600  # seconds
 # Issued invite codes: letters and digits nobody confuses (no 0/O, 1/I/L).
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
 # Threads that run use cases for the bot: blocking work (database, parsing, scoring, encoding)
 # never runs on the event loop, and at most this many run at once.
 WORKERS = 6
@@ -58,7 +56,7 @@ class Binding:
     deadline: datetime | None  # the unit's next deadline
 
 
-class Services(Uploads, Review, Social, Appeals):
+class Services(Uploads, Review, Social, Appeals, Units):
     """Long-lived services shared by the handlers: config, database, scorer."""
 
     def __init__(self, config: AppConfig, store: Store | None = None,
@@ -68,7 +66,8 @@ class Services(Uploads, Review, Social, Appeals):
         self.scorer = scorer or Scorer(config.scoring)
         self.results = Results(self.store, config.scoring)
         self.store.sync_units(
-            {"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code}
+            {"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code,
+             "aliases": u.aliases}
             for u in config.units
         )
         self.intake = Intake(config.storage_dir)
@@ -151,7 +150,9 @@ class Services(Uploads, Review, Social, Appeals):
         rules = self.config.invites
         uses = rules.max_uses if max_uses is None else max_uses
         valid = rules.valid_days if days is None else days
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = new_code()
+        while code.upper() in self.store.invite_codes():
+            code = new_code()
         return self.store.issue_invite(unit_id, code, actor, at,
                                        at + timedelta(days=valid) if valid else None, uses or None, rotate)
 
@@ -179,7 +180,8 @@ class Services(Uploads, Review, Social, Appeals):
 
     def score_view(self, unit_id: str) -> ScoreView | None:
         """The unit's score screen data (None when nothing has been scored yet)."""
-        return load_view(self.store, self.config.scoring, unit_id)
+        view = load_view(self.store, self.config.scoring, unit_id)
+        return replace(view, previous=self.cycle.previous_result(unit_id)) if view else None
 
     def score_row(self, unit_id: str) -> dict | None:
         """The unit's stored total and grade (None before its first score)."""

@@ -10,60 +10,22 @@ names to the database happens elsewhere; this module is pure parsing.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
 import math
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .model import ZIP_ERRORS
+from .table import BadTable, Cell, Row, TableFormat, blank, cell_text, sheet_rows
 
 __all__ = ["BadSurvey", "SurveyRow", "SurveyTable", "parse_survey"]
 
 HEADER_SEARCH_ROWS = 10
 MAX_LISTED_PROBLEMS = 5
-_MAX_BLANK_RUN = 1000  # stop reading after this many consecutive blank rows (formatted-but-empty sheets)
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-_ZIP_MAGIC = b"PK"
-_XLSX_MAIN = "xl/workbook.xml"
-
-_EXPECTED = "请上传社会评价结果表：Excel（.xlsx）或 CSV（.csv）文件。"
-_RESAVE = "请另存为 .xlsx 或 .csv 后重新上传（在 Excel/WPS 中“文件 → 另存为”）。"
-
-EMPTY_REASON = "文件是空的（0 字节），没有任何数据。" + _EXPECTED
-BLANK_TEXT_REASON = "文件里没有任何内容（只有空白）。" + _EXPECTED
-XLS_REASON = "这是旧版 Excel（.xls）文件，暂不支持。" + _RESAVE
-ENCRYPTED_REASON = "这个 Excel 文件设置了打开密码，无法读取。请取消密码，" + _RESAVE
-LEGACY_WORD_REASON = "这是 Word 文档（.doc），不是表格。" + _EXPECTED
-DOCX_REASON = "这是 Word 文档（.docx），不是表格。" + _EXPECTED
-PPTX_REASON = "这是 PowerPoint 演示文稿，不是表格。" + _EXPECTED
-ODS_REASON = "这是 ODS 表格（WPS/LibreOffice 格式），暂不支持。" + _RESAVE
-XLSB_REASON = "这是 Excel 二进制工作簿（.xlsb），暂不支持。" + _RESAVE
-ZIP_REASON = "这是一个压缩包（.zip），不是表格。请解压后上传其中的 Excel（.xlsx）或 CSV（.csv）文件。"
-ARCHIVE_REASON = (
-    "这是一个压缩包（RAR/7z/gzip），不是表格。请解压后上传其中的 Excel（.xlsx）或 CSV（.csv）文件。"
-)
-CORRUPT_ZIP_REASON = "文件看起来是 Excel（.xlsx）或压缩格式，但已损坏，无法打开（可能没有上传完整）。请重新导出后上传 .xlsx 或 .csv 文件。"
-CORRUPT_XLSX_REASON = "这个 Excel（.xlsx）文件已损坏或格式异常，无法读取。请在 Excel/WPS 中打开，重新另存为 .xlsx 或 .csv 后上传。"
-PDF_REASON = (
-    "这是 PDF 文件，无法从中读取表格数据。请向调查机构索取 Excel（.xlsx）或 CSV（.csv）格式的结果表后上传。"
-)
-IMAGE_REASON = "这是图片文件，无法读取其中的表格。" + _EXPECTED
-MARKUP_REASON = (
-    "这个文件其实是网页（HTML/XML）格式的表格（常见于业务系统导出的“.xls”），无法直接读取。"
-    "请用 Excel/WPS 打开后" + _RESAVE.removeprefix("请")
-)
-BINARY_REASON = (
-    "无法识别这个文件：它既不是 Excel（.xlsx）工作簿，也不是可读的 CSV 文本（看起来是二进制数据）。"
-    + _EXPECTED
-)
 
 UNIT_HEADERS = ("单位", "单位名称", "被考核单位", "被评价单位", "部门", "单位代码")
 SCORE_HEADERS = ("得分", "分数", "满意度", "满意率", "社会评价得分", "民意调查得分", "测评得分", "综合得分")
@@ -95,8 +57,8 @@ _INT_RE = re.compile(r"[+-]?\d+(?:\.0*)?")
 _TRAILING_BRACKET_RE = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]$")
 _EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA")
 
-_Cell = tuple[Any, str | None]  # (value, Excel number format or None)
-_Row = tuple[int, Sequence[_Cell]]  # (1-based row number, cells)
+_Cell = Cell
+_Row = Row
 
 
 @dataclass(frozen=True)
@@ -121,12 +83,12 @@ class SurveyTable:
     skipped: tuple[str, ...]  # Chinese notes on rows skipped (合计/平均 rows, blank rows), for the office
 
 
-class BadSurvey(ValueError):
+class BadSurvey(BadTable):
     """The survey file cannot be used; ``reason`` says why and what to do, in Chinese."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+
+_FORMAT = TableFormat("社会评价结果表", BadSurvey,
+                      pdf_hint="请向调查机构索取 Excel（.xlsx）或 CSV（.csv）格式的结果表后上传。")
 
 
 @dataclass(frozen=True)
@@ -147,7 +109,7 @@ class _Header:
 
 def parse_survey(data: bytes, file_name: str = "") -> SurveyTable:
     """Parse survey-result bytes (.xlsx or .csv, judged by content) into a ``SurveyTable``."""
-    if _detect(data, file_name) == "xlsx":
+    if _FORMAT.detect(data) == "xlsx":
         return _parse_xlsx(data)
     return _parse_csv(data, file_name)
 
@@ -155,61 +117,12 @@ def parse_survey(data: bytes, file_name: str = "") -> SurveyTable:
 # ---------------------------------------------------------------------------- type detection
 
 
-def _detect(data: bytes, file_name: str) -> str:
-    """Return ``"xlsx"`` or ``"csv"`` for ``data``, or raise ``BadSurvey`` naming what it is."""
-    if not data:
-        raise BadSurvey(EMPTY_REASON)
-    if data.startswith(_OLE_MAGIC):
-        if "EncryptedPackage".encode("utf-16-le") in data:
-            raise BadSurvey(ENCRYPTED_REASON)
-        if "WordDocument".encode("utf-16-le") in data:
-            raise BadSurvey(LEGACY_WORD_REASON)
-        raise BadSurvey(XLS_REASON)
-    if data.startswith(_ZIP_MAGIC):
-        return _detect_zip(data)
-    if b"%PDF-" in data[:1024]:
-        raise BadSurvey(PDF_REASON)
-    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")) or (
-        data[:4] == b"RIFF" and data[8:12] == b"WEBP"
-    ):
-        raise BadSurvey(IMAGE_REASON)
-    if data.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
-        raise BadSurvey(ARCHIVE_REASON)
-    return "csv"
-
-
-def _detect_zip(data: bytes) -> str:
-    """Tell an .xlsx workbook from other zip containers (docx, pptx, ods, plain zip)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = {name.lower() for name in archive.namelist()}
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except ZIP_ERRORS as exc:
-        raise BadSurvey(CORRUPT_ZIP_REASON) from exc
-    if _XLSX_MAIN in names:
-        return "xlsx"
-    if "xl/workbook.bin" in names:
-        raise BadSurvey(XLSB_REASON)
-    if "word/document.xml" in names:
-        raise BadSurvey(DOCX_REASON)
-    if "ppt/presentation.xml" in names:
-        raise BadSurvey(PPTX_REASON)
-    if b"opendocument.spreadsheet" in mimetype:
-        raise BadSurvey(ODS_REASON)
-    raise BadSurvey(ZIP_REASON)
-
-
 # ---------------------------------------------------------------------------- xlsx
 
 
 def _parse_xlsx(data: bytes) -> SurveyTable:
     """Read the first worksheet that has a unit and a score header."""
-    import openpyxl  # local: only .xlsx uploads pay for the import
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken packages
-        raise BadSurvey(CORRUPT_XLSX_REASON) from exc
+    workbook = _FORMAT.open_workbook(data)
     titles: list[str] = []
     partial: str | None = None
     found: tuple[str, _Header, list[_Row]] | None = None
@@ -217,15 +130,15 @@ def _parse_xlsx(data: bytes) -> SurveyTable:
         for sheet in workbook.worksheets:
             titles.append(sheet.title)
             sheet.reset_dimensions()  # some generators write a wrong <dimension>; read what is there
-            head = _sheet_rows(sheet, 1, HEADER_SEARCH_ROWS)
+            head = sheet_rows(sheet, 1, HEADER_SEARCH_ROWS)
             header = _find_header(head)
             if header is None:
                 partial = partial or _partial_header_hint(head)
                 continue
-            found = (sheet.title, header, _sheet_rows(sheet, header.row + 1, None))
+            found = (sheet.title, header, sheet_rows(sheet, header.row + 1, None))
             break
     except Exception as exc:  # broken sheet XML, bad shared strings, ...
-        raise BadSurvey(CORRUPT_XLSX_REASON) from exc
+        raise _FORMAT.fail("corrupt_xlsx") from exc
     finally:
         workbook.close()
     if found is None:
@@ -239,19 +152,6 @@ def _parse_xlsx(data: bytes) -> SurveyTable:
         sheet=title,
         formula_rows=lambda wanted: _formula_rows(data, title, header.score, wanted),
     )
-
-
-def _sheet_rows(sheet: Any, min_row: int, max_row: int | None) -> list[_Row]:
-    """Rows ``min_row``..``max_row`` of a read-only sheet as ``(row number, [(value, format)])``."""
-    out: list[_Row] = []
-    blank_run = 0
-    for number, cells in enumerate(sheet.iter_rows(min_row=min_row, max_row=max_row), start=min_row):
-        row = [(cell.value, cell.number_format if _is_number(cell.value) else None) for cell in cells]
-        out.append((number, row))
-        blank_run = blank_run + 1 if all(_blank(v) for v, _ in row) else 0
-        if blank_run > _MAX_BLANK_RUN:
-            break
-    return out
 
 
 def _formula_rows(data: bytes, title: str, column: int, wanted: set[int]) -> set[int]:
@@ -282,14 +182,7 @@ def _formula_rows(data: bytes, title: str, column: int, wanted: set[int]) -> set
 
 def _parse_csv(data: bytes, file_name: str) -> SurveyTable:
     """Decode CSV text, sniff the delimiter by finding the header, and read the rows."""
-    text = _decode_text(data, file_name)
-    if not text.strip():
-        raise BadSurvey(BLANK_TEXT_REASON)
-    head = text.lstrip()[:2000].lower()
-    if head.startswith("<") and any(
-        mark in head for mark in ("<html", "<table", "<?xml", "urn:schemas-microsoft-com:office")
-    ):
-        raise BadSurvey(MARKUP_REASON)
+    text = _FORMAT.csv_text(data, file_name)
     best: tuple[int, _Header, list[_Row]] | None = None
     partial: str | None = None
     for delimiter in (",", "\t", ";"):
@@ -317,34 +210,6 @@ def _parse_csv(data: bytes, file_name: str) -> SurveyTable:
         raise BadSurvey(_no_header_reason(hint, partial))
     _, header, rows = best
     return _build_table(rows[header.row :], header, file_type="csv", sheet=None, formula_rows=None)
-
-
-def _decode_text(data: bytes, file_name: str) -> str:
-    """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            break
-        return text
-    if file_name:
-        raise BadSurvey(BINARY_REASON.replace("这个文件", f"文件“{file_name}”", 1))
-    raise BadSurvey(BINARY_REASON)
-
-
-def _looks_binary(text: str) -> bool:
-    """True when decoded text holds NULs or many control characters (i.e. it is not text)."""
-    sample = text[:8192]
-    if "\x00" in sample:
-        return True
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f\v")
-    return controls > max(2, len(sample) // 100)
 
 
 # ---------------------------------------------------------------------------- header
@@ -453,7 +318,7 @@ def _partial_header_hint(rows: Iterable[_Row]) -> str | None:
     for number, cells in rows:
         if number > HEADER_SEARCH_ROWS:
             break
-        texts = [_text(value) for value, _ in cells]
+        texts = [cell_text(value) for value, _ in cells]
         keys = [_key(t) for t in texts]
         unit = _best(keys, _unit_rank)
         score = _best(keys, _score_rank)
@@ -504,7 +369,7 @@ def _build_table(
     header_keys = (_key(header.unit_text), _key(header.score_text))
 
     for number, cells in rows:
-        if all(_blank(value) for value, _ in cells):
+        if all(blank(value) for value, _ in cells):
             blank_run = (blank_run[0] if blank_run else number, number)
             continue
         if blank_run is not None:  # blank rows between data rows; trailing ones are ignored
@@ -516,10 +381,10 @@ def _build_table(
         unit_value, _ = _cell(cells, header.unit)
         score_value, score_format = _cell(cells, header.score)
         resp_value, _ = _cell(cells, header.respondents)
-        unit = _text(unit_value)
+        unit = cell_text(unit_value)
         key = _key(unit)
         if not unit:
-            shown = _text(score_value)
+            shown = cell_text(score_value)
             skipped.append(
                 f"第{number}行：单位为空" + (f"（得分“{_short(shown)}”）" if shown else "") + "，已跳过"
             )
@@ -527,10 +392,10 @@ def _build_table(
         if _is_total(key):
             skipped.append(f"第{number}行：“{_short(unit)}”是汇总行，已跳过")
             continue
-        if _blank(score_value) and _blank(resp_value) and key.startswith(_NOTE_PREFIXES):
+        if blank(score_value) and blank(resp_value) and key.startswith(_NOTE_PREFIXES):
             skipped.append(f"第{number}行：备注“{_short(unit)}”，已跳过")
             continue
-        if (key, _key(_text(score_value))) == header_keys:
+        if (key, _key(cell_text(score_value))) == header_keys:
             skipped.append(f"第{number}行：重复的表头，已跳过")
             continue
 
@@ -539,7 +404,7 @@ def _build_table(
         score, score_error = _parse_score(score_value, score_format)
         if score_error:
             reasons.append(score_error)
-            if _blank(score_value):
+            if blank(score_value):
                 blank_scores.add(number)
         respondents: int | None = None
         if header.respondents is not None:
@@ -625,7 +490,7 @@ def _duplicates_section(duplicates: list[list[tuple[int, str]]]) -> str:
 
 def _parse_score(value: Any, number_format: str | None) -> tuple[float | None, str | None]:
     """Return ``(score, None)`` or ``(None, Chinese reason)`` for one score cell."""
-    if _blank(value):
+    if blank(value):
         return None, "得分为空"
     if isinstance(value, bool):
         return None, f"得分“{value}”不是数字"
@@ -656,7 +521,7 @@ def _parse_score(value: Any, number_format: str | None) -> tuple[float | None, s
 
 def _parse_respondents(value: Any, label: str) -> tuple[int | None, str | None]:
     """Return ``(count or None, None)`` or ``(None, Chinese reason)`` for a respondents cell."""
-    if _blank(value):
+    if blank(value):
         return None, None
     if isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value) or value != int(value):
@@ -680,28 +545,9 @@ def _cell(cells: Sequence[_Cell], index: int | None) -> _Cell:
     return cells[index]
 
 
-def _blank(value: Any) -> bool:
-    """True for an empty cell (None or whitespace-only text)."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _is_number(value: Any) -> bool:
-    """True for int/float cell values (not bools)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _text(value: Any) -> str:
-    """A cell value as stripped text; integral floats (unit codes) lose their ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _header_text(value: Any) -> str:
     """A header cell as text, with line breaks from wrapped cells (得分\n（百分制）) removed."""
-    return re.sub(r"\s*[\r\n]+\s*", "", _text(value))
+    return re.sub(r"\s*[\r\n]+\s*", "", cell_text(value))
 
 
 def _key(text: str) -> str:

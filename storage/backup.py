@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.cycles import ARCHIVE_CONFIG, ARCHIVE_DB, ARCHIVE_DIR
 from storage.files import FileStore, content_hash
 from storage.store import DB_NAME, Store, utc_iso
 
@@ -59,6 +60,13 @@ def create_backup(store: Store, target: Path) -> BackupSummary:
             tar.add(snapshot, DB_NAME)
             for sha in hashes:
                 tar.add(store.files.path_for(sha), f"files/{sha[:2]}/{sha}")
+            # Finished cycles (storage.cycles): frozen, so their files are copied as they are;
+            # their materials are in the shared file store, listed in the current database.
+            for archived in sorted((store.directory / ARCHIVE_DIR).glob(f"*/{ARCHIVE_DB}")):
+                folder = archived.parent
+                for name in (ARCHIVE_DB, ARCHIVE_CONFIG):
+                    if (folder / name).is_file():
+                        tar.add(folder / name, f"{ARCHIVE_DIR}/{folder.name}/{name}")
         partial.replace(target)
     return BackupSummary(target, len(hashes), counts["submissions"], counts["units"], created)
 
@@ -103,6 +111,10 @@ def restore_backup(archive: Path, directory: Path, *, force: bool = False) -> Ba
             shutil.rmtree(directory / "files")
         shutil.move(str(staging / "files"), directory / "files")
         shutil.move(str(db_path), directory / DB_NAME)
+        if (staging / ARCHIVE_DIR).is_dir():  # finished cycles, as they were backed up
+            if (directory / ARCHIVE_DIR).exists():
+                shutil.rmtree(directory / ARCHIVE_DIR)
+            shutil.move(str(staging / ARCHIVE_DIR), directory / ARCHIVE_DIR)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return BackupSummary(directory, len(hashes), submissions, units, manifest["created_at"])

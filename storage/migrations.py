@@ -298,3 +298,15 @@ def m016_seal_pages(db: Database) -> None:
     (``role`` 'seal'); ``sealed_pages`` lists a file's pages with a red seal ("1,3")."""
     db["submissions"].add_column("role", str)
     db["submissions"].add_column("sealed_pages", str)
+
+
+@migrations()
+def m017_unit_names(db: Database) -> None:
+    """Short names and aliases people use for units (发改委), where a unit came from (config or
+    the office's imported list), the contacts that list names, and settings."""
+    db["unit_aliases"].create({"key": str, "unit_id": str, "alias": str}, pk="key",
+                              foreign_keys=[("unit_id", "units", "id")])
+    db["unit_aliases"].create_index(["unit_id"])
+    db["units"].add_column("source", str)
+    db["units"].add_column("contacts", str)
+    db["settings"].create({"key": str, "value": str}, pk="key")

@@ -21,11 +21,13 @@ from sqlite_utils import Database
 from storage.clock import parse_utc, utc_iso
 from storage.copies import copies, copy_key, record_copies
 from storage.cycle import CycleStore
+from storage.cycles import CycleArchive
 from storage.files import FileStore
 from storage.migrations import migrations
 from storage.people import PeopleStore
 from storage.regulations import RegulationStore
 from storage.results import ResultLocked, ResultStore
+from storage.units import UnitStore
 
 DB_NAME = "kaohe.db"
 # A submission that counts: not replaced by a newer version, not withdrawn.
@@ -77,7 +79,7 @@ class NewSubmission:
         return self.deadline_at is not None and self.received_at > self.deadline_at
 
 
-class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
+class Store(CycleStore, RegulationStore, ResultStore, PeopleStore, UnitStore, CycleArchive):
     """The project's SQLite database plus its file store."""
 
     def __init__(self, directory: Path | str):
@@ -138,9 +140,15 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
     # ---- units and people ------------------------------------------------------------
 
     def sync_units(self, units: Iterable[dict[str, Any]]) -> list[str]:
-        """Make the units table match config (new, renamed, re-coded); return what changed."""
+        """Make the units table match config (new, renamed, re-coded; ``aliases`` optional);
+        return what changed. Once the office has imported a list of units (``storage.units``)
+        the database is the list and config's units are left alone."""
+        if self.units_imported():
+            return []
+        units = list(units)
         changes = []
-        wanted = {u["id"]: u for u in units}
+        wanted = {u["id"]: {k: v for k, v in u.items() if k != "aliases"} for u in units}
+        aliases = {u["id"]: u["aliases"] for u in units if "aliases" in u}
         with self.transaction() as db:
             existing = {row["id"]: row for row in db["units"].rows}
             # Free invite codes first so two units can swap codes without a conflict.
@@ -162,6 +170,7 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
                     db["units"].update(unit_id, {"active": 0})
                     changes.append(f"停用单位 {row['name']}")
             self.sync_config_codes(db, {u: w["invite_code"] for u, w in wanted.items()}, utc_iso())
+            self.set_config_aliases(db, aliases)
             if changes:
                 self._audit(db, "config", "sync_units", None, {"changes": changes})
         return changes
@@ -261,7 +270,7 @@ class Store(CycleStore, RegulationStore, ResultStore, PeopleStore):
                     "unit_id": sub.unit_id, "telegram_id": sub.telegram_id, "sha256": sha,
                     "file_name": sub.file_name, "file_type": sub.file_type, "pages": sub.pages,
                     "paragraph_count": len(sub.paragraphs),
-                    "chars": sum(len(p.text) for p in sub.paragraphs),
+                    "chars": sum(len("".join(p.text.split())) for p in sub.paragraphs),  # as the receipt counts
                     "received_at": utc_iso(sub.received_at),
                     "deadline_at": utc_iso(sub.deadline_at) if sub.deadline_at else None,
                     "late": int(sub.late), "deadline_name": sub.deadline_name,

@@ -463,3 +463,10 @@ async def test_an_english_question_gets_the_deadline_or_is_asked_in_chinese(chat
     other = await chat.send(LIAISON, "how is the effect score calculated?")
     assert "请用中文提问" in other and "第" not in other.split("（")[0]  # no unrelated clause quoted
     assert "市司法局还没有提交材料，暂无初步得分" in await chat.send(LIAISON, "what is our score?")
+
+
+async def test_the_stored_character_count_is_the_one_the_receipt_gave(chat):
+    await chat.send(LIAISON, "/bind SFJ2026")
+    reply = await chat.upload(LIAISON, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+    told = int(re.search(r"段，([\d,]+) 字", reply).group(1).replace(",", ""))
+    assert chat.services.store.submissions("sfj")[0]["chars"] == told

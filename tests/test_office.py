@@ -110,7 +110,7 @@ async def test_cancelled_change_changes_nothing(office):
     ("/deadline 1 2026-02-30 18:00", "日期不存在"),
     ("/deadline 1 2026-11-30 18:00", "已经过去"),
     ("/deadline 9 2026-12-18", "没有找到截止事项“9”"),
-    ("/extend 不存在的局 2026-12-25", "没有找到名称含“不存在的局”的单位"),
+    ("/extend 不存在的局 2026-12-25", "没有找到“不存在的局”"),
     ("/extend 东城区", "用法：/extend 单位名 新截止时间"),
     ("/announce", "用法：/announce [对象] 通知内容"),
 ])

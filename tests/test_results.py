@@ -173,7 +173,7 @@ async def test_the_office_reviews_with_reasons_and_locking_sends_the_result(bot)
     for command, says in (("/review 市司法局 立项督查 30 超出", "应在 0–25 之间"),
                           ("/review 市司法局 立项督查 20", "请写明理由"),
                           ("/review 市司法局 宣传工作 3 理由充分", "没有名为“宣传工作”的指标"),
-                          ("/review 不存在局", "没有找到单位")):
+                          ("/review 不存在局", "没有找到“不存在局”")):
         reply = await say(api, ADMIN, command, says)
         assert "⚠️" in reply["text"] or "没有找到" in reply["text"]
     assert svc.store.adjustments("sfj") == []

@@ -12,6 +12,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import Context, internal_error, now, office_only, replace, reply, services
 from bot.handlers.results import unit_asked_for
+from bot.handlers.units import pickable
 from kaohe.texts import status as st
 from kaohe.writers.charts import MissingCJKFont
 
@@ -25,6 +26,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("export", office_only(
         handle_export, "⚠️ /export 仅考核办可以使用。单位联络员可发送 /report 获取本单位的情况报告。")))
     app.add_handler(CommandHandler("report", handle_report))
+    pickable("report", handle_report)
 
 
 async def _send_files(update: Update, context: Context, paths: list[Path],
@@ -101,7 +103,8 @@ async def _export_into(progress, update: Update, context: Context, svc) -> None:
 async def handle_report(update: Update, context: Context) -> None:
     """``/report``: a liaison's own unit; staff may name a unit (``/report 单位``)."""
     svc = services(context)
-    unit = await unit_asked_for(update, context, "请发送 <code>/report 单位名称</code>；全部单位的汇总请用 /export。")
+    unit = await unit_asked_for(update, context, "请发送 <code>/report 单位名称</code>；全部单位的汇总请用 /export。",
+                                "report")
     if unit is None:
         return
     if not unit["active"]:

@@ -18,7 +18,7 @@ from bot.handlers.common import (
     stash_preview,
     take_preview,
 )
-from bot.handlers.results import find_unit
+from bot.handlers.units import named_unit, pickable
 from bot.menus import set_commands_for
 from kaohe.texts import invites as tx
 from kaohe.texts import office as office_texts
@@ -31,6 +31,7 @@ ISSUE_WORDS = {"新码": True, "更换": True, "换码": True, "加码": False, 
 def register(app: Application) -> None:
     """Add this feature's handlers."""
     app.add_handler(CommandHandler("invite", office_only(handle_invite, office_texts.admin_only)))
+    pickable("invite", handle_invite)
     app.add_handler(CallbackQueryHandler(handle_remove_button, pattern=r"^inv:"))
 
 
@@ -69,9 +70,8 @@ async def handle_invite(update: Update, context: Context) -> None:
         return
     # The unit's name may have spaces; the first action word ends it.
     split = next((i for i, w in enumerate(words) if w in ISSUE_WORDS or w == "移除"), len(words))
-    unit, problem = await svc.run(find_unit, svc, " ".join(words[:split]))
+    unit = await named_unit(update, context, "invite", " ".join(words[:split]), words[split:])
     if unit is None:
-        await reply(update, problem)
         return
     action, rest = (words[split], words[split + 1:]) if split < len(words) else (None, [])
     if action is None:

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import Context, as_id, now, office_only, reply, send_now, services
+from bot.handlers.units import named_unit, pickable
 from kaohe.cycle import AUDIENCE_ALL, AUDIENCE_OPEN
 from kaohe.texts import notice as notice_texts
 from kaohe.texts import office as office_texts
@@ -25,6 +26,7 @@ def register(app: Application) -> None:
     """Add this feature's handlers."""
     app.add_handler(CommandHandler("deadline", office_only(handle_deadline, office_texts.admin_only)))
     app.add_handler(CommandHandler("extend", office_only(handle_extend, office_texts.admin_only)))
+    pickable("extend", handle_extend)
     app.add_handler(CommandHandler("announce", office_only(handle_announce, office_texts.admin_only)))
     app.add_handler(CallbackQueryHandler(handle_confirm, pattern=r"^ann:"))
 
@@ -95,11 +97,9 @@ async def handle_extend(update: Update, context: Context) -> None:
     if len(context.args) < 2:
         await reply(update, office_texts.extend_usage())
         return
-    matches = await svc.run(svc.cycle.find_units, context.args[0])
-    if len(matches) != 1:
-        await reply(update, office_texts.extend_which_unit(context.args[0], matches))
+    unit = await named_unit(update, context, "extend", context.args[0], list(context.args[1:]))
+    if unit is None:
         return
-    unit = matches[0]
     progress = await svc.run(svc.cycle.progress, unit["id"])
     target = next_deadline(progress)
     if target is None:

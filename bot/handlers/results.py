@@ -25,10 +25,12 @@ from bot.handlers.common import (
     take_preview,
 )
 from bot.handlers.status import markup, send_screen
+from bot.handlers.units import named_unit, pickable
 from kaohe.errors import Refused
 from kaohe.services import Services
 from kaohe.texts import score as sx
 from kaohe.texts import status as st
+from parsers.unit_sheet import looks_like_unit_sheet
 from scoring.review import BadReview, parse_review
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ MIN_APPEAL = 10  # characters of a 复核申请's reasons
 def register(app: Application) -> None:
     """Add this feature's handlers."""
     app.add_handler(CommandHandler("score", handle_score))
+    pickable("score", handle_score)
+    pickable("review", handle_review)
     app.add_handler(CommandHandler("files", handle_files))
     app.add_handler(CommandHandler("review", office_only(handle_review, "⚠️ /review 仅考核办可以使用。")))
     app.add_handler(CommandHandler("appeal", handle_appeal))
@@ -58,10 +62,11 @@ def _score_reply(svc: Services, unit: dict, mode: str) -> st.Screen:
     return sx.score_screen(view, svc.config.scoring, mode)
 
 
-async def unit_asked_for(update: Update, context: Context, usage: str) -> dict | None:
-    """The unit a command is about: a liaison's own; staff name one (``/cmd 单位``).
+async def unit_asked_for(update: Update, context: Context, usage: str, command: str) -> dict | None:
+    """The unit ``/command`` is about: a liaison's own; staff name one (``/cmd 单位``).
 
-    Replies and returns None when there is none (unbound user, no or an unclear name).
+    Replies and returns None when there is none (unbound user, no name, or a name that needs
+    choosing: ``bot.handlers.units.named_unit``).
     """
     svc = services(context)
     user_id = update.effective_user.id
@@ -75,27 +80,15 @@ async def unit_asked_for(update: Update, context: Context, usage: str) -> dict |
     if not query:
         await reply(update, usage)
         return None
-    unit, problem = await svc.run(find_unit, svc, query)
-    if unit is None:
-        await reply(update, problem)
-    return unit
+    return await named_unit(update, context, command, query)
 
 
 async def handle_score(update: Update, context: Context) -> None:
     """``/score``: a liaison's own unit; staff name a unit (``/score 单位``)."""
-    unit = await unit_asked_for(update, context, sx.score_staff_usage())
+    unit = await unit_asked_for(update, context, sx.score_staff_usage(), "score")
     if unit is not None:
         svc = services(context)
         await send_screen(update, await svc.run(_score_reply, svc, unit, sx.SCORE))
-
-
-def find_unit(svc: Services, query: str) -> tuple[dict | None, str]:
-    matches = svc.cycle.find_units(query)
-    if not matches:
-        return None, sx.review_unknown_unit(query)
-    if len(matches) > 1:
-        return None, sx.review_ambiguous(query, [m["name"] for m in matches])
-    return svc.unit(matches[0]["id"]), ""
 
 
 # ---- /files ------------------------------------------------------------------------------
@@ -131,9 +124,8 @@ async def handle_review(update: Update, context: Context) -> None:
     if words[0] in ALL_UNITS:
         await _review_all(update, context, svc, words[1:])
         return
-    unit, problem = await svc.run(find_unit, svc, words[0])
+    unit = await named_unit(update, context, "review", words[0], words[1:])
     if unit is None:
-        await reply(update, problem)
         return
     try:
         action = parse_review(words[1:], svc.config.scoring)
@@ -331,7 +323,8 @@ async def handle_button(update: Update, context: Context) -> None:
 
 
 def is_survey_file(file_name: str) -> bool:
-    """Office uploads named .xlsx / .csv are survey results (社会评价), not regulations."""
+    """Office uploads named .xlsx / .csv are tables: a list of units (单位名称 and 类别 columns,
+    ``bot.handlers.units``) or survey results (社会评价), not regulations."""
     return file_name.lower().endswith((".xlsx", ".csv", ".xls"))
 
 
@@ -345,9 +338,14 @@ async def handle_survey_upload(update: Update, context: Context) -> None:
     svc = services(context)
     document = update.effective_message.document
     name = document.file_name or "社会评价.xlsx"
+    telegram_file = await document.get_file()
+    data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
+    if await svc.run(looks_like_unit_sheet, data, name):
+        from bot.handlers.units import offer_units_import
+
+        await offer_units_import(update, context, data, name)
+        return
     try:
-        telegram_file = await document.get_file()
-        data = bytes(await telegram_file.download_as_bytearray(read_timeout=DOWNLOAD_TIMEOUT))
         plan = await svc.run(svc.plan_social_file, data, name)
     except Refused as exc:
         await reply(update, f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}")

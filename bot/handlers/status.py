@@ -20,6 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.handlers.common import Context, now, reply, services
+from bot.handlers.units import named_unit, pickable
 from kaohe.cycle import Overview
 from kaohe.services import Services
 from kaohe.texts import status as st
@@ -134,7 +135,7 @@ async def handle_overview(update: Update, context: Context) -> None:
 
 
 def _unit_reply(svc: Services, query: str, moment: datetime) -> st.Screen:
-    matches = svc.cycle.find_units(query)
+    matches = list(svc.find_unit(query).units)
     if not matches:
         return st.Screen(st.unit_no_match(query))
     if len(matches) == 1:
@@ -152,6 +153,9 @@ async def handle_unit(update: Update, context: Context) -> None:
     if not query:
         await reply(update, st.unit_usage())
         return
+    if not (await svc.run(svc.find_unit, query)).units:
+        await named_unit(update, context, "unit", query)  # the nearest names, as buttons
+        return
     await send_screen(update, await svc.run(_unit_reply, svc, query, now(context)))
 
 
@@ -167,7 +171,7 @@ def _callback_screen(svc: Services, cache: OverviewCache, action: tuple,
     if kind == "list":
         return st.list_screen(cache.get(svc, moment), action[1], action[2], svc.config.tz), None
     if kind == "search":
-        matches = svc.cycle.find_units(action[2])
+        matches = list(svc.find_unit(action[2]).units)
         if not matches:
             return None, "没有找到符合条件的单位了，请重新发送 /unit。"
         return st.search_screen(matches, action[2], action[1]), None
@@ -224,4 +228,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("status", handle_status))
     app.add_handler(CommandHandler("overview", handle_overview))
     app.add_handler(CommandHandler("unit", handle_unit))
+    pickable("unit", handle_unit)
     app.add_handler(CallbackQueryHandler(handle_callback, pattern=r"^ov:"))

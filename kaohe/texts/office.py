@@ -82,12 +82,6 @@ def extend_usage() -> str:
             "<code>/extend 东城区 2026-12-22 18:00 机构调整</code>。")
 
 
-def extend_which_unit(query: str, matches: list[dict]) -> str:
-    if not matches:
-        return (f"没有找到名称含“{escape(query)}”的单位。请用 /overview 或 /unit 查看单位名称，"
-                "或直接写单位编号。")
-    names = "、".join(escape(u["name"]) for u in matches[:10])
-    return f"“{escape(query)}”对应多个单位：{names}。请写完整的单位名称。"
 
 
 def no_deadline_for(unit_name: str) -> str:

@@ -25,7 +25,7 @@ from kaohe.fmt import fmt_points, fmt_time
 from kaohe.results import SET_ASIDE, ScoreView
 from kaohe.review import ReviewOutcome
 from kaohe.texts.base import COVERAGE_ICONS, change_lines, file_kind
-from kaohe.texts.status import Screen, clip, esc
+from kaohe.texts.status import Screen, clip, esc, indicator_change, previous_line
 from scoring.engine import COVERAGE_LABELS, quote
 from scoring.result import (
     BONUS,
@@ -87,6 +87,8 @@ def score_screen(view: ScoreView, rules: ScoringRules, mode: str = SCORE) -> Scr
     title = "考核审核" if mode == REVIEW else _state(view)
     lines = [f"<b>{esc(unit['name'], 40)}</b>（{esc(unit['category'], 10)}）· {title}", ""]
     lines += headline_lines(view.result, rules, view.locked)
+    if view.previous is not None:
+        lines.append(previous_line(view.previous, view.score))
     lines += ["", "<b>各项指标</b>（基础分 + 效果分）"]
     group = None
     buttons: list[tuple[str, str]] = []
@@ -104,7 +106,8 @@ def score_screen(view: ScoreView, rules: ScoringRules, mode: str = SCORE) -> Scr
         lines.append(
             f"{COVERAGE_ICONS.get(row['coverage'], '•')} {esc(ind.name, 20)}{core} "
             f"{fmt_points(row['base'] + row['effect'])}/{fmt_points(ind.points)}"
-            f"（{fmt_points(row['base'])} + {fmt_points(row['effect'])}）{office}")
+            f"（{fmt_points(row['base'])} + {fmt_points(row['effect'])}）{office}"
+            f"{indicator_change(view.previous, ind.id, item.final)}")
         short = clip(ind.name, 8)
         buttons.append((f"{short} {fmt_points(item.final)}", f"{mode}:{unit['id']}:{ind.id}"))
     rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
@@ -392,13 +395,8 @@ def review_usage(units: Sequence[Mapping[str, Any]], stale: int = 0,
     return "\n".join(lines)
 
 
-def review_unknown_unit(query: str) -> str:
-    return f"没有找到单位“{esc(query, 30)}”。请发送 <code>/review</code> 查看单位名单，或写单位全称。"
 
 
-def review_ambiguous(query: str, names: Sequence[str]) -> str:
-    return (f"“{esc(query, 30)}”对应多个单位：" + "、".join(esc(n, 20) for n in names[:10])
-            + "。请写单位全称。")
 
 
 def review_bad(reason: str, unit_name: str) -> str:

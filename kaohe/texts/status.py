@@ -215,7 +215,8 @@ def _indicator_lookup(rules: ScoringRules | None) -> dict[str, Indicator]:
     return {ind.id: ind for ind in rules.all_indicators()} if rules else {}
 
 
-def coverage_lines(rows: Iterable[Mapping[str, Any]], rules: ScoringRules | None) -> list[str]:
+def coverage_lines(rows: Iterable[Mapping[str, Any]], rules: ScoringRules | None,
+                   previous: Any = None) -> list[str]:
     """One line per indicator: icon, name, points earned / full points, coverage label."""
     lookup = _indicator_lookup(rules)
     lines, group = [], None
@@ -233,7 +234,8 @@ def coverage_lines(rows: Iterable[Mapping[str, Any]], rules: ScoringRules | None
         icon = COVERAGE_ICONS.get(row.get("coverage"), "•")
         label = COVERAGE_LABELS.get(row.get("coverage"), "")
         lines.append(f"{icon} {esc(row['indicator_name'], 20)}{core} {fmt_points(earned)}{full} 分"
-                     f"（{label}{'，考核办核定' if decided else ''}）")
+                     f"（{label}{'，考核办核定' if decided else ''}）"
+                     f"{indicator_change(previous, row['indicator_id'], earned)}")
     return lines
 
 
@@ -298,6 +300,28 @@ def deadline_lines(p: UnitProgress, now: datetime, tz: ZoneInfo) -> list[str]:
         reason = f"（原因：{esc(rule.extension_reason, 60)}）" if rule.extension_reason else ""
         lines.append(f"已为本单位延期至 {due}{reason}，原截止时间 {fmt_time(rule.category_due, tz)}")
     return lines
+
+
+def previous_line(previous: Any, score: Mapping[str, Any] | None) -> str:
+    """The unit's result in the cycle before beside this one (``storage.cycles.PreviousResult``)."""
+    before = f"📅 上一周期（{esc(previous.cycle, 30)}）：{fmt_points(previous.total)} 分，{esc(previous.grade, 8)}"
+    if score is None or score.get("total") is None:
+        return before + "；本期尚无得分"
+    delta = round(score["total"] - previous.total, 2)
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    grade = (f"，等次 {esc(previous.grade, 8)} → {esc(score['grade'], 8)}" if score["grade"] != previous.grade
+             else "，等次不变")
+    return before + f"；本期 {fmt_points(score['total'])} 分（{sign}{fmt_points(abs(delta))}）{grade}"
+
+
+def indicator_change(previous: Any, indicator_id: str, now: float) -> str:
+    """" · 上期 8（+1）" after an indicator's points, when the cycle before scored it."""
+    if previous is None or indicator_id not in previous.indicators:
+        return ""
+    before = previous.indicators[indicator_id]
+    delta = round(now - before, 2)
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    return f" · 上期 {fmt_points(before)}（{sign}{fmt_points(abs(delta))}）"
 
 
 def composition_line(score: Mapping[str, Any], rules: ScoringRules | None) -> str | None:
@@ -370,7 +394,7 @@ def liaison_status(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRu
 
     lines += ["", "<b>指标覆盖情况</b>"]
     if card.indicators:
-        lines += coverage_lines(card.indicators, rules)
+        lines += coverage_lines(card.indicators, rules, card.previous)
     else:
         lines.append("尚无材料，上传后即显示各项指标的覆盖情况。")
     if card.score is not None:
@@ -380,6 +404,8 @@ def liaison_status(card: UnitCard, tz: ZoneInfo, now: datetime, rules: ScoringRu
             lines.append(composition)
         lines.append("（考核办已审核并锁定，发送 /score 查看明细）" if card.score.get("locked_at") else
                      "（初步得分由系统依据所交材料自动计算，仅供参考，以考核办审核结果为准）")
+    if card.previous is not None:
+        lines.append(previous_line(card.previous, card.score))
 
     lines += ["", "<b>下一步</b>"]
     lines += _next_steps(card, now, contact)
@@ -711,7 +737,7 @@ def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
     lines += [f"⚠️ {line}" for line in copy_lines(card.copies, unit["id"])[:5]]
 
     lines += ["", "<b>指标覆盖</b>"]
-    lines += coverage_lines(card.indicators, rules) or ["尚无材料，暂无指标覆盖情况。"]
+    lines += coverage_lines(card.indicators, rules, card.previous) or ["尚无材料，暂无指标覆盖情况。"]
     if card.score is not None:
         rank = (f" · 第{card.rank}名/共{card.ranked}个" if card.rank else "")
         lines += ["", score_headline(card.score) + rank]
@@ -721,6 +747,8 @@ def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
                      f" − 违规失职 {fmt_points(score['deduction'] or 0)}（初步，仅供参考）")
         if score.get("vetoed"):
             lines.append(f"⛔ 一票否决，等次为不合格：{esc(score.get('veto_reason') or '材料中出现否决情形', 120)}")
+    if card.previous is not None:
+        lines.append(previous_line(card.previous, card.score))
 
     lines += ["", "<b>最近的自动提醒</b>"]
     lines += reminder_lines(card.reminders, tz) or ["暂无。"]
