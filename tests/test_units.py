@@ -116,6 +116,10 @@ def test_import_previews_then_writes_and_the_database_becomes_the_list(config, s
         codes = svc.import_units(plan, ADMIN, BEFORE_DEADLINE)
         assert len(codes) == 3 and all(len(c) == 8 for c in codes.values())
         assert svc.find_unit("住建局").unit["name"] == "市住房和城乡建设局"
+        from kaohe.texts.status import unit_card_text
+
+        card = svc.cycle.unit_card(svc.find_unit("住建局").unit["id"])
+        assert "名单中的联络员：李华、赵强" in unit_card_text(card, config.tz, BEFORE_DEADLINE, config.scoring)
         assert svc.store.units_imported()
         # A unit left out of the next list is made inactive; config's list is not read again.
         plan = svc.preview_units(xlsx(CITY[:-1]), "单位名单.xlsx")

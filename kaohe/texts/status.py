@@ -722,6 +722,8 @@ def unit_card_text(card: UnitCard, tz: ZoneInfo, now: datetime,
         lines.append("⚠️ 该单位已停用（不在本期考核单位中）")
     lines.append(f"截至 {fmt_time(now, tz)}")
     lines.append(f"联络员：{liaison_names(card.liaisons, 5)}")
+    if unit.get("contacts"):  # the office's list names them: shown until (and after) they bind
+        lines.append(f"名单中的联络员：{esc(unit['contacts'], 60)}")
 
     lines += ["", "<b>截止事项</b>"]
     if not card.progress:
