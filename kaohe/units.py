@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from kaohe.errors import Refused
 from parsers.unit_sheet import UnitRow, UnitSheet, name_key, parse_unit_sheet
 from storage.units import UnitImport, UnitWrite
 
+STALE_IMPORT = "单位名单在预览之后已有变化（可能已导入过另一份名单），本次没有导入。请重新发送表格，按新的预览确认。"
 SUGGESTIONS = 5
 NEAREST_POOL = 60  # units compared closely for "did you mean"
 MAX_PROBLEMS = 30  # problems listed in a refusal (the count says how many more)
@@ -116,6 +118,13 @@ class ImportPlan:
     problems: tuple[tuple[int, str], ...]  # (row, what is wrong): the file is refused
     file_type: str = "xlsx"
     sheet: str | None = None
+    source: UnitSheet | None = None  # the sheet read, to plan again at import time
+
+    @property
+    def summary(self) -> tuple:
+        """What the plan would do, to compare a preview with the database at import time."""
+        return (tuple(r.name for r in self.new), tuple(u["id"] for _, u, _ in self.changed),
+                tuple(u["id"] for u in self.removed), self.problems)
 
     @property
     def ok(self) -> bool:
@@ -180,7 +189,7 @@ def plan_import(sheet: UnitSheet, existing: list[dict[str, Any]], categories: tu
         problems.append((0, "表中没有任何单位（表头下面是空的）"))
     removed = tuple(u for u in existing if u["active"] and u["id"] not in matched)
     return ImportPlan(tuple(new), tuple(changed), tuple(unchanged), removed,
-                      tuple(sorted(problems)), sheet.file_type, sheet.sheet)
+                      tuple(sorted(problems)), sheet.file_type, sheet.sheet, sheet)
 
 
 def _with_category(row: UnitRow, allowed: dict[str, str]) -> UnitRow:
@@ -235,7 +244,12 @@ class Units:
 
     def import_units(self, plan: ImportPlan, actor: object, at: datetime) -> dict[str, str]:
         """Write a previewed plan (all or nothing); returns the new units' ids → invite codes.
-        New units get ids ``u0001``… unless the sheet gave 编号."""
+        New units get ids ``u0001``… unless the sheet gave 编号. A list that changed since the
+        preview (another import, a unit renamed) is refused: the office previews again."""
+        if plan.source is not None:
+            now = plan_import(plan.source, self.store.naming_units(include_inactive=True), self.config.categories)
+            if now.summary != plan.summary:
+                raise Refused(STALE_IMPORT)
         rules = self.config.invites
         taken = {u["id"] for u in self.store.naming_units(include_inactive=True)}
         used = self.store.invite_codes()  # every code ever issued, revoked ones included

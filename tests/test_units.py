@@ -113,8 +113,14 @@ def test_import_previews_then_writes_and_the_database_becomes_the_list(config, s
         assert "市发展和改革委员会" not in changed  # its aliases are config's: unchanged
         assert plan.removed == ()
         assert svc.store.units_imported() is False and svc.store.unit("u0001") is None  # nothing written yet
+        stale = svc.preview_units(xlsx(CITY), "单位名单.xlsx")  # a second preview of the same list
         codes = svc.import_units(plan, ADMIN, BEFORE_DEADLINE)
         assert len(codes) == 3 and all(len(c) == 8 for c in codes.values())
+        from kaohe.errors import Refused
+
+        with pytest.raises(Refused, match="预览之后已有变化"):
+            svc.import_units(stale, ADMIN, BEFORE_DEADLINE)  # would add the three units again
+        assert len(svc.store.naming_units()) == 7
         assert svc.find_unit("住建局").unit["name"] == "市住房和城乡建设局"
         from kaohe.texts.status import unit_card_text
 

@@ -29,6 +29,8 @@ from bot.handlers.common import (
     stash_preview,
     take_preview,
 )
+from kaohe.errors import Refused
+from kaohe.texts import base as base_texts
 from kaohe.texts import office as office_texts
 from kaohe.texts import units as tx
 from parsers.unit_sheet import BadUnitSheet
@@ -124,6 +126,9 @@ async def handle_import_button(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         codes = await svc.run_heavy(svc.import_units, plan, query.from_user.id, now(context))
+    except Refused as exc:  # the list changed since the preview: nothing written
+        await query.edit_message_text(base_texts.refused(exc.reason))
+        return
     except Exception as exc:  # nothing was written (one transaction): say so plainly
         await query.edit_message_text(await internal_error(context, "导入单位名单", exc))
         return
