@@ -184,7 +184,10 @@ def plan_import(sheet: UnitSheet, existing: list[dict[str, Any]], categories: tu
             continue
         matched.add(unit["id"])
         what = _differences(row, unit)
-        (changed.append((row, unit, what)) if what else unchanged.append((row, unit)))
+        if what:
+            changed.append((row, unit, what))
+        else:
+            unchanged.append((row, unit))
     if not sheet.rows and not problems:
         problems.append((0, "表中没有任何单位（表头下面是空的）"))
     removed = tuple(u for u in existing if u["active"] and u["id"] not in matched)
