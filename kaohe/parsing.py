@@ -126,6 +126,22 @@ def _span(pages: tuple[int, ...]) -> str:
     return "、".join(map(str, pages[:10])) + ("等" if len(pages) > 10 else "")
 
 
+class LazyScorer:
+    """A ``Scorer`` built on its first use: ``rules`` is there at once (what ``ParsePool.score``
+    compares), the model and dictionary only when scoring falls back to this process."""
+
+    def __init__(self, rules: ScoringRules):
+        self.rules = rules
+        self._scorer: Scorer | None = None
+        self._guard = threading.Lock()
+
+    def score(self, paragraphs: list[SourceParagraph], category: str) -> UnitScore:
+        with self._guard:
+            if self._scorer is None:
+                self._scorer = Scorer(self.rules)
+        return self._scorer.score(paragraphs, category)
+
+
 class ParsePool:
     """Parses uploads in ``workers`` processes (0: in the calling thread, for tools)."""
 

