@@ -47,6 +47,8 @@ async def _start_regulations(context) -> None:
         await svc.run(svc.qa.start)
     except Exception:  # logged; questions then retry the start themselves
         log.exception("indexing the regulations failed")
+        return
+    svc.settle()  # the index and the loaded modules are here for good: out of the GC's way
 
 
 class InboxQueue(asyncio.Queue):

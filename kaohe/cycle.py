@@ -182,8 +182,8 @@ class Cycle:
 
     def _liaisons_by_unit(self) -> dict[str, list[Liaison]]:
         result: dict[str, list[Liaison]] = defaultdict(list)
-        for row in self.store.all_liaisons():
-            result[row["unit_id"]].append(_liaison(row))
+        for telegram_id, name, username, unit_id, unreachable_at, reason in self.store.liaison_rows():
+            result[unit_id].append(Liaison(telegram_id, name or "", username, bool(unreachable_at), reason))
         return result
 
     def overview(self, now: datetime) -> Overview:

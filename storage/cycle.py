@@ -135,6 +135,15 @@ class CycleStore:
 
     # ---- people --------------------------------------------------------------------
 
+    def liaison_rows(self) -> list[tuple]:
+        """Every liaison of an active unit as plain tuples (telegram_id, name, username,
+        unit_id, unreachable_at, unreachable_reason): /overview reads thousands of them."""
+        with self._lock:
+            return self.db.execute(
+                """select p.telegram_id, p.name, p.username, p.unit_id, p.unreachable_at, p.unreachable_reason
+                   from people p join units u on u.id = p.unit_id
+                   where p.role = 'liaison' and u.active = 1 order by p.bound_at""").fetchall()
+
     def all_liaisons(self) -> list[dict[str, Any]]:
         """Every liaison of an active unit."""
         return self._rows(
