@@ -1,0 +1,216 @@
+"""Lean: the bot as a separate process on a small server — start-up times and its memory over
+a start, the regulation index, and 200 uploads.
+
+The real bot (``python -m bot``, its parser processes, the job queue) runs against the local
+Bot API fake on 127.0.0.1, in a process of its own, so its resident memory is its own. The
+benchmark samples that process's RSS (and with its children) every 100 ms and prints:
+
+- start-up: process start → the first ``/start`` reply, → the first regulation answer (a
+  restart: the data folder already holds the index); with ``--fresh`` also a first start on
+  an empty data folder;
+- the bot process's RSS when the first answer is given, 10 s later, after 100 and after 200
+  uploads (each by a liaison of its own unit, a distinct 3-page .docx made from the team's
+  labelled paragraphs), the growth over the last 100, and the peak; the RSS curve in 10 s steps.
+
+Targets (issue "Lean and honestly fast"): first /start ≤ 2 s, first answer after a restart
+≤ 5 s, fresh install's first answer ≤ 10 s; RSS ≤ 300 MB steady after the index is ready and
+after 200 uploads, no growth over the last 100.
+
+    python -m bench.lean [--uploads 200] [--fresh]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import openpyxl
+
+from bench.ingest import make_docx, report_blocks
+from bot.local import LocalBotApi
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = 10001
+LIAISON_BASE = 60_000_000
+TIMEOUT = 120
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        kids = []
+        for task in Path(f"/proc/{parent}/task").glob("*"):  # children of every thread
+            try:
+                kids += [int(x) for x in (task / "children").read_text().split()]
+            except OSError:
+                continue
+        found += kids
+        todo += kids
+    return found
+
+
+class Sampler(threading.Thread):
+    """RSS of the bot process (and with its children) every 100 ms."""
+
+    def __init__(self, pid: int, started: float):
+        super().__init__(daemon=True)
+        self.pid, self.started = pid, started
+        self.samples: list[tuple[float, float, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            own = rss_mb(self.pid)
+            total = own + sum(rss_mb(c) for c in children(self.pid))
+            self.samples.append((time.monotonic() - self.started, own, total))
+            time.sleep(0.1)
+
+    def now(self) -> float:
+        return rss_mb(self.pid)
+
+
+def write_config(folder: Path, units: int) -> Path:
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace('dir = "data"', f'dir = "{folder / "data"}"')
+    text = text.replace('folder = "regulations"', f'folder = "{ROOT / "regulations"}"')
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    # The units: a list imported the way an office does it (python -m bot.manage units import).
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["单位名称", "类别"])
+    for i in range(units):
+        sheet.append([f"测试{i:03d}局", "市直部门"])
+    out = io.BytesIO()
+    book.save(out)
+    (folder / "units.xlsx").write_bytes(out.getvalue())
+    subprocess.run([sys.executable, "-m", "bot.manage", "--config", str(path), "units", "import",
+                    str(folder / "units.xlsx"), "--yes"], cwd=ROOT, check=True, capture_output=True)
+    return path
+
+
+def codes(config: Path) -> list[str]:
+    import sqlite3
+
+    db = sqlite3.connect(Path(config).parent / "data" / "kaohe.db")
+    try:
+        return [row[0] for row in db.execute(
+            "select i.code from invites i join units u on u.id = i.unit_id "
+            "where i.source = 'import' order by u.id")]
+    finally:
+        db.close()
+
+
+def answered(api: LocalBotApi, chat: int, since: int, text_has: str, timeout: float = TIMEOUT) -> float:
+    api.wait_for(lambda a: a["chat_id"] == chat and text_has in (a.get("text") or ""), timeout=timeout, since=since)
+    return time.monotonic()
+
+
+def start_bot(api: LocalBotApi, config: Path) -> tuple[subprocess.Popen, float]:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.api_url, "LOG_LEVEL": "WARNING"}
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config)], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return process, started
+
+
+def first_replies(api: LocalBotApi, started: float) -> tuple[float, float]:
+    since = len(api.sent)
+    api.send_text(ADMIN, "/start")
+    first = answered(api, ADMIN, since, "考核") - started
+    since = len(api.sent)
+    api.send_text(ADMIN, "逾期提交会扣分吗")
+    answer = answered(api, ADMIN, since, "依据") - started
+    return first, answer
+
+
+def stop_bot(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=200)
+    parser.add_argument("--fresh", action="store_true", help="also time a first start on an empty data folder")
+    args = parser.parse_args(argv)
+    blocks = report_blocks(3 * args.uploads)
+    per = max(1, len(blocks) // args.uploads)
+    files = [make_docx(blocks=blocks[i * per:(i + 1) * per] or blocks[:per]) for i in range(args.uploads)]
+    with tempfile.TemporaryDirectory() as tmp, LocalBotApi() as api:
+        config = write_config(Path(tmp), args.uploads)
+        invite = codes(config)
+        if args.fresh:
+            process, started = start_bot(api, config)
+            try:
+                _, answer = first_replies(api, started)
+                print(f"fresh install (empty index): first regulation answer {answer:.1f} s after process start "
+                      f"(target ≤ 10 s)")
+            finally:
+                stop_bot(process)
+        else:  # the index must exist for a restart: one start builds it
+            process, started = start_bot(api, config)
+            first_replies(api, started)
+            stop_bot(process)
+
+        process, started = start_bot(api, config)
+        sampler = Sampler(process.pid, started)
+        sampler.start()
+        try:
+            first, answer = first_replies(api, started)
+            at_answer = sampler.now()
+            time.sleep(10)
+            settled = sampler.now()
+            marks = {}
+            for i, data in enumerate(files, 1):
+                user = LIAISON_BASE + i
+                since = len(api.sent)
+                api.send_text(user, f"/bind {invite[i - 1]}")
+                answered(api, user, since, "绑定成功")
+                since = len(api.sent)
+                api.send_document(user, data, f"自查报告{i}.docx")
+                answered(api, user, since, "本单位共提交")
+                if i in (args.uploads // 2, args.uploads):
+                    time.sleep(2)
+                    marks[i] = sampler.now()
+        finally:
+            sampler.stop.set()
+            stop_bot(process)
+    peak = max(s[1] for s in sampler.samples)
+    peak_total = max(s[2] for s in sampler.samples)
+    half, full = marks[args.uploads // 2], marks[args.uploads]
+    print(f"restart: first /start reply {first:.2f} s after process start (target ≤ 2 s); "
+          f"first regulation answer {answer:.2f} s (target ≤ 5 s)")
+    print(f"bot process RSS: {at_answer:.0f} MB at the first answer, {settled:.0f} MB 10 s later; "
+          f"{half:.0f} MB after {args.uploads // 2} uploads, {full:.0f} MB after {args.uploads} "
+          f"(growth over the last {args.uploads - args.uploads // 2}: {full - half:+.0f} MB); "
+          f"peak {peak:.0f} MB; with its parser processes peak {peak_total:.0f} MB (target ≤ 300 MB steady)")
+    print("RSS curve (s: bot MB / with children MB): " + ", ".join(
+        f"{t:.0f}: {own:.0f}/{total:.0f}" for t, own, total in sampler.samples[::100]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
