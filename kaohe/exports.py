@@ -3,17 +3,23 @@
 One consistent copy of the database is taken first (``Store.snapshot_to``); every file is
 then written from that copy, so the workbook, the report and the charts agree with each
 other and with the database at that moment. Everything is labelled 初步 until every unit's
-result is locked.
+result is locked. The consolidated export writes its files in a process of its own (charts,
+then the report, then the workbook), telling the caller as each is done.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import multiprocessing
 import os
+import resource
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -45,6 +51,7 @@ from storage.cycles import PreviousCycle
 from storage.exports import ExportSource
 from storage.store import Store
 
+log = logging.getLogger(__name__)
 KIND_NAMES = {"base": "基础分依据", "effect": "成效数据", "bonus": "加分项", "deduction": "扣分项",
               "veto": "否决情形", SET_ASIDE: "未计入（看似相关）"}
 STATE_NAMES = {SET_INDICATOR: "核定指标得分", BONUS: "加分", DEDUCTION: "扣分", NO_BONUS: "核定无加分",
@@ -67,6 +74,11 @@ class ExportFiles:
     preliminary: bool
     rows: dict[str, int] = field(default_factory=dict)
     units: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage, "snapshot" and "total"
+    # The export process's peak resident memory and its memory when it started (bytes), when
+    # the export had a process of its own.
+    peak_rss: int | None = None
+    start_rss: int | None = None
 
 
 def _label(preliminary: bool) -> str:
@@ -248,26 +260,172 @@ def _snapshot(store: Store, folder: Path) -> Path:
     return path
 
 
-def export_all(config: AppConfig, store: Store, folder: Path, now: datetime) -> ExportFiles:
-    """Write the workbook, the report and the charts for every active unit into ``folder``."""
+# The consolidated export's stages, in the order they run (the report shows the charts).
+CHARTS, REPORT, WORKBOOK = "charts", "report", "workbook"
+STAGES = (CHARTS, REPORT, WORKBOOK)
+Progress = Callable[[str], None]  # told each stage as it finishes
+NICENESS = 10  # the export process yields the CPU to the bot process (questions, replies)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What the stages need, sent to the export process: the snapshot's path, not the store."""
+
+    config: AppConfig
+    snapshot: Path
+    folder: Path
+    now: datetime
+    previous: PreviousCycle | None
+
+
+@dataclass
+class _Read:
+    """What every stage reads from the snapshot first."""
+
+    units: list[dict]
+    summary: Summary
+    label: str
+    stamp: str
+    names: dict[str, str]
+    words: _Names
+
+
+_read_cache: tuple[Path, _Read] | None = None  # the last snapshot's, for its next stage
+
+
+def export_all(config: AppConfig, store: Store, folder: Path, now: datetime,
+               progress: Progress | None = None, process: bool = True) -> ExportFiles:
+    """Write the workbook, the report and the charts for every active unit into ``folder``.
+
+    One snapshot of the database is taken first and every file is written from it. With
+    ``process`` the files are written in a process of its own (at a lower CPU priority): the
+    caller's interpreter stays free for others, and the memory the export took goes back to
+    the system when it ends. ``progress`` is told each of ``STAGES`` as it finishes."""
     folder.mkdir(parents=True, exist_ok=True)
-    tz, rules = config.tz, config.scoring
-    stamp = now.astimezone(tz).strftime("%Y%m%d-%H%M")
-    with scratch_dir(config) as scratch, ExportSource(_snapshot(store, scratch)) as src:
-        units = list(src.units())
-        summary = summarise(units, src.indicator_scores(), rules)
-        label = _label(summary.preliminary)
-        names = {u["id"]: u["name"] for u in units}
-        words = _Names(config, src.people_names())
-        charts = _charts(config, src, summary, label, folder, stamp, now)
-        workbook = folder / f"考核汇总_{label}_{stamp}.xlsx"
-        title = f"{config.cycle_name}（{label}，导出于 {now.astimezone(tz):%Y-%m-%d %H:%M}）"
-        reader = previous_cycle(config, store)
-        rows = write_workbook(workbook, title, _sheets(config, src, units, summary, names, words, reader))
-        report = folder / f"考核报告_{label}_{stamp}.docx"
-        _report(config, src, units, summary, charts, report, now, words)
-    return ExportFiles(folder, workbook, report, [c for c, _ in charts], summary.preliminary, rows,
-                       len(units))
+    started = time.perf_counter()
+    with scratch_dir(config) as scratch:
+        job = _Job(config, _snapshot(store, scratch), folder, now, previous_cycle(config, store))
+        seconds = {"snapshot": time.perf_counter() - started}
+        done: dict[str, object] = {}
+        peak = start = 0
+        with _stage_runner(process) as run:
+            for stage in STAGES:
+                result, spent, (start, rss) = run(_run_stage, job, stage, done.get(CHARTS))
+                done[stage], seconds[stage], peak = result, spent, max(peak, rss)
+                if progress is not None:
+                    try:
+                        progress(stage)
+                    except Exception:  # the chat's progress message is a courtesy: never the export's end
+                        log.warning("export progress callback failed", exc_info=True)
+    charts, report, (workbook, rows, units, preliminary) = done[CHARTS], done[REPORT], done[WORKBOOK]
+    seconds["total"] = time.perf_counter() - started
+    return ExportFiles(folder, workbook, report, [path for path, _ in charts], preliminary, rows, units,
+                       seconds, peak if process else None, start if process else None)
+
+
+
+
+@contextlib.contextmanager
+def _stage_runner(process: bool) -> Iterator[Callable]:
+    """``run(fn, *args)``: in this process, or in one export process kept for the stages."""
+    if not process:
+        try:
+            yield lambda fn, *args: fn(*args)
+        finally:
+            _forget()
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_start_export_process) as pool:
+        def run(fn, *args):
+            try:
+                return pool.submit(fn, *args).result()
+            except BrokenProcessPool:
+                raise ExportProcessDied("导出进程意外退出（可能是内存不足），导出没有完成。") from None
+        yield run
+
+
+class ExportProcessDied(RuntimeError):
+    """The export process ended without finishing (killed, out of memory)."""
+
+
+_start_rss = 0  # the export process's resident memory when it started (bytes)
+
+
+def _start_export_process() -> None:
+    global _start_rss
+    _start_rss = _resident()
+    try:
+        os.nice(NICENESS)
+    except OSError:  # not permitted here: same priority is still correct, only less polite
+        pass
+
+
+def _resident() -> int:
+    """This process's resident memory now (bytes; 0 where /proc cannot tell)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _forget() -> None:
+    global _read_cache
+    _read_cache = None
+
+
+def _read(job: _Job, src: ExportSource) -> _Read:
+    global _read_cache
+    if _read_cache is not None and _read_cache[0] == job.snapshot:
+        return _read_cache[1]
+    config = job.config
+    units = list(src.units())
+    summary = summarise(units, src.indicator_scores(), config.scoring)
+    read = _Read(units, summary, _label(summary.preliminary), job.now.astimezone(config.tz).strftime("%Y%m%d-%H%M"),
+                 {u["id"]: u["name"] for u in units}, _Names(config, src.people_names()))
+    _read_cache = (job.snapshot, read)
+    return read
+
+
+def _run_stage(job: _Job, stage: str, charts: list[tuple[Path, str]] | None
+               ) -> tuple[object, float, tuple[int, int]]:
+    """One stage, from the snapshot: what it made, seconds, and this process's memory (bytes)
+    when it started and at its peak so far."""
+    started = time.perf_counter()
+    config, now = job.config, job.now
+    with ExportSource(job.snapshot) as src:
+        r = _read(job, src)
+        if stage == CHARTS:
+            made = [(path, chart.title) for path, chart in
+                    _charts(config, src, r.summary, r.label, job.folder, r.stamp, now)]
+        elif stage == REPORT:
+            made = job.folder / f"考核报告_{r.label}_{r.stamp}.docx"
+            drawn = [(path, rp.Chart(title, path.read_bytes())) for path, title in charts or ()]
+            _report(config, src, r.units, r.summary, drawn, made, now, r.words)
+        else:
+            made = job.folder / f"考核汇总_{r.label}_{r.stamp}.xlsx"
+            sheets = _sheets(config, src, r.units, r.summary, r.names, r.words, job.previous)
+            rows = write_workbook(made, _title(config, r.label, now), sheets)
+            made = (made, rows, len(r.units), r.summary.preliminary)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return made, time.perf_counter() - started, (_start_rss, peak)
+
+
+@contextlib.contextmanager
+def workbook_sheets(config: AppConfig, snapshot: Path, now: datetime) -> Iterator[tuple[str, Iterator[Sheet]]]:
+    """The workbook's title and its sheets (rows read as they are written) from a database
+    snapshot, as the export writes them: for measuring writers on the real rows."""
+    job = _Job(config, snapshot, snapshot.parent, now, None)
+    try:
+        with ExportSource(snapshot) as src:
+            r = _read(job, src)
+            yield _title(config, r.label, now), _sheets(config, src, r.units, r.summary, r.names, r.words, None)
+    finally:
+        _forget()
+
+
+def _title(config: AppConfig, label: str, now: datetime) -> str:
+    return f"{config.cycle_name}（{label}，导出于 {now.astimezone(config.tz):%Y-%m-%d %H:%M}）"
 
 
 # ---- the workbook -------------------------------------------------------------------------

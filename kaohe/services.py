@@ -214,9 +214,9 @@ class Services(Uploads, Review, Social, Appeals, Units):
         behind is removed at the next start)."""
         return scratch_dir(self.config)
 
-    def export_all(self, folder: Path, at: datetime) -> ExportFiles:
+    def export_all(self, folder: Path, at: datetime, progress: Callable[[str], None] | None = None) -> ExportFiles:
         """The office's consolidated export (workbook, report, charts) into ``folder``."""
-        return export_all(self.config, self.store, folder, at)
+        return export_all(self.config, self.store, folder, at, progress)
 
     def export_unit(self, unit_id: str, folder: Path, at: datetime) -> Path:
         """One unit's 情况报告 into ``folder``."""

@@ -252,6 +252,35 @@ async def test_export_and_report_in_chat(bot):
     assert done and json.dumps(done[0]["text"], ensure_ascii=False)
 
 
+async def test_the_progress_message_says_which_files_are_done_as_each_is(bot):
+    api, _, _ = bot
+    since = len(api.sent)
+    api.send_text(ADMIN, "/export")
+    await api.wait_for_async(lambda a: len([x for x in api.sent[since:] if x["method"] == "sendDocument"]) == 5,
+                             since=since, timeout=60)
+    said = [a for a in api.sent[since:] if a["chat_id"] == ADMIN and a["method"] in ("sendMessage", "editMessageText")]
+    first, edits = said[0], [a for a in said if a["method"] == "editMessageText"]
+    assert first["method"] == "sendMessage" and {e["message_id"] for e in edits} == {first["message_id"]}
+    assert first["text"].splitlines()[1:] == ["⏳ 图表：正在生成", "▫️ 考核报告：等待", "▫️ 汇总表：等待"]
+    assert [e["text"].splitlines()[1:] for e in edits[:-1]] == [
+        ["✅ 图表：已生成", "⏳ 考核报告：正在生成", "▫️ 汇总表：等待"],
+        ["✅ 图表：已生成", "✅ 考核报告：已生成", "⏳ 汇总表：正在生成"]]
+    assert edits[-1]["text"].startswith("✅ 已生成（初步，4 个单位）")  # the result replaces the progress
+    assert edits[-1]["time"] <= min(a["time"] for a in api.sent[since:] if a["method"] == "sendDocument")
+
+
+async def test_others_are_answered_while_an_export_runs(bot):
+    api, _, _ = bot
+    since = len(api.sent)
+    api.send_text(ADMIN, "/export")
+    await api.wait_for_async(lambda a: a["chat_id"] == ADMIN and "正在生成" in (a.get("text") or ""), since=since)
+    api.send_text(LIAISON, "/help")
+    answered = await api.wait_for_async(lambda a: a["chat_id"] == LIAISON and a["method"] == "sendMessage",
+                                        since=since, timeout=30)
+    done = await api.wait_for_async(lambda a: "已生成（" in (a.get("text") or ""), since=since, timeout=60)
+    assert answered["time"] < done["time"]  # the export (in its own process) did not hold the bot
+
+
 async def test_a_file_telegram_cannot_take_is_named_and_the_others_still_arrive(bot, monkeypatch):
     api, _, _ = bot
     since = len(api.sent)

@@ -1,9 +1,12 @@
 """/export (the office: workbook, report and charts in chat) and /report (a liaison: their own
-unit's report). The files are written off the event loop into a temporary folder."""
+unit's report). The files are written off the event loop into a temporary folder, /export's
+in a process of its own; its ⏳ message says which files are done as each is."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Collection
 from pathlib import Path
 
 from telegram import Update
@@ -13,12 +16,15 @@ from telegram.ext import Application, CommandHandler
 from bot.handlers.common import Context, internal_error, now, office_only, replace, reply, services
 from bot.handlers.results import unit_asked_for
 from bot.handlers.units import pickable
+from kaohe.exports import CHARTS, REPORT, STAGES, WORKBOOK
 from kaohe.texts import status as st
 from kaohe.writers.charts import MissingCJKFont
 
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT = 300  # seconds: a province's workbook is a few MB
 UPLOAD_LIMIT = 50 * 2**20  # what a bot may send through the cloud Bot API (bytes)
+STARTED = "⏳ 正在生成汇总表、考核报告和图表……"
+STAGE_NAMES = {CHARTS: "图表", REPORT: "考核报告", WORKBOOK: "汇总表"}
 
 
 def register(app: Application) -> None:
@@ -71,7 +77,7 @@ async def handle_export(update: Update, context: Context) -> None:
 
 async def _export(update: Update, context: Context, svc) -> None:
     message = update.effective_message
-    progress = await message.reply_text("⏳ 正在生成汇总表、考核报告和图表……")
+    progress = await message.reply_text(_progress_text(()))
     # Should the process die meanwhile, the next start replaces the ⏳ message.
     pending = await svc.run(svc.begin_upload, message.chat_id, progress.message_id,
                             update.effective_user.id, "", "/export", now(context), "export")
@@ -81,16 +87,55 @@ async def _export(update: Update, context: Context, svc) -> None:
         await svc.run(svc.end_upload, pending)
 
 
+def _progress_text(done: Collection[str]) -> str:
+    """The ⏳ message: each file done (✅), being written (⏳) or waiting (▫️), in the order
+    they are written."""
+    lines = [STARTED]
+    for stage in STAGES:
+        if stage in done:
+            lines.append(f"✅ {STAGE_NAMES[stage]}：已生成")
+        elif all(s in done for s in STAGES[:STAGES.index(stage)]):
+            lines.append(f"⏳ {STAGE_NAMES[stage]}：正在生成")
+        else:
+            lines.append(f"▫️ {STAGE_NAMES[stage]}：等待")
+    return "\n".join(lines)
+
+
+async def _show_progress(progress, finished: asyncio.Queue) -> None:
+    """Edit the ⏳ message as stages finish (``None`` ends); the last is left to the result."""
+    done: list[str] = []
+    while (stage := await finished.get()) is not None:
+        done.append(stage)
+        if len(done) < len(STAGES):
+            try:
+                await progress.edit_text(_progress_text(done))
+            except TelegramError:  # a courtesy: the export goes on
+                log.warning("could not edit the export's progress message", exc_info=True)
+
+
 async def _export_into(progress, update: Update, context: Context, svc) -> None:
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Queue = asyncio.Queue()
+    shown = asyncio.create_task(_show_progress(progress, finished))
+
+    def told(stage: str) -> None:  # in the export's thread
+        loop.call_soon_threadsafe(finished.put_nowait, stage)
+
     with svc.scratch() as folder:
         try:
-            files = await svc.run_heavy(svc.export_all, Path(folder), now(context))
+            files = await svc.run_heavy(svc.export_all, Path(folder), now(context), told)
+        except asyncio.CancelledError:  # the bot is stopping
+            shown.cancel()
+            raise
         except MissingCJKFont as exc:
+            await _settle(finished, shown)
             await replace(progress, f"⚠️ 未能生成：{st.esc(str(exc), 300)}")
             return
         except Exception as exc:  # said in chat; the traceback goes to the log
+            await _settle(finished, shown)
             await replace(progress, await internal_error(context, "生成汇总导出", exc))
             return
+        await _settle(finished, shown)
         label = "初步" if files.preliminary else "最终"
         await replace(progress, (
             f"✅ 已生成（{label}，{files.units} 个单位）：汇总表 {files.rows.get('汇总', 0)} 行、"
@@ -98,6 +143,12 @@ async def _export_into(progress, update: Update, context: Context, svc) -> None:
             f"{len(files.charts)} 张图表。"
             + ("部分单位结果尚未锁定，文件均标注为“初步”。" if files.preliminary else "")))
         await _send_files(update, context, [files.workbook, files.report], files.charts)
+
+
+async def _settle(finished: asyncio.Queue, shown: asyncio.Task) -> None:
+    """Let the progress edits already due go out before the message turns into the result."""
+    finished.put_nowait(None)
+    await shown
 
 
 async def handle_report(update: Update, context: Context) -> None:
