@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import tempfile
 import time
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import docx
 
+from bench.procs import rss_mb as process_rss
 from kaohe.config import load_config
 from kaohe.parsing import ParsePool
 from kaohe.services import Services
@@ -168,11 +170,8 @@ def make_scan(pdf: bytes, dpi: int = 150, sealed: dict[int, tuple[float, float]]
 
 
 def rss_mb() -> float:
-    """The process's resident memory (Linux /proc), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """This process's resident memory, in MB."""
+    return process_rss(os.getpid())
 
 
 def timed(fn, runs: int) -> tuple[list[float], object]:

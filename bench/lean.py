@@ -34,38 +34,13 @@ from pathlib import Path
 import openpyxl
 
 from bench.ingest import make_docx, report_blocks
+from bench.procs import descendants, rss_mb
 from bot.local import LocalBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = 10001
 LIAISON_BASE = 60_000_000
 TIMEOUT = 120
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        kids = []
-        for task in Path(f"/proc/{parent}/task").glob("*"):  # children of every thread
-            try:
-                kids += [int(x) for x in (task / "children").read_text().split()]
-            except OSError:
-                continue
-        found += kids
-        todo += kids
-    return found
 
 
 class Sampler(threading.Thread):
@@ -80,7 +55,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             own = rss_mb(self.pid)
-            total = own + sum(rss_mb(c) for c in children(self.pid))
+            total = own + sum(rss_mb(c) for c in descendants(self.pid))
             self.samples.append((time.monotonic() - self.started, own, total))
             time.sleep(0.1)
 

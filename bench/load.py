@@ -36,6 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.ingest import make_docx, make_pdf, make_scan, report_blocks
+from bench.procs import descendants, rss_mb
 from kaohe.config import UnitConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,36 +61,11 @@ class Memory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    @staticmethod
-    def _rss(pid: int) -> float:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
-
-    def _children(self) -> list[int]:
-        found, todo = [], [os.getpid()]
-        while todo:
-            pid = todo.pop()
-            kids = []
-            for task in Path(f"/proc/{pid}/task").glob("*"):  # a child belongs to the thread that made it
-                try:
-                    kids += [int(k) for k in (task / "children").read_text().split()]
-                except OSError:
-                    pass
-            found += kids
-            todo += kids
-        return found
-
     def _run(self) -> None:
         while not self._stop.wait(0.05):
-            mine = self._rss(os.getpid())
+            mine = rss_mb(os.getpid())
             self.peak_self = max(self.peak_self, mine)
-            self.peak_total = max(self.peak_total, mine + sum(self._rss(c) for c in self._children()))
+            self.peak_total = max(self.peak_total, mine + sum(rss_mb(c) for c in descendants(os.getpid())))
 
     def __enter__(self) -> Memory:
         self._thread.start()
@@ -136,10 +112,10 @@ def thread_cpu() -> dict[str, float]:
     return groups
 
 
-def children_cpu(memory: Memory) -> float:
+def children_cpu() -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in memory._children():
+    for pid in descendants(os.getpid()):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / ticks
@@ -213,7 +189,7 @@ async def run(uploaders: int, askers: int, questions: int, pages: int, heavy_pag
         await asyncio.to_thread(svc.qa.start)  # the index is ready, as on a running bot
         svc.qa.answer("材料交晚了怎么办？")  # and the sentence model loaded
         cpu_before = thread_cpu()
-        children_before = children_cpu(memory)
+        children_before = children_cpu()
         started = time.monotonic()
         sent_at: dict[int, float] = {}
         if heavy:
@@ -267,7 +243,7 @@ async def run(uploaders: int, askers: int, questions: int, pages: int, heavy_pag
                 failures.append(f"upload of {user}: {(answer['text'] or '')[:80]!r}")
         wall = time.monotonic() - started
         cpu = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in thread_cpu().items()}
-        cpu["parser processes"] = children_cpu(memory) - children_before
+        cpu["parser processes"] = children_cpu() - children_before
         await stop_polling(app)
         recorded = svc.store.db.execute("select count(*) from submissions").fetchone()[0]
         integrity = svc.store.db.execute("pragma integrity_check").fetchone()[0]

@@ -249,17 +249,26 @@ def _cycle(config, args) -> int:
     for warning in plan.warnings:
         print(f"  ⚠️ {warning}")
     print("请先停止机器人；开始后重新启动即进入新周期。")
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print("（未开始：加 --yes 确认）")
-            return 0
-        if input("输入 y 开始下一周期：").strip().lower() not in ("y", "yes", "是"):
-            print("已取消，没有任何改动。")
-            return 0
+    if not _confirmed(args.yes, "开始下一周期", "（未开始：加 --yes 确认）", "已取消，没有任何改动。"):
+        return 0
     removed = start_next_cycle(config, plan, "cli")
     print(f"已开始 {plan.name}：本周期已归档到 {plan.archive}；新周期清空了 "
           f"{removed.get('submissions', 0)} 份材料、{removed.get('unit_scores', 0)} 个单位的得分。")
     return 0
+
+
+def _confirmed(yes: bool, action: str, not_asked: str, cancelled: str) -> bool:
+    """After a preview: go on with ``--yes``; at a terminal ask; otherwise (a script, a pipe)
+    say how to confirm and stop."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print(not_asked)
+        return False
+    if input(f"输入 y {action}：").strip().lower() in ("y", "yes", "是"):
+        return True
+    print(cancelled)
+    return False
 
 
 def _plain(text: str) -> str:
@@ -293,13 +302,8 @@ def _units(config, args) -> int:
                 print(_plain(tx.import_refused(args.path.name, plan)), file=sys.stderr)
                 return 1
             print(_plain(tx.import_preview(args.path.name, plan, svc.store.units_imported())))
-            if not args.yes:
-                if not sys.stdin.isatty():
-                    print("（未导入：加 --yes 确认导入）")
-                    return 0
-                if input("输入 y 确认导入：").strip().lower() not in ("y", "yes", "是"):
-                    print("已取消，单位名单没有变化。")
-                    return 0
+            if not _confirmed(args.yes, "确认导入", "（未导入：加 --yes 确认导入）", "已取消，单位名单没有变化。"):
+                return 0
             codes = svc.import_units(plan, "cli", at)
             print(_plain(tx.imported(plan, codes, in_chat=False)))
         folder = ((args.path if args.action == "invites" else None) or config.storage_dir / EXPORTS_FOLDER).resolve()

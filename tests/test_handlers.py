@@ -209,8 +209,12 @@ async def test_an_album_cut_short_by_a_stop_is_read_at_the_next_start(chat, conf
             await app.process_update(Update.de_json(json.loads(payload), app.bot))
         await eventually(lambda: [s["pages"] for s in services.store.submissions("sfj")], [2], timeout=60)
         await eventually(lambda: services.unhandled_updates(), [])
-        replies = [p["text"] for p in chat.request.sent("editMessageText")]
-        assert any(re.search(r"照片\d+（2张）\.pdf", t) and "已接收自查材料（回执）" in t for t in replies)
+
+        def receipt_given() -> bool:  # the answer follows the record: wait for it too
+            replies = [p["text"] for p in chat.request.sent("editMessageText") + chat.request.sent("sendMessage")]
+            return any(re.search(r"照片\d+（2张）\.pdf", t) and "已接收自查材料（回执）" in t for t in replies)
+
+        await eventually(receipt_given, True, timeout=30)
     finally:
         await app.shutdown()
 

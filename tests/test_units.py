@@ -182,6 +182,10 @@ async def test_the_office_imports_a_sheet_in_chat_and_gets_invites_that_bind(con
 
 async def test_a_bad_sheet_in_chat_names_the_rows_and_changes_nothing(config, scorer):
     async with running_bot(config, scorer, lambda: BEFORE_DEADLINE) as (api, svc, _):
+        since = len(api.sent)  # a list of units without its 类别 column reads as neither kind of table
+        api.send_document(ADMIN, xlsx([r[:2] for r in CITY], header=["单位名称", "简称/别名"]), "名单.xlsx")
+        neither = await api.wait_for_async(lambda a: "未导入" in (a.get("text") or ""), since=since)
+        assert "表头需要“单位名称”和“类别”两列" in neither["text"]
         since = len(api.sent)
         api.send_document(ADMIN, xlsx(CITY + [["市审计局", "", "审计", ""]]), "名单.xlsx")
         refused = await api.wait_for_async(lambda a: "没有导入" in (a.get("text") or ""), since=since)

@@ -30,6 +30,7 @@ from kaohe.errors import Refused
 from kaohe.services import Services
 from kaohe.texts import score as sx
 from kaohe.texts import status as st
+from kaohe.texts import units as units_tx
 from parsers.unit_sheet import looks_like_unit_sheet
 from scoring.review import BadReview, parse_review
 
@@ -348,7 +349,8 @@ async def handle_survey_upload(update: Update, context: Context) -> None:
     try:
         plan = await svc.run(svc.plan_social_file, data, name)
     except Refused as exc:
-        await reply(update, f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}")
+        # The office sends two kinds of table here: say what a list of units needs as well.
+        await reply(update, f"⚠️ 《{st.esc(name, 40)}》未导入：{st.esc(exc.reason, 600)}\n{units_tx.UNITS_HINT}")
         return
     token = stash_preview(context, SURVEY_KEY, (name, data))
     await send_screen(update, sx.social_preview(name, plan, svc.config.scoring, token))

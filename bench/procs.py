@@ -1,0 +1,34 @@
+"""Processes as the benchmarks see them: a process's resident memory and its descendants
+(Linux /proc)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident memory in MB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children of each of its threads, theirs, and so on)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        kids = []
+        for task in Path(f"/proc/{parent}/task").glob("*"):  # a child belongs to the thread that made it
+            try:
+                kids += [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        found += kids
+        todo += kids
+    return found
