@@ -10,11 +10,12 @@ benchmark samples that process's RSS (and with its children) every 100 ms and pr
   an empty data folder;
 - the bot process's RSS when the first answer is given, 10 s later, after 100 and after 200
   uploads (each by a liaison of its own unit, a distinct 3-page .docx made from the team's
-  labelled paragraphs), the growth over the last 100, and the peak; the RSS curve in 10 s steps.
+  labelled paragraphs), the growth over the last 100, and the peak; then a storm: 50 of those
+  liaisons send a ~10-page report at once (peak RSS, reply times); the RSS curve in 10 s steps.
 
 Targets (issue "Lean and honestly fast"): first /start ≤ 2 s, first answer after a restart
 ≤ 5 s, fresh install's first answer ≤ 10 s; RSS ≤ 300 MB steady after the index is ready and
-after 200 uploads, no growth over the last 100.
+after 200 uploads, no growth over the last 100; peak during a 50-user storm ≤ 500 MB.
 
     python -m bench.lean [--uploads 200] [--fresh]
 """
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN = 10001
 LIAISON_BASE = 60_000_000
 TIMEOUT = 120
+STORM = 50  # liaisons sending at once after the 200 uploads
 
 
 class Sampler(threading.Thread):
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     blocks = report_blocks(3 * args.uploads)
     per = max(1, len(blocks) // args.uploads)
     files = [make_docx(blocks=blocks[i * per:(i + 1) * per] or blocks[:per]) for i in range(args.uploads)]
+    storm_files = [make_docx(blocks=[(kind, f"{text}（补充{i}）") for kind, text in blocks[:per * 3]])
+                   for i in range(STORM)]  # ~10 pages each, every one different
     with tempfile.TemporaryDirectory() as tmp, LocalBotApi() as api:
         config = write_config(Path(tmp), args.uploads)
         invite = codes(config)
@@ -170,6 +174,20 @@ def main(argv: list[str] | None = None) -> int:
                 if i in (args.uploads // 2, args.uploads):
                     time.sleep(2)
                     marks[i] = sampler.now()
+            # The storm: the first STORM liaisons each send a ~10-page report at once.
+            storm_from = len(sampler.samples)
+            storm = min(STORM, args.uploads)
+            since = len(api.sent)
+            sent_at = {}
+            for i in range(1, storm + 1):
+                sent_at[LIAISON_BASE + i] = time.time()  # the fake stamps its actions with time.time()
+                api.send_document(LIAISON_BASE + i, storm_files[i - 1], f"补充材料{i}.docx")
+            waits = []
+            for user, at in sent_at.items():
+                reply = api.wait_for(lambda a, u=user: a["chat_id"] == u and "本单位共提交" in (a.get("text") or ""),
+                                     timeout=TIMEOUT, since=since)
+                waits.append(reply["time"] - at)
+            storm_peak = max(s[1] for s in sampler.samples[storm_from:])
         finally:
             sampler.stop.set()
             stop_bot(process)
@@ -182,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{half:.0f} MB after {args.uploads // 2} uploads, {full:.0f} MB after {args.uploads} "
           f"(growth over the last {args.uploads - args.uploads // 2}: {full - half:+.0f} MB); "
           f"peak {peak:.0f} MB; with its parser processes peak {peak_total:.0f} MB (target ≤ 300 MB steady)")
+    waits.sort()
+    print(f"storm: {storm} liaisons send a ~10-page report at once: bot process peak {storm_peak:.0f} MB "
+          f"(target ≤ 500 MB); reply median {waits[len(waits) // 2]:.1f} s, slowest {waits[-1]:.1f} s")
     print("RSS curve (s: bot MB / with children MB): " + ", ".join(
         f"{t:.0f}: {own:.0f}/{total:.0f}" for t, own, total in sampler.samples[::100]))
     return 0
