@@ -123,8 +123,8 @@ def start_next_cycle(config: AppConfig, plan: NextCyclePlan, actor: object) -> d
     store = Store(config.storage_dir)
     try:
         store.archive_to(plan.archive)
-        (plan.archive / ARCHIVE_CONFIG).write_text(config.path.read_text(encoding="utf-8"), encoding="utf-8")
         old_text = config.path.read_text(encoding="utf-8")
+        (plan.archive / ARCHIVE_CONFIG).write_text(old_text, encoding="utf-8")
         partial = config.path.with_name(config.path.name + ".partial")
         partial.write_text(plan.text, encoding="utf-8")
         partial.replace(config.path)

@@ -152,9 +152,7 @@ class Services(Uploads, Review, Social, Appeals, Units):
         rules = self.config.invites
         uses = rules.max_uses if max_uses is None else max_uses
         valid = rules.valid_days if days is None else days
-        code = new_code()
-        while code.upper() in self.store.invite_codes():
-            code = new_code()
+        code = new_code(self.store.invite_codes())
         return self.store.issue_invite(unit_id, code, actor, at,
                                        at + timedelta(days=valid) if valid else None, uses or None, rotate)
 

@@ -35,9 +35,14 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 
 
-def new_code() -> str:
-    """A fresh invite code (no 0/O, 1/I/L to misread)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def new_code(used: set[str]) -> str:
+    """A fresh invite code (no 0/O, 1/I/L to misread) not among ``used`` (upper case; the
+    code is added to it)."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if code not in used:
+            used.add(code)
+            return code
 
 
 @dataclass(frozen=True)
@@ -265,11 +270,7 @@ class Units:
                 counter += 1
                 unit_id = f"u{counter:04d}"
             taken.add(unit_id)
-            code = new_code()
-            while code.upper() in used:
-                code = new_code()
-            used.add(code.upper())
-            codes[unit_id] = code
+            codes[unit_id] = new_code(used)
             new.append(UnitWrite(unit_id, row.name, row.category, row.aliases, row.liaisons))
         self.store.import_units(UnitImport(
             new=tuple(new),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from parsers.unit_sheet import name_key
 from storage.clock import utc_iso
 
 UNITS_SOURCE = "units_source"  # setting: "import" once the office has imported a list
@@ -39,13 +40,6 @@ class UnitImport:
     codes: dict[str, str] = field(default_factory=dict)  # new unit id -> its first invite code
     expires_at: datetime | None = None
     max_uses: int | None = None
-
-
-def alias_key(text: str) -> str:
-    """The comparison key of a name or alias (NFKC, no spaces, case folded)."""
-    import unicodedata
-
-    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 class UnitStore:
@@ -78,7 +72,7 @@ class UnitStore:
     @staticmethod
     def _insert_aliases(db: Any, unit_id: str, names: Iterable[str]) -> None:
         db["unit_aliases"].insert_all(
-            ({"key": alias_key(name), "unit_id": unit_id, "alias": name} for name in names),
+            ({"key": name_key(name), "unit_id": unit_id, "alias": name} for name in names),
             replace=True)
 
     def import_units(self, plan: UnitImport, actor: object, at: datetime) -> None:
@@ -98,7 +92,7 @@ class UnitStore:
             listed = [u.id for u in plan.new + plan.changed + plan.unchanged]
             db.execute("delete from unit_aliases")
             db["unit_aliases"].insert_all(
-                ({"key": alias_key(name), "unit_id": u.id, "alias": name}
+                ({"key": name_key(name), "unit_id": u.id, "alias": name}
                  for u in plan.new + plan.changed + plan.unchanged for name in u.aliases), batch_size=1000)
             db["invites"].insert_all(
                 ({"code": code, "unit_id": unit_id, "source": "import", "created_at": now,
