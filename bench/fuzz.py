@@ -57,7 +57,8 @@ def own_seeds() -> dict[str, bytes]:
 
     report = (ROOT / "examples" / "sfj_self_check_2026.docx").read_bytes()
     text = "\n".join(p.text for p in parse_document(report, "r.docx").paragraphs)
-    return {"example.docx": report, "example.pdf": make_pdf(2), "example.txt": text.encode("utf-8"),
+    return {"example.docx": report, "example.pdf": make_pdf(2),
+            "tables.pdf": make_pdf(2, tables=True, table_every=12), "example.txt": text.encode("utf-8"),
             "kaohe_banfa.md": (ROOT / "regulations" / "kaohe_banfa.md").read_bytes(),
             "survey.xlsx": _survey_xlsx(), "survey.csv": "单位,得分\n市司法局,92.5\n东城区,88\n".encode("gbk")}
 

@@ -143,6 +143,8 @@ def _note(path: str, text: str) -> None:
 def _pdf_pages(data: bytes, pages: tuple[int, ...] | None, max_pages: int):
     import pypdfium2 as pdfium
 
+    from .pdf_parser import render_page
+
     pdf = pdfium.PdfDocument(data)
     try:
         wanted = list(pages) if pages else list(range(1, len(pdf) + 1))
@@ -151,7 +153,9 @@ def _pdf_pages(data: bytes, pages: tuple[int, ...] | None, max_pages: int):
         for number in wanted:  # one page in memory at a time
             page = pdf[number - 1]
             try:
-                yield number, page.render(scale=RENDER_DPI / 72).to_pil()
+                image = render_page(page, RENDER_DPI)
+                if image is not None:  # a page without area has nothing to read
+                    yield number, image
             finally:
                 page.close()
     finally:

@@ -3,15 +3,15 @@
 Each page's text is normalised, split into lines and re-joined into paragraphs
 (``join_broken_lines``); paragraphs carry ``page`` and their 1-based ``index`` within it.
 
-pdfplumber (≈30 ms/page) is opened lazily, at most once per document, and only for:
+Pages with ruling lines (several path objects) are searched for ruled tables from pdfium's
+own path objects and character boxes (``pdf_tables``); when there are tables, the text
+outside them and one ``kind="table"`` paragraph per row are emitted in vertical order.
 
-* pages with ruling lines (several path objects): ``find_tables()``; when it finds tables,
-  the text outside them and one ``kind="table"`` paragraph per row are emitted in vertical
-  order;
-* pages whose pdfium text looks garbled (characters outside the scripts a Chinese/English
-  document uses, typical of fonts without a ToUnicode map, where pdfium returns raw glyph
-  ids): pdfminer maps those through the embedded font's cmap, and its text is used when it
-  is cleaner.
+pdfplumber (≈30–100 ms/page) is opened lazily, at most once per document, and only for
+pages whose pdfium text looks garbled (characters outside the scripts a Chinese/English
+document uses, typical of fonts without a ToUnicode map, where pdfium returns raw glyph
+ids): pdfminer maps those through the embedded font's cmap, and its text (and its tables)
+are used when cleaner.
 
 pdfium is not thread-safe, so all pdfium work holds one module-level lock.
 """
@@ -28,6 +28,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from . import pdf_tables
 from .model import (
     CorruptDocument,
     EmptyDocument,
@@ -80,9 +81,13 @@ _SUSPICIOUS_MIN = 2
 _SUSPICIOUS_SHARE = 0.02
 
 # A space between two Chinese characters, punctuation or quotes (“三会一课”) is an artefact of
-# the PDF's layout (justified lines, a quote set in a Latin font), never the writer's.
+# the PDF's layout (justified lines, a quote set in a Latin font), never the writer's; so is
+# one between Chinese and a number (Word's and WPS's automatic spacing: “第 1 项”, “2026 年”).
 _CJK = r"\u2014\u2018-\u201f\u2026\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_CJK_SPACE_RE = re.compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
+_NUMBER = r"0-9%"
+_CJK_SPACE_RE = re.compile(
+    f"(?<=[{_CJK}]) +(?=[{_CJK}{_NUMBER}])|(?<=[{_CJK}{_NUMBER}]) +(?=[{_CJK}])"
+)
 
 
 def parse_pdf(data: bytes, limits: ParseLimits | None = None) -> ParsedDocument:
@@ -120,12 +125,12 @@ def _parse(pdf: pdfium.PdfDocument, plumber: _LazyPlumber, limits: ParseLimits) 
     for number in range(1, n_pages + 1):
         budget.check_time()
         try:
-            raw_text, n_paths, n_images = _read_page(pdf, number - 1)
+            raw_text, n_paths, n_images, table_items = _read_page(pdf, number - 1)
         except pdfium.PdfiumError:
             warnings.append(f"第{number}页无法读取，已跳过。")
             continue
         images_seen = images_seen or n_images > 0
-        texts = _page_paragraphs(raw_text, n_paths, number - 1, plumber, warnings)
+        texts = _page_paragraphs(raw_text, n_paths, table_items, number - 1, plumber, warnings)
         if not texts and n_images:
             textless_image_pages.append(number)
         elif texts and (n_images or n_paths):
@@ -166,13 +171,30 @@ def _sealed(pdf: pdfium.PdfDocument, drawn: list[int], n_pages: int) -> tuple[in
             continue
         page = pdf[number - 1]
         try:
-            if has_seal(page.render(scale=SEAL_DPI / 72).to_pil()):
+            image = render_page(page, SEAL_DPI)
+            if image is not None and has_seal(image):
                 found.append(number)
         except pdfium.PdfiumError:
             continue
         finally:
             page.close()
     return tuple(found)
+
+
+MAX_RENDER_PIXELS = 16_000_000  # four A4 pages at 200 dpi; a larger page is rendered smaller
+
+
+def render_page(page: pdfium.PdfPage, dpi: float) -> Any:
+    """The page as a PIL image at ``dpi``, or at less when that would pass MAX_RENDER_PIXELS;
+    None for a page without area (a damaged or absurd media box would otherwise ask
+    pdfium for gigabytes, or for nothing)."""
+    width, height = page.get_size()
+    if not (1 <= width <= 1e6 and 1 <= height <= 1e6):
+        return None
+    scale = min(dpi / 72, (MAX_RENDER_PIXELS / (width * height)) ** 0.5)
+    if width * scale < 1 or height * scale < 1:
+        return None
+    return page.render(scale=scale).to_pil()
 
 
 _CONTINUATION = set("，,、；;：:。.）)》」』”")
@@ -189,20 +211,42 @@ def _continues_from_last_page(last: Paragraph, kind: str, text: str) -> bool:
             and not starts_with_marker(text))
 
 
-def _read_page(pdf: pdfium.PdfDocument, i: int) -> tuple[str, int, int]:
-    """pdfium text of page ``i`` and its numbers of path and image objects."""
+def _read_page(pdf: pdfium.PdfDocument, i: int) -> tuple[str, int, int, list | None]:
+    """pdfium text of page ``i``, its numbers of path and image objects, and, when it has
+    ruled tables, its lines and table rows as ``_merge_items`` takes them."""
     page = pdf[i]
     try:
         textpage = page.get_textpage()
         try:
             text = textpage.get_text_range()
+            counts = {pdfium_c.FPDF_PAGEOBJ_PATH: 0, pdfium_c.FPDF_PAGEOBJ_IMAGE: 0}
+            _count_objects(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, counts, 0)
+            items = None
+            if counts[pdfium_c.FPDF_PAGEOBJ_PATH] >= _MIN_PATHS_FOR_TABLES:
+                items = _table_items(page, textpage)
         finally:
             textpage.close()
-        counts = {pdfium_c.FPDF_PAGEOBJ_PATH: 0, pdfium_c.FPDF_PAGEOBJ_IMAGE: 0}
-        _count_objects(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, counts, 0)
-        return text, counts[pdfium_c.FPDF_PAGEOBJ_PATH], counts[pdfium_c.FPDF_PAGEOBJ_IMAGE]
+        return text, counts[pdfium_c.FPDF_PAGEOBJ_PATH], counts[pdfium_c.FPDF_PAGEOBJ_IMAGE], items
     finally:
         page.close()
+
+
+def _table_items(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list | None:
+    """(top, order, kind, text) for the page's lines and table rows; None without tables."""
+    tables = pdf_tables.find_tables(page.raw)
+    if not tables:
+        return None
+    items: list[tuple[float, int, str, str]] = []  # top counts down the page, as in pdfplumber
+    for top, line in pdf_tables.read_chars(textpage, tables):
+        text = _plumber_text(line)
+        if text:
+            items.append((-top, len(items), "line", text))
+    for table in tables:
+        for row in table.rows:
+            text = row_text(["".join(cell.text) for cell in row])
+            if text:
+                items.append((-row[0].top, len(items), "table", text))
+    return items
 
 
 def _count_objects(parent: Any, count: Callable, get: Callable, counts: dict[int, int], depth: int) -> None:
@@ -221,15 +265,20 @@ def _count_objects(parent: Any, count: Callable, get: Callable, counts: dict[int
 
 
 def _page_paragraphs(
-    raw_text: str, n_paths: int, i: int, plumber: _LazyPlumber, warnings: list[str]
+    raw_text: str, n_paths: int, table_items: list | None, i: int, plumber: _LazyPlumber,
+    warnings: list[str],
 ) -> list[tuple[str, str]]:
     """(kind, text) paragraphs of page ``i`` in reading order."""
     text = _CJK_SPACE_RE.sub("", normalize_text(raw_text))
-    if n_paths >= _MIN_PATHS_FOR_TABLES:
+    garbled = _is_garbled(text)
+    if table_items and not garbled:
+        return _merge_items(table_items)
+    if garbled and n_paths >= _MIN_PATHS_FOR_TABLES:
+        # pdfium has raw glyph ids here; pdfminer maps them through the font's cmap
         with_tables = plumber.page_with_tables(i)
         if with_tables:
             return with_tables
-    if _is_garbled(text):
+    if garbled:
         lines = plumber.page_lines(i)
         if lines is not None:
             alt = "\n".join(lines)
@@ -318,7 +367,7 @@ class _LazyPlumber:
                     items.append((line["top"], len(items), "line", text))
             for table in tables:
                 for row, cells in zip(table.rows, table.extract(), strict=False):
-                    text = _row_text(cells)
+                    text = row_text(cells)
                     if text:
                         items.append((row.bbox[1], len(items), "table", text))
             return _merge_items(items)
@@ -345,7 +394,7 @@ def _plumber_text(text: str) -> str:
     return _CJK_SPACE_RE.sub("", normalize_text(text))
 
 
-def _row_text(cells: list[str | None]) -> str:
+def row_text(cells: list[str | None]) -> str:
     """One table row: non-empty cells (wrapped lines re-joined) joined with " | "."""
     out: list[str] = []
     for cell in cells:

@@ -110,3 +110,26 @@ def test_a_pdf_whose_page_dictionary_breaks_on_close_is_still_read():
     finds = fuzz.Finds()
     fuzz.run_case("example.pdf", fuzz.apply(seeds["example.pdf"], mutations), finds, mutations)
     assert not finds.kinds
+
+
+def test_a_page_with_an_absurd_media_box_is_read_without_rendering_gigabytes():
+    """Was: MemoryError from pypdfium2's render, looking for a seal on a page whose media box
+    starts at x = 2^31 (found as "Crop exceeds page dimensions" on another file)."""
+    import pypdfium2 as pdfium
+
+    from parsers.pdf_parser import MAX_RENDER_PIXELS, render_page
+
+    seed = fuzz.own_seeds()["tables.pdf"]
+    broken = seed.replace(b"/MediaBox [ 0 0 595.2756", b"/MediaBox [ 2147483648 0 595.2756")
+    assert broken != seed
+    parsed = parse_document(broken, "自查报告.pdf")
+    assert [p.text for p in parsed.paragraphs] == [p.text for p in parse_document(seed, "r.pdf").paragraphs]
+    huge = seed.replace(b"/MediaBox [ 0 0 595.2756 841.8898 ]", b"/MediaBox [ 0 0 14400 14400 ]")
+    document = pdfium.PdfDocument(huge)
+    try:
+        page = document[0]
+        image = render_page(page, 200)  # 40,000 px square at 200 dpi: drawn smaller
+        assert image.width * image.height <= MAX_RENDER_PIXELS
+        page.close()
+    finally:
+        document.close()
