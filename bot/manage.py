@@ -178,7 +178,7 @@ def _export(config, args) -> int:
     from datetime import datetime, timezone
 
     from kaohe.services import Services
-    from kaohe.writers.charts import MissingCJKFont
+    from kaohe.writers import MissingCJKFont
 
     folder = (args.folder or config.storage_dir / EXPORTS_FOLDER).resolve()
     if args.cycle is not None:

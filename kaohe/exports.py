@@ -30,7 +30,6 @@ from kaohe.cycles import previous_cycle
 from kaohe.fmt import fmt_time
 from kaohe.labels import FILE_TYPE_LABELS, ROLE_LABELS
 from kaohe.results import SET_ASIDE
-from kaohe.writers import charts as ch
 from kaohe.writers import report as rp
 from kaohe.writers.workbook import INTEGER, NUMBER, PERCENT, TIME, Column, Sheet, local, write_workbook
 from scoring.engine import COVERAGE_LABELS
@@ -545,6 +544,8 @@ def _sheets(config: AppConfig, src: ExportSource, units: list[dict], summary: Su
 
 def _charts(config: AppConfig, src: ExportSource, summary: Summary, label: str, folder: Path,
             stamp: str, now: datetime) -> list[tuple[Path, rp.Chart]]:
+    from kaohe.writers import charts as ch  # matplotlib: 0.3 s to import, only when charts are drawn
+
     rules, tz = config.scoring, config.tz
     made = []
     scored = [u for u in summary.units if u.get("total") is not None]

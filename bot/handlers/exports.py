@@ -18,7 +18,7 @@ from bot.handlers.results import unit_asked_for
 from bot.handlers.units import pickable
 from kaohe.exports import CHARTS, REPORT, STAGES, WORKBOOK
 from kaohe.texts import status as st
-from kaohe.writers.charts import MissingCJKFont
+from kaohe.writers import MissingCJKFont
 
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT = 300  # seconds: a province's workbook is a few MB

@@ -20,16 +20,14 @@ matplotlib.use("Agg")
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 
+from kaohe.writers import MissingCJKFont  # noqa: E402
+
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"))
 # File names of common free CJK fonts, most wanted first.
 FONT_FILES = ("wqy-microhei.ttc", "wqy-zenhei.ttc", "NotoSansCJK-Regular.ttc", "NotoSansSC-Regular.otf",
               "NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "DroidSansFallbackFull.ttf",
               "msyh.ttc", "simhei.ttf", "simsun.ttc")
 DPI = 150
-
-
-class MissingCJKFont(RuntimeError):
-    """No font that can draw Chinese is installed."""
 
 
 @lru_cache(maxsize=1)
