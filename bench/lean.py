@@ -3,7 +3,7 @@ a start, the regulation index, and 200 uploads.
 
 The real bot (``python -m bot``, its parser processes, the job queue) runs against the local
 Bot API fake on 127.0.0.1, in a process of its own, so its resident memory is its own. The
-benchmark samples that process's RSS (and with its children) every 100 ms and prints:
+benchmark samples that process's RSS (and the PSS of it with its children) every 100 ms and prints:
 
 - start-up: process start → the first ``/start`` reply, → the first regulation answer (a
   restart: the data folder already holds the index); with ``--fresh`` also a first start on
@@ -35,7 +35,7 @@ from pathlib import Path
 import openpyxl
 
 from bench.ingest import make_docx, report_blocks
-from bench.procs import descendants, rss_mb
+from bench.procs import descendants, pss_mb, rss_mb
 from bot.local import LocalBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ STORM = 50  # liaisons sending at once after the 200 uploads
 
 
 class Sampler(threading.Thread):
-    """RSS of the bot process (and with its children) every 100 ms."""
+    """RSS of the bot process, and the PSS of it with its children, every 100 ms."""
 
     def __init__(self, pid: int, started: float):
         super().__init__(daemon=True)
@@ -57,7 +57,7 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             own = rss_mb(self.pid)
-            total = own + sum(rss_mb(c) for c in descendants(self.pid))
+            total = pss_mb(self.pid) + sum(pss_mb(c) for c in descendants(self.pid))
             self.samples.append((time.monotonic() - self.started, own, total))
             time.sleep(0.1)
 
@@ -199,11 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bot process RSS: {at_answer:.0f} MB at the first answer, {settled:.0f} MB 10 s later; "
           f"{half:.0f} MB after {args.uploads // 2} uploads, {full:.0f} MB after {args.uploads} "
           f"(growth over the last {args.uploads - args.uploads // 2}: {full - half:+.0f} MB); "
-          f"peak {peak:.0f} MB; with its parser processes peak {peak_total:.0f} MB (target ≤ 300 MB steady)")
+          f"peak {peak:.0f} MB (target ≤ 300 MB steady); with its parser processes peak {peak_total:.0f} MB "
+          f"(PSS: pages the processes share counted once)")
     waits.sort()
     print(f"storm: {storm} liaisons send a ~10-page report at once: bot process peak {storm_peak:.0f} MB "
           f"(target ≤ 500 MB); reply median {waits[len(waits) // 2]:.1f} s, slowest {waits[-1]:.1f} s")
-    print("RSS curve (s: bot MB / with children MB): " + ", ".join(
+    print("memory curve (s: bot RSS MB / with children PSS MB): " + ", ".join(
         f"{t:.0f}: {own:.0f}/{total:.0f}" for t, own, total in sampler.samples[::100]))
     return 0
 

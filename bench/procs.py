@@ -18,6 +18,20 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pss_mb(pid: int) -> float:
+    """The process's proportional set size in MB: its resident pages, each shared page counted
+    as its share (so the PSS of a tree of forked workers adds up to what they really take,
+    where their RSS would count the pages they share once per worker); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (children of each of its threads, theirs, and so on)."""
     found, todo = [], [pid]

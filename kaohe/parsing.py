@@ -61,8 +61,11 @@ def _start_worker(rules: ScoringRules | None) -> None:
         os.nice(NICENESS)
     except OSError:  # not permitted here: same priority is still correct, only less polite
         pass
-    if rules is not None:  # built now, not in the middle of someone's upload
-        _worker_scorer = Scorer(rules)
+    if rules is not None:  # ready now, not built in the middle of someone's upload
+        from kaohe import worker_preload
+
+        shared = worker_preload.preloaded
+        _worker_scorer = shared[1] if shared and shared[0] == rules else Scorer(rules)
 
 
 def _ready() -> int:
@@ -124,6 +127,35 @@ def _span(pages: tuple[int, ...]) -> str:
     if len(pages) > 1 and list(pages) == list(range(pages[0], pages[-1] + 1)):
         return f"{pages[0]}–{pages[-1]}"
     return "、".join(map(str, pages[:10])) + ("等" if len(pages) > 10 else "")
+
+
+_RULES_FILE: str | None = None
+
+
+def _name_rules_for_the_fork_server(rules: ScoringRules) -> None:
+    """Write ``rules`` where ``kaohe.worker_preload`` finds them when the fork server starts
+    (once per process: a server already running keeps what it preloaded, and workers whose
+    rules differ build their own scorer)."""
+    global _RULES_FILE
+    if _RULES_FILE is not None:
+        return
+    import atexit
+    import pickle
+
+    from kaohe.worker_preload import RULES_ENV
+
+    handle, path = tempfile.mkstemp(prefix="kaohe-rules-", suffix=".pickle")
+    with os.fdopen(handle, "wb") as f:
+        pickle.dump(rules, f)
+    _RULES_FILE = os.environ[RULES_ENV] = path
+    atexit.register(_remove, path)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 class LazyScorer:
@@ -250,7 +282,9 @@ class ParsePool:
         with self._guard:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["parsers", "scoring.engine"])
+                if self.rules is not None:
+                    _name_rules_for_the_fork_server(self.rules)
+                context.set_forkserver_preload(["parsers", "scoring.engine", "kaohe.worker_preload"])
                 self._pool = ProcessPoolExecutor(
                     self.workers, mp_context=context, initializer=_start_worker, initargs=(self.rules,),
                     max_tasks_per_child=TASKS_PER_WORKER)

@@ -123,3 +123,54 @@ def test_a_scan_beyond_the_ocr_page_limit_is_refused_naming_it():
     pool = ParsePool(0, ocr=OcrRules(max_pages=2))
     with pytest.raises(TooLargeDocument, match=r"3 页需要文字识别.*2 页的识别上限"):
         pool.parse("sfj", scan.getvalue(), "扫描件.pdf", ParseLimits())
+
+
+def _which_scorer() -> tuple[int, bool]:
+    """In a worker: its pid, and whether its scorer is the one the fork server built."""
+    import time
+
+    from kaohe import parsing, worker_preload
+
+    time.sleep(0.2)  # long enough for the tasks to spread over both workers
+    shared = worker_preload.preloaded
+    return os.getpid(), shared is not None and parsing._worker_scorer is shared[1]
+
+
+PRELOAD_SCRIPT = """
+import sys
+from dataclasses import replace
+from pathlib import Path
+from kaohe.config import load_config
+from kaohe.parsing import ParsePool
+from tests.test_parse_pool import _which_scorer
+
+if __name__ == "__main__":
+    rules = load_config(Path("config.toml")).scoring
+    for label, pool_rules in (("same", rules), ("other", replace(rules, model_path=""))):
+        pool = ParsePool(2, rules=pool_rules)
+        pool.warm()
+        futures = [pool._ensure_pool().submit(_which_scorer) for _ in range(6)]
+        seen = {f.result() for f in futures}
+        print(label, len({pid for pid, _ in seen}), sorted({shared for _, shared in seen}))
+        pool.close()
+"""
+
+
+def test_workers_share_the_scorer_the_fork_server_built_before_forking(tmp_path):
+    """The scorer (model and dictionary, ~80 MB) is built once in the fork server, so the
+    workers share its pages instead of each building its own; a pool with other rules
+    still gets its own scorers. In a fresh interpreter: the fork server is started once per
+    process, and this test's must start with these rules."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    script = tmp_path / "preload.py"
+    script.write_text(PRELOAD_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("KAOHE_WORKER_RULES", None)
+    done = subprocess.run([sys.executable, str(script)], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["same 2 [True]", "other 2 [False]"]
