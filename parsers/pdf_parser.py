@@ -4,7 +4,7 @@ Each page's text is normalised, split into lines and re-joined into paragraphs
 (``join_broken_lines``); paragraphs carry ``page`` and their 1-based ``index`` within it.
 
 Pages with ruling lines (several path objects) are searched for ruled tables from pdfium's
-own path objects and character boxes (``pdf_tables``); when there are tables, the text
+own path objects and character boxes (``pdf_layout``); when there are tables, the text
 outside them and one ``kind="table"`` paragraph per row are emitted in vertical order.
 
 pdfplumber (≈30–100 ms/page) is opened lazily, at most once per document, and only for
@@ -28,7 +28,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from . import pdf_tables
+from . import pdf_layout
 from .model import (
     CorruptDocument,
     EmptyDocument,
@@ -212,18 +212,28 @@ def _continues_from_last_page(last: Paragraph, kind: str, text: str) -> bool:
 
 
 def _read_page(pdf: pdfium.PdfDocument, i: int) -> tuple[str, int, int, list | None]:
-    """pdfium text of page ``i``, its numbers of path and image objects, and, when it has
-    ruled tables, its lines and table rows as ``_merge_items`` takes them."""
+    """pdfium text of page ``i`` (in the order the characters stand on the page), its
+    numbers of path and image objects, and, when it has ruled tables, its lines and table
+    rows as ``_merge_items`` takes them."""
     page = pdf[i]
     try:
         textpage = page.get_textpage()
         try:
-            text = textpage.get_text_range()
             counts = {pdfium_c.FPDF_PAGEOBJ_PATH: 0, pdfium_c.FPDF_PAGEOBJ_IMAGE: 0}
             _count_objects(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, counts, 0)
-            items = None
+            tables = []
             if counts[pdfium_c.FPDF_PAGEOBJ_PATH] >= _MIN_PATHS_FOR_TABLES:
-                items = _table_items(page, textpage)
+                tables = pdf_layout.find_tables(page.raw)
+            items = None
+            turned = pdf_layout.turn(page.raw)
+            if tables:
+                text = textpage.get_text_range()  # only to tell whether it is garbled
+                items = _table_items(pdf_layout.page_chars(textpage, turned), tables)
+            elif pdf_layout.out_of_order(textpage, turned):
+                lines = pdf_layout.lines_of(pdf_layout.page_chars(textpage, turned))
+                text = "\n".join(line for _, line in lines)
+            else:
+                text = textpage.get_text_range()
         finally:
             textpage.close()
         return text, counts[pdfium_c.FPDF_PAGEOBJ_PATH], counts[pdfium_c.FPDF_PAGEOBJ_IMAGE], items
@@ -231,19 +241,16 @@ def _read_page(pdf: pdfium.PdfDocument, i: int) -> tuple[str, int, int, list | N
         page.close()
 
 
-def _table_items(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list | None:
-    """(top, order, kind, text) for the page's lines and table rows; None without tables."""
-    tables = pdf_tables.find_tables(page.raw)
-    if not tables:
-        return None
+def _table_items(chars: list, tables: list[pdf_layout.Table]) -> list[tuple[float, int, str, str]]:
+    """(top, order, kind, text) for the page's lines and table rows."""
     items: list[tuple[float, int, str, str]] = []  # top counts down the page, as in pdfplumber
-    for top, line in pdf_tables.read_chars(textpage, tables):
+    for top, line in pdf_layout.lines_of(pdf_layout.split_by_tables(chars, tables)):
         text = _plumber_text(line)
         if text:
             items.append((-top, len(items), "line", text))
     for table in tables:
         for row in table.rows:
-            text = row_text(["".join(cell.text) for cell in row])
+            text = row_text([cell.text for cell in row])
             if text:
                 items.append((-row[0].top, len(items), "table", text))
     return items

@@ -1,4 +1,13 @@
-"""Ruled tables on a PDF page, read from pdfium's path objects and character boxes.
+"""A PDF page's layout from pdfium: characters in the order they stand on the page, and
+ruled tables, from the page's path objects and character boxes.
+
+pdfium gives a page's text in the order of its content stream, which is the reading order
+in most files but not all: LibreOffice, for one, writes quotation marks set in a Latin font
+after the Chinese run they belong in (“三会一课” comes out as 三会一课“”). ``out_of_order``
+sees this cheaply, from the rectangles pdfium makes of consecutive characters (one going back
+to the left on the same line); such a page's characters are then put in lines by their
+position and each line in order from the left (``page_chars``, ``lines_of``), as pdfplumber
+does for every page.
 
 A table is found where straight horizontal and vertical rules (stroked lines, rectangle
 edges, thin filled bars, as Word, WPS and report generators draw cell borders) cross each
@@ -7,7 +16,7 @@ the row divide it into cells; a cell whose lower rule is missing in its column r
 into the next row (a vertically merged cell) and is read once, in its first row.
 
 Each character goes, by the centre of its box, to the cell that holds it or to the text
-outside the tables, in pdfium's reading order. This replaces pdfplumber's ``find_tables``,
+outside the tables, and each is read in lines as above. This replaces pdfplumber's ``find_tables``,
 which lays out the whole page with pdfminer first (about 100 ms a page against a few here).
 """
 
@@ -40,13 +49,37 @@ class Rule:
         return self.lo - SNAP <= lo and hi <= self.hi + SNAP
 
 
+# A page shown turned (/Rotate) is read as shown: user space is turned the same way first.
+# Row-vector matrices (a, b, c, d, e, f) for 0, 90, 180 and 270 degrees clockwise.
+_TURNS = ((1.0, 0.0, 0.0, 1.0, 0.0, 0.0), (0.0, -1.0, 1.0, 0.0, 0.0, 0.0),
+          (-1.0, 0.0, 0.0, -1.0, 0.0, 0.0), (0.0, 1.0, -1.0, 0.0, 0.0, 0.0))
+
+
+def turn(page: Any) -> tuple:
+    """The matrix that turns the pdfium page's (raw handle) user space the way it is shown."""
+    quarter = pdfium_c.FPDFPage_GetRotation(page)
+    return _TURNS[quarter if 0 <= quarter < 4 else 0]
+
+
+def _box(m: tuple, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+    (x0, y0), (x1, y1) = _apply(m, left, bottom), _apply(m, right, top)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+Char = tuple[float, float, float, float, str]  # left, bottom, right, top (PDF space), the character
+
+
 @dataclass
 class Cell:
     x0: float
     top: float
     x1: float
     bottom: float  # PDF space: y grows upwards, so top > bottom
-    text: list[str] = field(default_factory=list)
+    chars: list[Char] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(text for _, text in lines_of(self.chars))
 
     def holds(self, x: float, y: float) -> bool:
         return self.x0 <= x <= self.x1 and self.bottom <= y <= self.top
@@ -59,11 +92,32 @@ class Table:
     x1: float = field(init=False)
     top: float = field(init=False)
     bottom: float = field(init=False)
+    # Horizontal bands between the rules, top down: the lowest y of each, and the cells that
+    # cross it (a merged cell in each band it spans) with their left edges, left to right.
+    _band_floors: list[float] = field(init=False)
+    _bands: list[tuple[list[float], list[Cell]]] = field(init=False)
 
     def __post_init__(self) -> None:
         cells = [cell for row in self.rows for cell in row]
         self.x0, self.x1 = min(c.x0 for c in cells), max(c.x1 for c in cells)
         self.top, self.bottom = max(c.top for c in cells), min(c.bottom for c in cells)
+        floors = sorted({c.bottom for c in cells})
+        self._band_floors, self._bands = floors, []
+        for k, floor in enumerate(floors):
+            ceiling = floors[k + 1] if k + 1 < len(floors) else self.top
+            crossing = sorted((c for c in cells if c.bottom <= floor and c.top >= ceiling), key=lambda c: c.x0)
+            self._bands.append(([c.x0 for c in crossing], crossing))
+
+    def cell_at(self, x: float, y: float) -> Cell | None:
+        """The cell holding (x, y), if any."""
+        if not (self.x0 <= x <= self.x1 and self.bottom <= y <= self.top):
+            return None
+        band = bisect_right(self._band_floors, y) - 1
+        if band < 0:
+            return None
+        lefts, cells = self._bands[band]
+        i = bisect_right(lefts, x) - 1
+        return cells[i] if i >= 0 and cells[i].holds(x, y) else None
 
 
 def find_tables(page: Any) -> list[Table]:
@@ -72,8 +126,7 @@ def find_tables(page: Any) -> list[Table]:
     horizontal: list[Rule] = []
     vertical: list[Rule] = []
     budget = [MAX_SEGMENTS]
-    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    if not _collect(page, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, identity,
+    if not _collect(page, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, turn(page),
                     horizontal, vertical, budget, 0):
         return []
     horizontal, vertical = _merge(horizontal), _merge(vertical)
@@ -240,52 +293,91 @@ def _ruled(horizontal: list[Rule], y: float, x0: float, x1: float) -> bool:
     return any(abs(h.at - y) <= SNAP and h.covers(x0, x1) for h in horizontal)
 
 
-def read_chars(textpage: Any, tables: list[Table]) -> list[tuple[float, str]]:
-    """Put the page's characters into the tables' cells; return the lines outside the
-    tables as (top, text), in reading order."""
+def out_of_order(textpage: Any, turned: tuple) -> bool:
+    """Whether pdfium's character order goes back to the left within a line somewhere on the
+    page as shown (``turned``: ``turn(page)``); its rectangles of consecutive characters
+    tell, without reading every character."""
+    previous = None
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = _box(turned, *textpage.get_rect(i))
+        if previous is not None:
+            p_left, p_bottom, p_right, p_top = previous
+            overlap = min(top, p_top) - max(bottom, p_bottom)
+            if overlap > 0.5 * min(top - bottom, p_top - p_bottom) and left < p_right - 1:
+                return True
+        previous = (left, bottom, right, top)
+    return False
+
+
+def page_chars(textpage: Any, turned: tuple) -> list[Char]:
+    """The page's characters with their loose boxes (the font's advance and height, so a
+    narrow "1" is as wide as it sets) as the page is shown (``turned``: ``turn(page)``),
+    without the spaces and line breaks pdfium adds of its own (``lines_of`` puts spaces and
+    breaks where the positions say)."""
     raw = textpage.raw
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    lines: list[tuple[float, str]] = []
-    line: list[str] = []
-    line_top = 0.0
-    cell_text: list[str] | None = None  # the cell the last character went to; None: outside
-
-    def flush() -> None:
-        nonlocal line, line_top
-        if line:
-            lines.append((line_top, "".join(line)))
-        line, line_top = [], 0.0
-
+    box = pdfium_c.FS_RECTF()
+    unicode, generated, loose = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetLooseCharBox
+    upright = turned == _TURNS[0]
+    chars: list[Char] = []
     for i in range(pdfium_c.FPDFText_CountChars(raw)):
-        char = chr(pdfium_c.FPDFText_GetUnicode(raw, i))
-        if char in "\r\n":
-            if cell_text is not None:
-                cell_text.append("\n")
-            else:
-                flush()
-            continue
-        if not pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
-            continue
-        cell = _cell_at(tables, (left.value + right.value) / 2, (bottom.value + top.value) / 2)
-        if cell is not None:
-            cell_text = cell.text
-            cell_text.append(char)
-            continue
-        if cell_text is not None:  # back from a table: a new line
-            flush()
-            cell_text = None
-        if char.strip():
-            line_top = max(line_top, top.value)
-        line.append(char)
-    flush()
-    return lines
+        code = unicode(raw, i)
+        if code in (10, 13) or (code == 32 and generated(raw, i) == 1) or not loose(raw, i, box):
+            continue  # pdfium adds only spaces and line breaks of its own
+        if upright:
+            chars.append((box.left, box.bottom, box.right, box.top, chr(code)))
+        else:
+            chars.append((*_box(turned, box.left, box.bottom, box.right, box.top), chr(code)))
+    return chars
+
+
+SPACE_GAP = 0.2  # a gap wider than this share of the line's height is a space
+
+
+def lines_of(chars: list[Char]) -> list[tuple[float, str]]:
+    """``chars`` as lines (top, text), top to bottom, each read from the left. A character
+    joins a line when their heights overlap by half the smaller one (a quotation mark sits
+    high, a comma low, on the same line)."""
+    lines: list[list] = []  # [bottom, top, chars]
+    for char in sorted(chars, key=lambda c: -(c[1] + c[3]) / 2):
+        bottom, top = char[1], char[3]
+        if lines:
+            line = lines[-1]
+            overlap = min(top, line[1]) - max(bottom, line[0])
+            if overlap >= 0.5 * max(min(top - bottom, line[1] - line[0]), 0.1):
+                line[0], line[1] = min(line[0], bottom), max(line[1], top)
+                line[2].append(char)
+                continue
+        lines.append([bottom, top, [char]])
+    out = []
+    for bottom, top, members in lines:
+        members.sort(key=lambda c: c[0])
+        gap = SPACE_GAP * (top - bottom)
+        text: list[str] = []
+        right = None
+        for left, _, char_right, _, char in members:
+            if right is not None and left - right > gap and text[-1] != " " and char != " ":
+                text.append(" ")
+            text.append(char)
+            right = char_right if right is None else max(right, char_right)
+        out.append((top, "".join(text)))
+    return out
+
+
+def split_by_tables(chars: list[Char], tables: list[Table]) -> list[Char]:
+    """Put each character into the cell that holds its centre; return those outside."""
+    outside = []
+    for char in chars:
+        cell = _cell_at(tables, (char[0] + char[2]) / 2, (char[1] + char[3]) / 2)
+        if cell is None:
+            outside.append(char)
+        else:
+            cell.chars.append(char)
+    return outside
 
 
 def _cell_at(tables: list[Table], x: float, y: float) -> Cell | None:
     for table in tables:
-        if table.x0 <= x <= table.x1 and table.bottom <= y <= table.top:
-            for row in table.rows:
-                for cell in row:
-                    if cell.holds(x, y):
-                        return cell
+        cell = table.cell_at(x, y)
+        if cell is not None:
+            return cell
     return None

@@ -1,4 +1,4 @@
-"""Ruled tables in PDFs, read from pdfium's path objects and character boxes (parsers.pdf_tables).
+"""Ruled tables in PDFs, read from pdfium's path objects and character boxes (parsers.pdf_layout).
 
 The PDFs are drawn here with reportlab's canvas, so each test controls how the rules are
 drawn: stroked lines, rectangles per cell, thin filled bars (as Word and WPS draw borders),
@@ -17,7 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from parsers import parse_document, pdf_tables
+from parsers import parse_document, pdf_layout
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -175,7 +175,7 @@ def test_automatic_spacing_between_chinese_and_numbers_is_dropped() -> None:
 def _many_strokes(pdf: canvas.Canvas) -> None:
     """A chart or map: tens of thousands of strokes in one path."""
     path = pdf.beginPath()
-    for i in range(pdf_tables.MAX_SEGMENTS + 10):
+    for i in range(pdf_layout.MAX_SEGMENTS + 10):
         path.moveTo(60 + (i % 400), 300)
         path.lineTo(60 + (i % 400), 300 + (i * 7) % 300)
     pdf.drawPath(path)
@@ -207,7 +207,7 @@ def test_find_tables_reports_rows_and_cells() -> None:
     document = pdfium.PdfDocument(data)
     try:
         page = document[0]
-        tables = pdf_tables.find_tables(page.raw)
+        tables = pdf_layout.find_tables(page.raw)
         assert len(tables) == 1
         assert [len(row) for row in tables[0].rows] == [3, 3, 3]
         first = tables[0].rows[0][0]
@@ -215,3 +215,59 @@ def test_find_tables_reports_rows_and_cells() -> None:
         page.close()
     finally:
         document.close()
+
+
+def _out_of_order_line(pdf: canvas.Canvas, x: float, y: float, before: str, quoted: str, after: str) -> None:
+    """``before“quoted”after`` on one line, written as LibreOffice writes it: both quotation
+    marks in one run straight after ``before``, the closing one pushed right past the words
+    it closes, then the quoted words and the rest."""
+    size = 11
+    width = pdfmetrics.stringWidth
+    q_open = x + width(before, FONT, size)
+    inner = q_open + width("“", FONT, size)
+    rest = inner + width(quoted, FONT, size) + width("”", FONT, size)
+    text = pdf.beginText()
+    text.setFont(FONT, size)
+    text.setTextOrigin(x, y)
+    text.textOut(before)
+    text.setTextOrigin(q_open, y)
+    # The font is set in UCS-2 (UniGB-UCS2-H): “ is <201C>; a TJ number moves the next glyph
+    # left by thousandths of the size, so a negative one jumps over the quoted words.
+    text._code.append(f"[<201C> {-width(quoted, FONT, size) * 1000 / size:.1f} <201D>] TJ")
+    for at, piece in ((inner, quoted), (rest, after)):
+        text.setTextOrigin(at, y)
+        text.textOut(piece)
+    pdf.drawText(text)
+
+
+def test_characters_written_out_of_order_are_read_as_they_stand() -> None:
+    """pdfium follows the content stream: a LibreOffice PDF gave 严格执行三会一课“”制度."""
+    def draw(pdf):
+        _out_of_order_line(pdf, 60, 800, "严格执行", "三会一课", "制度，党建与业务同部署。")
+        pdf.drawString(60, 780, "第二段按顺序写成。")
+
+    assert _paragraphs(_page(draw)) == [("text", "严格执行“三会一课”制度，党建与业务同部署。"),
+                                        ("text", "第二段按顺序写成。")]
+
+
+def test_a_cell_written_out_of_order_is_read_as_it_stands() -> None:
+    def draw(pdf):
+        _grid(pdf, 60, 780, rows=[("任务", "完成情况"), ("", "已完成")])
+        _out_of_order_line(pdf, 64, 780 - 2 * ROW_HEIGHT + 7, "", "九五", "普法规划")
+
+    assert _paragraphs(_page(draw)) == [("table", "任务 | 完成情况"), ("table", "“九五”普法规划 | 已完成")]
+
+
+def test_a_turned_page_is_read_as_it_is_shown() -> None:
+    """A page with /Rotate 90 whose text runs up the page in its own coordinates, read out
+    of order: lines are found across the page as the reader sees it."""
+    def draw(pdf):
+        pdf.setPageRotation(90)
+        pdf.saveState()
+        pdf.translate(500, 60)
+        pdf.rotate(90)
+        _out_of_order_line(pdf, 0, 0, "落实", "谁执法谁普法", "责任制。")
+        pdf.drawString(0, -20, "全年开展普法活动32场。")
+        pdf.restoreState()
+
+    assert _paragraphs(_page(draw)) == [("text", "落实“谁执法谁普法”责任制。"), ("text", "全年开展普法活动32场。")]
