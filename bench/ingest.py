@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -89,10 +90,40 @@ def table_rows(seed: int) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def draw_quoted_out_of_order(pdf, x: float, y: float, before: str, quoted: str, after: str,
+                              font: str = "STSong-Light", size: float = 11) -> None:
+    """``before“quoted”after`` on one line, written as LibreOffice writes it: both quotation
+    marks in one run straight after ``before``, the closing one pushed right past the words
+    it closes, then the quoted words and the rest (pdfium reads such a line in stream order:
+    ``before“”quotedafter``)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    q_open = x + stringWidth(before, font, size)
+    inner = q_open + stringWidth("“", font, size)
+    rest = inner + stringWidth(quoted, font, size) + stringWidth("”", font, size)
+    text = pdf.beginText()
+    text.setFont(font, size)
+    text.setTextOrigin(x, y)
+    text.textOut(before)
+    text.setTextOrigin(q_open, y)
+    # The font is set in UCS-2 (UniGB-UCS2-H): “ is <201C>; a TJ number moves the next glyph
+    # left by thousandths of the size, so a negative one jumps over the quoted words.
+    text._code.append(f"[<201C> {-stringWidth(quoted, font, size) * 1000 / size:.1f} <201D>] TJ")
+    for at, piece in ((inner, quoted), (rest, after)):
+        text.setTextOrigin(at, y)
+        text.textOut(piece)
+    pdf.drawText(text)
+
+
+_QUOTED = re.compile("^(.*?)“([^“”]+)”(.*)$")
+
+
 def make_pdf(pages: int = 40, blocks: list[tuple[str, str]] | None = None, tables: bool = False,
              table_every: int = TABLE_EVERY) -> bytes:
     """A Chinese report of about ``pages`` pages (or of ``blocks``), every paragraph different;
-    ``tables``: a ruled table of figures every ``table_every`` blocks, each table different."""
+    ``tables``: a ruled table of figures every ``table_every`` blocks, each table different.
+    A line with a pair of quotation marks is written as LibreOffice writes it (out of order),
+    so the pages where that happens are read by position, as a real export's would be."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -127,7 +158,13 @@ def make_pdf(pages: int = 40, blocks: list[tuple[str, str]] | None = None, table
                 pdf.showPage()
                 pdf.setFont("STSong-Light", 11)
                 page, y = page + 1, 800
-            pdf.drawString(60, y, text[start:start + per_line])
+            line = text[start:start + per_line]
+            quoted = _QUOTED.match(line)
+            if quoted:  # as LibreOffice writes quotation marks: out of their order
+                draw_quoted_out_of_order(pdf, 60, y, *quoted.groups())
+                pdf.setFont("STSong-Light", 11)
+            else:
+                pdf.drawString(60, y, line)
             y -= 17
         y -= 8
     pdf.drawString(290, 50, f"- {page} -")

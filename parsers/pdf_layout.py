@@ -316,50 +316,67 @@ def page_chars(textpage: Any, turned: tuple) -> list[Char]:
     breaks where the positions say)."""
     raw = textpage.raw
     box = pdfium_c.FS_RECTF()
-    unicode, generated, loose = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetLooseCharBox
+    generated, loose = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetLooseCharBox
+    count = pdfium_c.FPDFText_CountChars(raw)
+    text = textpage.get_text_range(0, count)  # one call for all the characters' codes …
+    if len(text) != count:  # … unless one lies outside the BMP (two code units): one by one
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i)) for i in range(count))
     upright = turned == _TURNS[0]
     chars: list[Char] = []
-    for i in range(pdfium_c.FPDFText_CountChars(raw)):
-        code = unicode(raw, i)
-        if code in (10, 13) or (code == 32 and generated(raw, i) == 1) or not loose(raw, i, box):
+    for i, char in enumerate(text):
+        if char in "\r\n" or (char == " " and generated(raw, i) == 1) or not loose(raw, i, box):
             continue  # pdfium adds only spaces and line breaks of its own
         if upright:
-            chars.append((box.left, box.bottom, box.right, box.top, chr(code)))
+            chars.append((box.left, box.bottom, box.right, box.top, char))
         else:
-            chars.append((*_box(turned, box.left, box.bottom, box.right, box.top), chr(code)))
+            chars.append((*_box(turned, box.left, box.bottom, box.right, box.top), char))
     return chars
 
 
 SPACE_GAP = 0.2  # a gap wider than this share of the line's height is a space
 
 
+def _middle(char: Char) -> float:
+    return -(char[1] + char[3])
+
+
 def lines_of(chars: list[Char]) -> list[tuple[float, str]]:
     """``chars`` as lines (top, text), top to bottom, each read from the left. A character
     joins a line when their heights overlap by half the smaller one (a quotation mark sits
-    high, a comma low, on the same line)."""
-    lines: list[list] = []  # [bottom, top, chars]
-    for char in sorted(chars, key=lambda c: -(c[1] + c[3]) / 2):
+    high, a comma low, on the same line). Written for speed: it sees every character of a
+    page read by position."""
+    lines: list[tuple[float, float, list[Char]]] = []
+    members: list[Char] = []
+    low = high = 0.0
+    for char in sorted(chars, key=_middle):
         bottom, top = char[1], char[3]
-        if lines:
-            line = lines[-1]
-            overlap = min(top, line[1]) - max(bottom, line[0])
-            if overlap >= 0.5 * max(min(top - bottom, line[1] - line[0]), 0.1):
-                line[0], line[1] = min(line[0], bottom), max(line[1], top)
-                line[2].append(char)
+        if members:
+            overlap = (top if top < high else high) - (bottom if bottom > low else low)
+            smaller = top - bottom if top - bottom < high - low else high - low
+            if overlap >= 0.5 * (smaller if smaller > 0.1 else 0.1):
+                if bottom < low:
+                    low = bottom
+                if top > high:
+                    high = top
+                members.append(char)
                 continue
-        lines.append([bottom, top, [char]])
+            lines.append((low, high, members))
+        members, low, high = [char], bottom, top
+    if members:
+        lines.append((low, high, members))
     out = []
-    for bottom, top, members in lines:
-        members.sort(key=lambda c: c[0])
-        gap = SPACE_GAP * (top - bottom)
+    for low, high, members in lines:
+        members.sort()
+        gap = SPACE_GAP * (high - low)
         text: list[str] = []
-        right = None
+        right = members[0][0]
         for left, _, char_right, _, char in members:
-            if right is not None and left - right > gap and text[-1] != " " and char != " ":
+            if left - right > gap and text and text[-1] != " " and char != " ":
                 text.append(" ")
             text.append(char)
-            right = char_right if right is None else max(right, char_right)
-        out.append((top, "".join(text)))
+            if char_right > right:
+                right = char_right
+        out.append((high, "".join(text)))
     return out
 
 

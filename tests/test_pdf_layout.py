@@ -17,6 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from bench.ingest import draw_quoted_out_of_order
 from parsers import parse_document, pdf_layout
 
 FONT = "STSong-Light"
@@ -218,26 +219,7 @@ def test_find_tables_reports_rows_and_cells() -> None:
 
 
 def _out_of_order_line(pdf: canvas.Canvas, x: float, y: float, before: str, quoted: str, after: str) -> None:
-    """``before“quoted”after`` on one line, written as LibreOffice writes it: both quotation
-    marks in one run straight after ``before``, the closing one pushed right past the words
-    it closes, then the quoted words and the rest."""
-    size = 11
-    width = pdfmetrics.stringWidth
-    q_open = x + width(before, FONT, size)
-    inner = q_open + width("“", FONT, size)
-    rest = inner + width(quoted, FONT, size) + width("”", FONT, size)
-    text = pdf.beginText()
-    text.setFont(FONT, size)
-    text.setTextOrigin(x, y)
-    text.textOut(before)
-    text.setTextOrigin(q_open, y)
-    # The font is set in UCS-2 (UniGB-UCS2-H): “ is <201C>; a TJ number moves the next glyph
-    # left by thousandths of the size, so a negative one jumps over the quoted words.
-    text._code.append(f"[<201C> {-width(quoted, FONT, size) * 1000 / size:.1f} <201D>] TJ")
-    for at, piece in ((inner, quoted), (rest, after)):
-        text.setTextOrigin(at, y)
-        text.textOut(piece)
-    pdf.drawText(text)
+    draw_quoted_out_of_order(pdf, x, y, before, quoted, after, FONT, 11)
 
 
 def test_characters_written_out_of_order_are_read_as_they_stand() -> None:
