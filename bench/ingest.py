@@ -4,14 +4,16 @@ Run with ``.venv/bin/python -m bench.ingest`` (after ``scripts/test`` has set up
 Three files: the example docx, a 10-page .docx and a 40-page PDF with a ruled table of
 figures every 120 paragraphs. The long ones are laid out from the team's labelled paragraphs
 (``bench/mapping_*.toml``), every paragraph once in order with its headings, every table
-different, so nothing is dropped as a duplicate and the timing is that of a real report of
-that length (an earlier version repeated the example's sentences: most of them were dropped
+different, lines with quotation marks written out of order as LibreOffice writes them (so
+most pages are read by position, as a real export's are), so nothing is dropped as a
+duplicate and the timing is that of a real report of that length (an earlier version repeated the example's sentences: most of them were dropped
 as copies and the figure flattered the engine); a file with more than half its paragraphs
 dropped as copies makes the benchmark fail. For each file it prints the median and worst wall
 time per stage over ``--runs`` runs, each into a fresh database through ``Services.ingest``
 with the parser processes started and warm as in the running bot, and in the same process on
 the same bytes: the keyword engine (``model = ""``), the floor of text extraction plus jieba
-over the same text, and pdfplumber's ``extract_text``. Targets (issue "Lean and honestly
+over the same text, and pdfplumber's ``extract_text``; the PDF's table rows are compared with
+pdfplumber's ``find_tables`` and a missing one fails the benchmark. Targets (issue "Lean and honestly
 fast"): the 40-page PDF's whole ingest ≤ 3× the floor, ≥ 8× faster than pdfplumber. It also
 prints the process's resident memory before the scorer, after it, and after all the ingests.
 """
