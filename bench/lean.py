@@ -23,7 +23,6 @@ after 200 uploads, no growth over the last 100; peak during a 50-user storm ≤ 
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
 import sys
@@ -32,10 +31,9 @@ import threading
 import time
 from pathlib import Path
 
-import openpyxl
-
 from bench.ingest import make_docx, report_blocks
 from bench.procs import descendants, pss_mb, rss_mb
+from bench.units import sheet_bytes
 from bot.local import LocalBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +63,11 @@ class Sampler(threading.Thread):
         return rss_mb(self.pid)
 
 
+def test_units(count: int) -> bytes:
+    """``count`` units 测试000局 … of one category, as a units sheet."""
+    return sheet_bytes([[f"测试{i:03d}局", "市直部门"] for i in range(count)], header=("单位名称", "类别"))
+
+
 def write_config(folder: Path, units: int) -> Path:
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
     text = text.replace('dir = "data"', f'dir = "{folder / "data"}"')
@@ -72,14 +75,7 @@ def write_config(folder: Path, units: int) -> Path:
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
     # The units: a list imported the way an office does it (python -m bot.manage units import).
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["单位名称", "类别"])
-    for i in range(units):
-        sheet.append([f"测试{i:03d}局", "市直部门"])
-    out = io.BytesIO()
-    book.save(out)
-    (folder / "units.xlsx").write_bytes(out.getvalue())
+    (folder / "units.xlsx").write_bytes(test_units(units))
     subprocess.run([sys.executable, "-m", "bot.manage", "--config", str(path), "units", "import",
                     str(folder / "units.xlsx"), "--yes"], cwd=ROOT, check=True, capture_output=True)
     return path

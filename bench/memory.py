@@ -18,7 +18,6 @@ the megabytes go.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
 import sys
@@ -60,19 +59,6 @@ def owner(filename: str) -> str:
     if str(path).startswith(str(ROOT)):
         return "ours: " + "/".join(path.relative_to(ROOT).parts[:1])
     return "python: " + path.name
-
-
-def units_sheet(count: int) -> bytes:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["单位名称", "类别"])
-    for i in range(count):
-        sheet.append([f"测试{i:03d}局", "市直部门"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def bench_config(folder: Path):
@@ -122,6 +108,7 @@ def main() -> None:
     if args.heap:
         tracemalloc.start()
     import bot.app  # noqa: F401  (everything the bot process imports)
+    from bench.lean import test_units
     from kaohe.services import Services
 
     stages.mark("imports (bot.app and what it pulls in)")
@@ -135,7 +122,7 @@ def main() -> None:
         svc = Services(bench_config(Path(tmp)))
         try:
             at = datetime.now(timezone.utc)
-            ids = svc.import_units(svc.preview_units(units_sheet(args.uploads), "单位.xlsx"), "bench", at)
+            ids = svc.import_units(svc.preview_units(test_units(args.uploads), "单位.xlsx"), "bench", at)
             units = sorted(ids)
             svc.parsing.warm()
             stages.mark("services, units imported, parser processes up")

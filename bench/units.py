@@ -57,10 +57,11 @@ def unit_rows(count: int, seed: int = 7) -> list[list[str]]:
     return rows
 
 
-def sheet_bytes(rows: list[list[str]]) -> bytes:
+def sheet_bytes(rows: list[list[str]], header: tuple[str, ...] = ("单位名称", "简称/别名", "类别")) -> bytes:
+    """A units list as an office sends it (.xlsx)."""
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("单位名单")
-    sheet.append(["单位名称", "简称/别名", "类别"])
+    sheet.append(list(header))
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()

@@ -33,7 +33,7 @@ SNAP = 3.0  # rules this close (points) are one rule; pdfplumber's snap and join
 MIN_EDGE = 3.0  # shorter strokes (a bar's ends, a tick) are not rules
 MAX_SEGMENTS = 20_000  # a page drawn with more (a chart, a map) is not read for tables
 MAX_FORM_DEPTH = 8
-_MOVETO, _LINETO, _BEZIER = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
+_MOVETO, _LINETO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO  # curves are no rules
 
 
 @dataclass

@@ -245,7 +245,7 @@ def _table_items(chars: list, tables: list[pdf_layout.Table]) -> list[tuple[floa
     """(top, order, kind, text) for the page's lines and table rows."""
     items: list[tuple[float, int, str, str]] = []  # top counts down the page, as in pdfplumber
     for top, line in pdf_layout.lines_of(pdf_layout.split_by_tables(chars, tables)):
-        text = _plumber_text(line)
+        text = _clean_line(line)
         if text:
             items.append((-top, len(items), "line", text))
     for table in tables:
@@ -276,7 +276,7 @@ def _page_paragraphs(
     warnings: list[str],
 ) -> list[tuple[str, str]]:
     """(kind, text) paragraphs of page ``i`` in reading order."""
-    text = _CJK_SPACE_RE.sub("", normalize_text(raw_text))
+    text = _clean_line(raw_text)
     garbled = _is_garbled(text)
     if table_items and not garbled:
         return _merge_items(table_items)
@@ -348,7 +348,7 @@ class _LazyPlumber:
         if page is None:
             return None
         try:
-            return [_plumber_text(line["text"]) for line in page.extract_text_lines(return_chars=False)]
+            return [_clean_line(line["text"]) for line in page.extract_text_lines(return_chars=False)]
         except Exception:
             log.debug("pdfplumber text failed on page %d", i + 1, exc_info=True)
             return None
@@ -369,7 +369,7 @@ class _LazyPlumber:
             for table in tables:
                 outside = outside.outside_bbox(table.bbox)
             for line in outside.extract_text_lines(return_chars=False):
-                text = _plumber_text(line["text"])
+                text = _clean_line(line["text"])
                 if text:
                     items.append((line["top"], len(items), "line", text))
             for table in tables:
@@ -396,8 +396,9 @@ class _LazyPlumber:
                 log.debug("pdfplumber failed while closing", exc_info=True)
 
 
-def _plumber_text(text: str) -> str:
-    """Normalise pdfminer text and drop the spaces it inserts between spaced-out CJK."""
+def _clean_line(text: str) -> str:
+    """Normalise a line (ours or pdfminer's) and drop the spaces layout leaves between
+    Chinese characters and beside numbers."""
     return _CJK_SPACE_RE.sub("", normalize_text(text))
 
 
@@ -408,7 +409,7 @@ def row_text(cells: list[str | None]) -> str:
         if not cell:
             continue
         text = ""
-        for line in _plumber_text(cell).split("\n"):
+        for line in _clean_line(cell).split("\n"):
             text = join_pair(text, line.strip())
         if text:
             out.append(text)
