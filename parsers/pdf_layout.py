@@ -343,8 +343,25 @@ def _middle(char: Char) -> float:
 def lines_of(chars: list[Char]) -> list[tuple[float, str]]:
     """``chars`` as lines (top, text), top to bottom, each read from the left. A character
     joins a line when their heights overlap by half the smaller one (a quotation mark sits
-    high, a comma low, on the same line). Written for speed: it sees every character of a
-    page read by position."""
+    high, a comma low, on the same line). Characters much taller than most (a watermark
+    across the page, a big title) are put in lines of their own first: one of them would
+    otherwise join the lines it spans into one."""
+    if len(chars) > 2:
+        heights = sorted(c[3] - c[1] for c in chars)
+        tall = TALL * heights[len(heights) // 2]
+        big = [c for c in chars if c[3] - c[1] > tall]
+        if big:
+            rest = [c for c in chars if c[3] - c[1] <= tall]
+            return sorted(_lines(rest) + _lines(big), key=lambda line: -line[0])
+    return _lines(chars)
+
+
+TALL = 1.8  # times the page's median character height
+
+
+def _lines(chars: list[Char]) -> list[tuple[float, str]]:
+    """``lines_of`` for characters of comparable height. Written for speed: it sees every
+    character of a page read by position."""
     lines: list[tuple[float, float, list[Char]]] = []
     members: list[Char] = []
     low = high = 0.0

@@ -253,3 +253,31 @@ def test_a_turned_page_is_read_as_it_is_shown() -> None:
         pdf.restoreState()
 
     assert _paragraphs(_page(draw)) == [("text", "落实“谁执法谁普法”责任制。"), ("text", "全年开展普法活动32场。")]
+
+
+def test_a_watermark_across_the_lines_stays_out_of_them() -> None:
+    """A page read by position with a big diagonal watermark over its lines: each line is
+    read whole, the watermark is a line of its own (its tall boxes once joined every line
+    they crossed into one)."""
+    body = "全年共办理法律援助案件一千余件，同比增长百分之八。"
+
+    def draw(pdf):
+        y = 800
+        for i in range(12):
+            if i % 4 == 0:
+                _out_of_order_line(pdf, 60, y, f"第{i}行严格执行", "三会一课", "制度。")
+            else:
+                pdf.drawString(60, y, f"第{i}行{body}")
+            y -= 17
+        pdf.saveState()
+        pdf.setFont(FONT, 60)
+        pdf.setFillGray(0.85)
+        pdf.translate(150, 560)
+        pdf.rotate(45)
+        pdf.drawString(0, 0, "内部资料")
+        pdf.restoreState()
+
+    texts = [text for _, text in _paragraphs(_page(draw))]
+    lines = [f"第{i}行严格执行“三会一课”制度。" if i % 4 == 0 else f"第{i}行{body}" for i in range(12)]
+    assert [t for t in texts if t != "内部资料"] == lines
+    assert texts.count("内部资料") == 1
