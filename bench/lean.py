@@ -63,6 +63,19 @@ class Sampler(threading.Thread):
         return rss_mb(self.pid)
 
 
+def upload_blocks(count: int) -> tuple[list[tuple[str, str]], int]:
+    """The team's labelled paragraphs for ``count`` uploads of about 3 pages, and how many
+    blocks each upload takes."""
+    blocks = report_blocks(3 * count)
+    return blocks, max(1, len(blocks) // count)
+
+
+def blocks_per_upload(blocks: list[tuple[str, str]], per: int, count: int):
+    """Each upload's blocks: ``per`` of them, every upload different while they last."""
+    for i in range(count):
+        yield blocks[i * per:(i + 1) * per] or blocks[:per]
+
+
 def test_units(count: int) -> bytes:
     """``count`` units 测试000局 … of one category, as a units sheet."""
     return sheet_bytes([[f"测试{i:03d}局", "市直部门"] for i in range(count)], header=("单位名称", "类别"))
@@ -129,9 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--fresh", action="store_true", help="also time a first start on an empty data folder")
     args = parser.parse_args(argv)
-    blocks = report_blocks(3 * args.uploads)
-    per = max(1, len(blocks) // args.uploads)
-    files = [make_docx(blocks=blocks[i * per:(i + 1) * per] or blocks[:per]) for i in range(args.uploads)]
+    blocks, per = upload_blocks(args.uploads)
+    files = [make_docx(blocks=part) for part in blocks_per_upload(blocks, per, args.uploads)]
     storm_files = [make_docx(blocks=[(kind, f"{text}（补充{i}）") for kind, text in blocks[:per * 3]])
                    for i in range(STORM)]  # ~10 pages each, every one different
     with tempfile.TemporaryDirectory() as tmp, LocalBotApi() as api:

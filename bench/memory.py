@@ -80,13 +80,13 @@ def build_index(folder: Path) -> None:
 
 def write_uploads(folder: Path, count: int) -> None:
     """``count`` distinct 3-page .docx made from the team's labelled paragraphs (as bench.lean)."""
-    from bench.ingest import make_docx, report_blocks
+    from bench.ingest import make_docx
+    from bench.lean import blocks_per_upload, upload_blocks
 
     folder.mkdir(parents=True)
-    blocks = report_blocks(3 * count)
-    per = max(1, len(blocks) // count)
-    for i in range(count):
-        (folder / f"{i + 1}.docx").write_bytes(make_docx(blocks=blocks[i * per:(i + 1) * per] or blocks[:per]))
+    blocks, per = upload_blocks(count)
+    for i, part in enumerate(blocks_per_upload(blocks, per, count), 1):
+        (folder / f"{i}.docx").write_bytes(make_docx(blocks=part))
 
 
 def main() -> None:

@@ -309,16 +309,17 @@ def out_of_order(textpage: Any, turned: tuple) -> bool:
     return False
 
 
-def page_chars(textpage: Any, turned: tuple) -> list[Char]:
+def page_chars(textpage: Any, turned: tuple, text: str | None = None) -> list[Char]:
     """The page's characters with their loose boxes (the font's advance and height, so a
     narrow "1" is as wide as it sets) as the page is shown (``turned``: ``turn(page)``),
     without the spaces and line breaks pdfium adds of its own (``lines_of`` puts spaces and
-    breaks where the positions say)."""
+    breaks where the positions say). ``text``: the page's whole text range, if already read."""
     raw = textpage.raw
     box = pdfium_c.FS_RECTF()
     generated, loose = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetLooseCharBox
     count = pdfium_c.FPDFText_CountChars(raw)
-    text = textpage.get_text_range(0, count)  # one call for all the characters' codes …
+    if text is None:
+        text = textpage.get_text_range(0, count)  # one call for all the characters' codes …
     if len(text) != count:  # … unless one lies outside the BMP (two code units): one by one
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i)) for i in range(count))
     upright = turned == _TURNS[0]

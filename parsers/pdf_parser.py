@@ -227,8 +227,8 @@ def _read_page(pdf: pdfium.PdfDocument, i: int) -> tuple[str, int, int, list | N
             items = None
             turned = pdf_layout.turn(page.raw)
             if tables:
-                text = textpage.get_text_range()  # only to tell whether it is garbled
-                items = _table_items(pdf_layout.page_chars(textpage, turned), tables)
+                text = textpage.get_text_range()  # also to tell whether it is garbled
+                items = _table_items(pdf_layout.page_chars(textpage, turned, text), tables)
             elif pdf_layout.out_of_order(textpage, turned):
                 lines = pdf_layout.lines_of(pdf_layout.page_chars(textpage, turned))
                 text = "\n".join(line for _, line in lines)
